@@ -1,1 +1,3 @@
-export {};
+export * from './browser';
+export * from './hostile-idp';
+export * from './servers';
