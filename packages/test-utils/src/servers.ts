@@ -1,1 +1,69 @@
-export {};
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+
+/** The loopback address every test server binds to. */
+const LOOPBACK = '127.0.0.1';
+
+/** Formats `host:port` for a URL, bracketing IPv6 literals. */
+function hostForUrl(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * Starts `server` on a free port of `host` (default `127.0.0.1`).
+ *
+ * @returns The server's origin, e.g. `'http://127.0.0.1:43121'`.
+ */
+export function listen(server: Server, host: string = LOOPBACK): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error): void => reject(error);
+    server.once('error', onError);
+    server.listen(0, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      if (address === null || typeof address === 'string') {
+        reject(new Error(`server did not bind a TCP port on ${host}`));
+        return;
+      }
+      resolve(`http://${hostForUrl(host)}:${address.port}`);
+    });
+  });
+}
+
+/**
+ * Finds a TCP port on `127.0.0.1` that is free right now, for programs that need
+ * their port before they start (prefer {@link listen} when you own the server).
+ */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.unref();
+    probe.once('error', reject);
+    probe.listen(0, LOOPBACK, () => {
+      const address = probe.address();
+      const port = address !== null && typeof address === 'object' ? address.port : 0;
+      probe.close((error) => {
+        if (error) reject(error);
+        else if (port === 0) reject(new Error('could not find a free port'));
+        else resolve(port);
+      });
+    });
+  });
+}
+
+/**
+ * Stops `server` and ends its open connections, keep-alive ones included, so a
+ * test run never waits for idle sockets to time out. Resolves at once when the
+ * server is not listening.
+ */
+export function close(server: Server): Promise<void> {
+  if (!server.listening) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    server.close((error) => {
+      if (error && (error as NodeJS.ErrnoException).code !== 'ERR_SERVER_NOT_RUNNING')
+        reject(error);
+      else resolve();
+    });
+    server.closeAllConnections();
+  });
+}

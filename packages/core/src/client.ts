@@ -1,0 +1,362 @@
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
+import type { ResolvedConfig } from './config';
+import { isLoopback } from './config';
+import { ErrorCodes, LatchkeyError } from './errors';
+
+/** Tokens from a successful code exchange or refresh, ID token already validated. */
+export interface TokenSet {
+  idToken: string | undefined;
+  claims: oauth.IDToken | undefined;
+  accessToken: string;
+  /** Epoch seconds. */
+  accessTokenExpiresAt: number | undefined;
+  refreshToken: string | undefined;
+  scope: string | undefined;
+}
+
+/** What the login step hands to the callback step, sealed in the transaction cookie. */
+export interface AuthorizationRequest {
+  url: URL;
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+}
+
+/** Extra parameters of one authorization request. */
+export interface AuthorizationParams {
+  acrValues?: string;
+  maxAge?: number;
+  prompt?: string;
+  scopes?: readonly string[];
+}
+
+const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * The OpenID Connect relying party: discovery, authorization requests, code exchange, refresh.
+ * Protocol parsing and claim checks are oauth4webapi's; ID token signatures are checked again with
+ * jose against the IdP's JWKS, because oauth4webapi skips them for token-endpoint responses.
+ */
+export class OidcClient {
+  private metadata: { value: Promise<oauth.AuthorizationServer>; fetchedAt: number } | undefined;
+  private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
+  private readonly client: oauth.Client;
+  private readonly clientAuth: oauth.ClientAuth;
+
+  constructor(private readonly config: ResolvedConfig) {
+    this.client = {
+      client_id: config.clientId,
+      [oauth.clockTolerance]: config.clockTolerance,
+    };
+    this.clientAuth =
+      config.clientAuthMethod === 'client_secret_post'
+        ? oauth.ClientSecretPost(config.clientSecret)
+        : oauth.ClientSecretBasic(config.clientSecret);
+  }
+
+  private requestOptions() {
+    return {
+      signal: AbortSignal.timeout(this.config.idpTimeout),
+      [oauth.allowInsecureRequests]:
+        this.config.issuer.protocol === 'http:' && isLoopback(this.config.issuer),
+    };
+  }
+
+  /** The IdP's metadata, fetched once an hour; a failed fetch is not cached. */
+  discover(): Promise<oauth.AuthorizationServer> {
+    const now = this.config.now();
+    if (!this.metadata || now - this.metadata.fetchedAt > DISCOVERY_TTL_MS) {
+      const value = this.fetchMetadata();
+      this.metadata = { value, fetchedAt: now };
+      value.catch(() => {
+        if (this.metadata?.value === value) this.metadata = undefined;
+      });
+    }
+    return this.metadata.value;
+  }
+
+  private async fetchMetadata(): Promise<oauth.AuthorizationServer> {
+    const issuer = this.config.issuer;
+    const as = await guard(async () =>
+      oauth.processDiscoveryResponse(
+        issuer,
+        await oauth.discoveryRequest(issuer, this.requestOptions()),
+      ),
+    );
+    if (!as.jwks_uri) {
+      throw new LatchkeyError(
+        ErrorCodes.idpInvalidResponse,
+        'The discovery document has no jwks_uri.',
+      );
+    }
+    const jwksUri = new URL(as.jwks_uri);
+    this.jwks = createRemoteJWKSet(jwksUri, { timeoutDuration: this.config.idpTimeout });
+    return as;
+  }
+
+  /** Builds an authorization request with PKCE S256, `state` and `nonce`. */
+  async authorizationRequest(params: AuthorizationParams): Promise<AuthorizationRequest> {
+    const as = await this.discover();
+    if (!as.authorization_endpoint) {
+      throw new LatchkeyError(
+        ErrorCodes.idpInvalidResponse,
+        'The discovery document has no authorization_endpoint.',
+      );
+    }
+    const state = oauth.generateRandomState();
+    const nonce = oauth.generateRandomNonce();
+    const codeVerifier = oauth.generateRandomCodeVerifier();
+    const url = new URL(as.authorization_endpoint);
+    const search = url.searchParams;
+    search.set('client_id', this.config.clientId);
+    search.set('redirect_uri', this.config.redirectUri);
+    search.set('response_type', 'code');
+    search.set('scope', [...new Set([...this.config.scopes, ...(params.scopes ?? [])])].join(' '));
+    search.set('state', state);
+    search.set('nonce', nonce);
+    search.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
+    search.set('code_challenge_method', 'S256');
+    if (params.prompt) search.set('prompt', params.prompt);
+    if (params.acrValues) search.set('acr_values', params.acrValues);
+    if (params.maxAge !== undefined) search.set('max_age', String(params.maxAge));
+    if (this.config.resource) search.set('resource', this.config.resource);
+    return { url, state, nonce, codeVerifier };
+  }
+
+  /**
+   * Validates the authorization response (state, RFC 9207 `iss`, error), exchanges the code and
+   * validates the ID token.
+   */
+  async exchangeCode(
+    callbackUrl: URL,
+    expected: { state: string; nonce: string; codeVerifier: string; maxAge: number | undefined },
+  ): Promise<TokenSet> {
+    const as = await this.discover();
+    const params = guardSync(() =>
+      oauth.validateAuthResponse(as, this.client, callbackUrl, expected.state),
+    );
+    const response = await guard(() =>
+      oauth.authorizationCodeGrantRequest(
+        as,
+        this.client,
+        this.clientAuth,
+        params,
+        this.config.redirectUri,
+        expected.codeVerifier,
+        this.requestOptions(),
+      ),
+    );
+    const result = await guard(() =>
+      oauth.processAuthorizationCodeResponse(as, this.client, response, {
+        expectedNonce: expected.nonce,
+        maxAge: expected.maxAge ?? oauth.skipAuthTimeCheck,
+        requireIdToken: true,
+      }),
+    );
+    return this.tokenSet(as, result);
+  }
+
+  /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
+  async refresh(refreshToken: string): Promise<TokenSet> {
+    const as = await this.discover();
+    const options = {
+      ...this.requestOptions(),
+      ...(this.config.resource ? { additionalParameters: { resource: this.config.resource } } : {}),
+    };
+    const response = await guard(() =>
+      oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options),
+    );
+    const result = await guard(() => oauth.processRefreshTokenResponse(as, this.client, response));
+    return this.tokenSet(as, result);
+  }
+
+  /** The RP-initiated logout URL, or undefined when the IdP has no end-session endpoint. */
+  async endSessionUrl(idTokenHint: string | undefined): Promise<URL | undefined> {
+    const as = await this.discover();
+    if (!as.end_session_endpoint) return undefined;
+    const url = new URL(as.end_session_endpoint);
+    url.searchParams.set('client_id', this.config.clientId);
+    url.searchParams.set('post_logout_redirect_uri', this.config.postLogoutRedirectUri);
+    if (idTokenHint) url.searchParams.set('id_token_hint', idTokenHint);
+    return url;
+  }
+
+  private async tokenSet(
+    as: oauth.AuthorizationServer,
+    result: oauth.TokenEndpointResponse,
+  ): Promise<TokenSet> {
+    const claims = oauth.getValidatedIdTokenClaims(result);
+    if (result.id_token) await this.verifyIdTokenSignature(as, result.id_token);
+    const now = Math.floor(this.config.now() / 1000);
+    return {
+      idToken: result.id_token,
+      claims,
+      accessToken: result.access_token,
+      accessTokenExpiresAt:
+        typeof result.expires_in === 'number' ? now + result.expires_in : undefined,
+      refreshToken: result.refresh_token,
+      scope: result.scope,
+    };
+  }
+
+  /** OIDC Core 3.1.3.7 step 6: the ID token is signed by a key of the IdP, with an allowed alg. */
+  private async verifyIdTokenSignature(
+    as: oauth.AuthorizationServer,
+    idToken: string,
+  ): Promise<void> {
+    try {
+      await jwtVerify(idToken, this.jwks!, {
+        algorithms: [...this.config.idTokenAlgorithms],
+        issuer: as.issuer,
+        audience: this.config.clientId,
+        clockTolerance: this.config.clockTolerance,
+        currentDate: new Date(this.config.now()),
+      });
+    } catch (cause) {
+      if (isNetworkError(cause) || (cause as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {
+        throw new LatchkeyError(
+          ErrorCodes.idpUnreachable,
+          'The IdP JWKS could not be fetched in time.',
+          { cause },
+        );
+      }
+      throw new LatchkeyError(
+        ErrorCodes.idTokenInvalid,
+        `The ID token signature could not be verified against the IdP's JWKS (${describe(cause)}).`,
+        { cause },
+      );
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : error instanceof Error ? error.name : 'unknown error';
+}
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  return (
+    error.name === 'TimeoutError' ||
+    error.name === 'AbortError' ||
+    (error instanceof TypeError && error.message === 'fetch failed')
+  );
+}
+
+/** Maps oauth4webapi and network failures to latchkey's typed errors. */
+export function toLatchkeyError(error: unknown): LatchkeyError {
+  if (error instanceof LatchkeyError) return error;
+  if (isNetworkError(error)) {
+    return new LatchkeyError(
+      ErrorCodes.idpUnreachable,
+      'The IdP could not be reached or did not answer in time.',
+      {
+        cause: error,
+      },
+    );
+  }
+  if (error instanceof oauth.AuthorizationResponseError) {
+    return error.error === 'access_denied'
+      ? new LatchkeyError(
+          ErrorCodes.accessDenied,
+          'The sign-in was refused at the IdP (access_denied).',
+          { cause: error },
+        )
+      : new LatchkeyError(
+          ErrorCodes.authorizationFailed,
+          `The IdP answered the sign-in with error '${error.error}'.`,
+          {
+            cause: error,
+          },
+        );
+  }
+  if (error instanceof oauth.ResponseBodyError) {
+    return error.error === 'invalid_grant'
+      ? new LatchkeyError(
+          ErrorCodes.invalidGrant,
+          'The IdP rejected the grant (invalid_grant): it was already used, expired or revoked.',
+          {
+            cause: error,
+          },
+        )
+      : new LatchkeyError(
+          ErrorCodes.idpInvalidResponse,
+          `The IdP token endpoint answered '${error.error}' (HTTP ${error.status}).`,
+          {
+            cause: error,
+          },
+        );
+  }
+  if (error instanceof oauth.OperationProcessingError) {
+    const code = error.code;
+    const cause = error.cause as { claim?: string; parameter?: string } | undefined;
+    if (
+      cause?.parameter === 'iss' ||
+      (code === oauth.JSON_ATTRIBUTE_COMPARISON && /issuer/i.test(error.message))
+    ) {
+      return new LatchkeyError(
+        ErrorCodes.issuerMismatch,
+        `The IdP response has an unexpected issuer: ${error.message}.`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (cause?.parameter === 'state') {
+      return new LatchkeyError(
+        ErrorCodes.stateMismatch,
+        'The authorization response state does not match the sign-in.',
+        {
+          cause: error,
+        },
+      );
+    }
+    if (
+      code === oauth.JWT_CLAIM_COMPARISON ||
+      code === oauth.JWT_TIMESTAMP_CHECK ||
+      /ID Token|JWT/i.test(error.message)
+    ) {
+      return new LatchkeyError(
+        ErrorCodes.idTokenInvalid,
+        `The ID token is invalid: ${error.message}.`,
+        { cause: error },
+      );
+    }
+    return new LatchkeyError(
+      ErrorCodes.idpInvalidResponse,
+      `The IdP response is invalid: ${error.message}.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof oauth.UnsupportedOperationError) {
+    return new LatchkeyError(
+      ErrorCodes.idTokenInvalid,
+      `The IdP response uses an unsupported algorithm: ${error.message}.`,
+      {
+        cause: error,
+      },
+    );
+  }
+  return new LatchkeyError(
+    ErrorCodes.idpInvalidResponse,
+    'The IdP response could not be processed.',
+    { cause: error },
+  );
+}
+
+async function guard<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    throw toLatchkeyError(error);
+  }
+}
+
+function guardSync<T>(operation: () => T): T {
+  try {
+    return operation();
+  } catch (error) {
+    throw toLatchkeyError(error);
+  }
+}

@@ -1,0 +1,185 @@
+import { ErrorCodes, LatchkeyError } from './errors';
+import type { LatchkeyEvent } from './events';
+
+/** Options of {@link createLatchkey}. Every field documents its default. */
+export interface LatchkeyOptions {
+  /** The IdP's issuer identifier, exactly as in its discovery document. */
+  issuer: string;
+  /** The client id registered at the IdP. */
+  clientId: string;
+  /** The client secret registered at the IdP. */
+  clientSecret: string;
+  /** How the client authenticates at the token endpoint. Default `'client_secret_basic'`. */
+  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * The app's public origin (and optional path prefix), e.g. `https://app.example.com`. Redirect
+   * URIs and the Origin check derive from it, never from the `Host` header. `http:` only on
+   * loopback.
+   */
+  baseUrl: string;
+  /**
+   * Secrets of at least 32 characters that seal cookies. The first seals; all of them unseal, so a
+   * new secret can be put first without signing anybody out.
+   */
+  secrets: string | readonly string[];
+  /** Where latchkey's routes are mounted. Default `'/auth'`. */
+  basePath?: string;
+  /** Scopes asked for at sign-in. Default `['openid', 'profile', 'email', 'offline_access']`. */
+  scopes?: readonly string[];
+  /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
+  resource?: string;
+  /** Session lifetime settings. */
+  session?: SessionOptions;
+  /** Path (on the base URL) the IdP sends the user back to after sign-out. Default `'/'`. */
+  postLogoutRedirectPath?: string;
+  /** Milliseconds to wait for any IdP request before failing with `idp_unreachable`. Default 5000. */
+  idpTimeout?: number;
+  /** Seconds of clock skew tolerated when checking token times, at most 300. Default 30. */
+  clockTolerance?: number;
+  /** ID token signature algorithms accepted. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
+  idTokenAlgorithms?: readonly string[];
+  /** Maps validated ID token claims to role names. Default: the `roles` claim when it is a string array. */
+  roles?: (claims: Record<string, unknown>) => string[];
+  /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
+  onEvent?: (event: LatchkeyEvent) => void;
+  /** Current time in epoch milliseconds. Default `Date.now`; tests pass a fake clock. */
+  now?: () => number;
+}
+
+/** Session lifetime settings (all in seconds). */
+export interface SessionOptions {
+  /** A session unused for this long ends. Default 86400 (1 day). */
+  idleTimeout?: number;
+  /** A session ends this long after sign-in, used or not. Default 604800 (7 days). */
+  absoluteTimeout?: number;
+  /** A rolling session is re-sealed at most once per this interval. Default 300 (5 minutes). */
+  touchInterval?: number;
+  /** Cookie name, `__Host-` prefixed on https. Default `'lk_session'`. */
+  cookieName?: string;
+  /** Largest sealed session in bytes, across all its cookie chunks. Default 14000. */
+  maxSize?: number;
+}
+
+/** Validated configuration with every default applied. */
+export interface ResolvedConfig {
+  issuer: URL;
+  clientId: string;
+  clientSecret: string;
+  clientAuthMethod: 'client_secret_basic' | 'client_secret_post';
+  baseUrl: URL;
+  secure: boolean;
+  secrets: readonly string[];
+  basePath: string;
+  redirectUri: string;
+  scopes: readonly string[];
+  resource: string | undefined;
+  idleTimeout: number;
+  absoluteTimeout: number;
+  touchInterval: number;
+  sessionCookie: string;
+  transactionCookiePrefix: string;
+  maxSessionSize: number;
+  postLogoutRedirectUri: string;
+  idpTimeout: number;
+  clockTolerance: number;
+  idTokenAlgorithms: readonly string[];
+  roles: (claims: Record<string, unknown>) => string[];
+  onEvent: (event: LatchkeyEvent) => void;
+  now: () => number;
+}
+
+const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+
+/** True when `url` is on this machine (`localhost`, `127.0.0.1`, `[::1]`). */
+export function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname);
+}
+
+function invalid(message: string): never {
+  throw new LatchkeyError(ErrorCodes.configInvalid, message);
+}
+
+function parseUrl(name: string, value: string | undefined): URL {
+  if (!value) invalid(`${name} is required.`);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    invalid(`${name} must be an absolute URL.`);
+  }
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+    invalid(`${name} must use https (http is accepted only on localhost, 127.0.0.1 and [::1]).`);
+  }
+  if (url.search || url.hash) invalid(`${name} must not have a query or fragment.`);
+  return url;
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) invalid(`${name} must be a positive number.`);
+  return value;
+}
+
+const rolesClaim = (claims: Record<string, unknown>): string[] =>
+  Array.isArray(claims.roles) ? claims.roles.filter((role) => typeof role === 'string') : [];
+
+/** Validates options and applies defaults; throws `config_invalid` with what to fix. */
+export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
+  const issuer = parseUrl('issuer', options.issuer);
+  const baseUrl = parseUrl('baseUrl', options.baseUrl);
+  if (!options.clientId) invalid('clientId is required.');
+  if (!options.clientSecret) invalid('clientSecret is required.');
+  const secrets =
+    typeof options.secrets === 'string' ? [options.secrets] : [...(options.secrets ?? [])];
+  if (secrets.length === 0) invalid('secrets needs at least one secret.');
+  if (secrets.some((secret) => typeof secret !== 'string' || secret.length < 32)) {
+    invalid('every secret must be at least 32 characters long (use `openssl rand -base64 32`).');
+  }
+  const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
+  if (!basePath.startsWith('/')) invalid("basePath must start with '/'.");
+  const appPath = baseUrl.pathname.replace(/\/+$/, '');
+  const secure = baseUrl.protocol === 'https:';
+  const prefix = secure ? '__Host-' : '';
+  const postLogoutPath = options.postLogoutRedirectPath ?? '/';
+  if (!postLogoutPath.startsWith('/') || postLogoutPath.startsWith('//')) {
+    invalid("postLogoutRedirectPath must be a path starting with a single '/'.");
+  }
+  const clockTolerance = options.clockTolerance ?? 30;
+  if (!(clockTolerance >= 0 && clockTolerance <= 300))
+    invalid('clockTolerance must be 0 to 300 seconds.');
+  const idleTimeout = positive('session.idleTimeout', options.session?.idleTimeout, 86_400);
+  const absoluteTimeout = positive(
+    'session.absoluteTimeout',
+    options.session?.absoluteTimeout,
+    604_800,
+  );
+  return {
+    issuer,
+    clientId: options.clientId,
+    clientSecret: options.clientSecret,
+    clientAuthMethod: options.clientAuthMethod ?? 'client_secret_basic',
+    baseUrl,
+    secure,
+    secrets,
+    basePath,
+    redirectUri: `${baseUrl.origin}${appPath}${basePath}/callback`,
+    scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
+    resource: options.resource,
+    idleTimeout,
+    absoluteTimeout,
+    touchInterval: Math.min(
+      positive('session.touchInterval', options.session?.touchInterval, 300),
+      idleTimeout,
+    ),
+    sessionCookie: `${prefix}${options.session?.cookieName ?? 'lk_session'}`,
+    transactionCookiePrefix: `${prefix}lk_tx.`,
+    maxSessionSize: positive('session.maxSize', options.session?.maxSize, 14_000),
+    postLogoutRedirectUri: `${baseUrl.origin}${appPath}${postLogoutPath}`,
+    idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
+    clockTolerance,
+    idTokenAlgorithms: options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    roles: options.roles ?? rolesClaim,
+    onEvent: options.onEvent ?? (() => {}),
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,98 @@
+/**
+ * Every error latchkey raises: a stable `code` to switch on, the HTTP `status` it maps to, and a
+ * message that says what failed and what to check. Messages never contain tokens or secrets.
+ */
+export const ErrorCodes = {
+  /** The configuration passed to `createLatchkey` is invalid. */
+  configInvalid: 'config_invalid',
+  /** The callback has no `state` parameter. */
+  stateMissing: 'state_missing',
+  /** No sign-in transaction matches the callback's `state` (expired, another browser, replayed). */
+  stateMismatch: 'state_mismatch',
+  /** The `iss` of the authorization response or discovery document is not the configured issuer. */
+  issuerMismatch: 'issuer_mismatch',
+  /** The user or the IdP refused the sign-in (`error=access_denied`). */
+  accessDenied: 'access_denied',
+  /** The IdP answered the authorization request with another error. */
+  authorizationFailed: 'authorization_failed',
+  /** The IdP rejected the authorization code (already used, expired, wrong client). */
+  invalidGrant: 'invalid_grant',
+  /** The ID token failed validation (signature, iss, aud, azp, exp, nonce, auth_time, ...). */
+  idTokenInvalid: 'id_token_invalid',
+  /** The IdP could not be reached or did not answer in time. */
+  idpUnreachable: 'idp_unreachable',
+  /** The IdP answered with something that is not a valid OAuth/OIDC response. */
+  idpInvalidResponse: 'idp_invalid_response',
+  /** No session: the request is not signed in. */
+  unauthenticated: 'unauthenticated',
+  /** The session cookie could not be read (tampered, truncated, unknown secret, old format). */
+  sessionInvalid: 'session_invalid',
+  /** The session passed its idle timeout or absolute lifetime. */
+  sessionExpired: 'session_expired',
+  /** The session was signed out (logout or revocation). */
+  sessionRevoked: 'session_revoked',
+  /** The session does not fit in cookies a browser will send back. */
+  sessionTooLarge: 'session_too_large',
+  /** Refreshing the access token failed; the session has ended. */
+  refreshFailed: 'refresh_failed',
+  /** A state-changing request did not come from the app's own origin (CSRF defence). */
+  originMismatch: 'origin_mismatch',
+  /** The route exists but not for this HTTP method. */
+  methodNotAllowed: 'method_not_allowed',
+  /** The session store could not be reached. */
+  storeUnavailable: 'store_unavailable',
+} as const;
+
+/** One of the stable error codes in {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+const statusByCode: Record<ErrorCode, number> = {
+  config_invalid: 500,
+  state_missing: 400,
+  state_mismatch: 400,
+  issuer_mismatch: 400,
+  access_denied: 403,
+  authorization_failed: 400,
+  invalid_grant: 400,
+  id_token_invalid: 401,
+  idp_unreachable: 503,
+  idp_invalid_response: 502,
+  unauthenticated: 401,
+  session_invalid: 401,
+  session_expired: 401,
+  session_revoked: 401,
+  session_too_large: 500,
+  refresh_failed: 401,
+  origin_mismatch: 403,
+  method_not_allowed: 405,
+  store_unavailable: 503,
+};
+
+/** The base class of every error latchkey throws or answers with. */
+export class LatchkeyError extends Error {
+  override readonly name = 'LatchkeyError';
+  /** Stable, machine-readable code. */
+  readonly code: ErrorCode;
+  /** HTTP status this error answers with. */
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.status = statusByCode[code];
+  }
+}
+
+/**
+ * True for any latchkey error, also across two copies of the package (ESM and CJS) where
+ * `instanceof` would fail.
+ */
+export function isLatchkeyError(value: unknown): value is LatchkeyError {
+  return (
+    value instanceof LatchkeyError ||
+    (value instanceof Error &&
+      value.name === 'LatchkeyError' &&
+      typeof (value as { code?: unknown }).code === 'string' &&
+      typeof (value as { status?: unknown }).status === 'number')
+  );
+}

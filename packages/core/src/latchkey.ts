@@ -1,0 +1,409 @@
+import { OidcClient } from './client';
+import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
+import { expireCookie, parseCookies, serializeCookie } from './cookies';
+import { ErrorCodes, LatchkeyError } from './errors';
+import {
+  errorResponse,
+  escapeHtml,
+  htmlResponse,
+  isSameOrigin,
+  jsonResponse,
+  redirectResponse,
+  safeReturnTo,
+  wantsJson,
+} from './request';
+import { MemoryRevocationList, type RevocationList } from './revocation';
+import { Keyring } from './seal';
+import {
+  CookieSessionCodec,
+  claimsOf,
+  createRecord,
+  idTokenOf,
+  type ReadResult,
+  type Session,
+  type SessionRecord,
+  sessionJson,
+  toSession,
+} from './session';
+import { TokenRefresher } from './tokens';
+
+/** Receives the `Set-Cookie` lines an operation wants on the response being built. */
+export type SetCookieSink = (setCookieLines: readonly string[]) => void;
+
+/** Parameters of a sign-in started by the app (the login route takes `returnTo` only). */
+export interface LoginParams {
+  /** Same-origin path to return to after sign-in; anything else becomes `/`. */
+  returnTo?: string;
+  /** `acr_values` to ask the IdP for. */
+  acrValues?: string;
+  /** `max_age` in seconds: the IdP re-authenticates when the last authentication is older. */
+  maxAge?: number;
+  /** `prompt` (e.g. `'login'`, `'none'`). */
+  prompt?: string;
+  /** Extra scopes on top of the configured ones. */
+  scopes?: readonly string[];
+}
+
+/** The authentication state of one request. */
+export interface AuthContext {
+  /** The signed-in session, or null. */
+  readonly session: Session | null;
+  /** Why there is no session although a cookie was sent (invalid, expired, revoked). */
+  readonly problem: LatchkeyError | undefined;
+  /**
+   * A valid access token for the session, refreshed first when it is about to expire. Throws
+   * `unauthenticated` when signed out and `refresh_failed` (session ended) when refresh fails.
+   */
+  getAccessToken(): Promise<string>;
+}
+
+/** Sealed transaction of one sign-in, kept in a cookie named after its `state`. */
+interface Transaction {
+  state: string;
+  nonce: string;
+  codeVerifier: string;
+  returnTo: string;
+  maxAge?: number;
+  [claim: string]: unknown;
+}
+
+const TRANSACTION_TTL = 600;
+const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
+
+/** A configured latchkey instance: routes, session reading and guards, framework-free. */
+export class Latchkey {
+  /** The validated configuration. */
+  readonly config: ResolvedConfig;
+  private readonly keyring: Keyring;
+  private readonly client: OidcClient;
+  private readonly codec: CookieSessionCodec;
+  private readonly refresher: TokenRefresher;
+  private readonly revocations: RevocationList;
+
+  constructor(options: LatchkeyOptions) {
+    this.config = resolveConfig(options);
+    this.keyring = new Keyring(this.config.secrets);
+    this.client = new OidcClient(this.config);
+    this.codec = new CookieSessionCodec(this.config, this.keyring);
+    this.refresher = new TokenRefresher(this.config, this.client);
+    this.revocations = new MemoryRevocationList();
+  }
+
+  private nowSeconds(): number {
+    return Math.floor(this.config.now() / 1000);
+  }
+
+  /** The path of a request relative to the app's base path, or undefined when outside it. */
+  private routeOf(request: Request): string | undefined {
+    const path = new URL(request.url).pathname;
+    const prefix = `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
+    return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+  }
+
+  /**
+   * Answers latchkey's own routes (`/auth/login`, `/auth/callback`, `/auth/session`,
+   * `/auth/logout`); returns undefined for any other request. Never throws: failures become the
+   * error response for the request (JSON or HTML).
+   */
+  async handle(request: Request): Promise<Response | undefined> {
+    const route = this.routeOf(request);
+    if (route === undefined) return undefined;
+    const method = request.method.toUpperCase();
+    try {
+      switch (route) {
+        case '/login':
+          if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
+          return await this.login({
+            returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
+          });
+        case '/callback':
+          if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
+          return await this.callback(request);
+        case '/session':
+          if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
+          return await this.sessionRoute(request);
+        case '/logout':
+          if (method === 'GET') return this.logoutConfirmPage();
+          if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
+          return await this.logout(request);
+        default:
+          return undefined;
+      }
+    } catch (error) {
+      return errorResponse(error, request);
+    }
+  }
+
+  private methodNotAllowed(request: Request, allow: string): Response {
+    const response = errorResponse(
+      new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),
+      request,
+    );
+    response.headers.set('allow', allow);
+    return response;
+  }
+
+  /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
+  async login(params: LoginParams = {}): Promise<Response> {
+    const authorization = await this.client.authorizationRequest(params);
+    const transaction: Transaction = {
+      state: authorization.state,
+      nonce: authorization.nonce,
+      codeVerifier: authorization.codeVerifier,
+      returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
+    };
+    if (params.maxAge !== undefined) transaction.maxAge = params.maxAge;
+    const sealed = await this.keyring.seal(
+      'transaction',
+      transaction,
+      this.nowSeconds() + TRANSACTION_TTL,
+    );
+    const response = redirectResponse(authorization.url.href, 302);
+    response.headers.append(
+      'set-cookie',
+      serializeCookie(this.transactionCookie(authorization.state), sealed, {
+        secure: this.config.secure,
+        maxAge: TRANSACTION_TTL,
+      }),
+    );
+    return response;
+  }
+
+  private transactionCookie(state: string): string {
+    return `${this.config.transactionCookiePrefix}${state}`;
+  }
+
+  /**
+   * Completes a sign-in. Any failure clears the transaction, writes no session and answers a typed
+   * error; success starts a new session (new sessionId) and redirects to `returnTo`.
+   */
+  private async callback(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const state = url.searchParams.get('state');
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const validState = state !== null && STATE_PATTERN.test(state);
+    const clearTransaction = validState
+      ? [expireCookie(this.transactionCookie(state), this.config.secure)]
+      : [];
+    try {
+      if (!state)
+        throw new LatchkeyError(ErrorCodes.stateMissing, 'The callback has no state parameter.');
+      const sealed = validState ? cookies.get(this.transactionCookie(state)) : undefined;
+      const transaction = sealed
+        ? await this.keyring.unseal<Transaction>('transaction', sealed, this.nowSeconds())
+        : null;
+      if (!transaction || transaction.state !== state) {
+        throw new LatchkeyError(
+          ErrorCodes.stateMismatch,
+          'No sign-in in progress matches this callback (expired, started in another browser, or already completed).',
+        );
+      }
+      const callbackUrl = new URL(this.config.redirectUri);
+      callbackUrl.search = url.search;
+      const tokens = await this.client.exchangeCode(callbackUrl, {
+        state,
+        nonce: transaction.nonce,
+        codeVerifier: transaction.codeVerifier,
+        maxAge: transaction.maxAge,
+      });
+      const record = createRecord(tokens, this.nowSeconds());
+      const sessionCookies = await this.codec.write(record, cookies, this.nowSeconds());
+      const response = redirectResponse(transaction.returnTo);
+      for (const line of [...clearTransaction, ...sessionCookies])
+        response.headers.append('set-cookie', line);
+      const claims = claimsOf(record);
+      this.emit({
+        type: 'login',
+        sub: String(claims.sub),
+        sessionId: record.sid,
+        ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+      });
+      return response;
+    } catch (error) {
+      const response = errorResponse(error, request);
+      for (const line of clearTransaction) response.headers.append('set-cookie', line);
+      this.emit({
+        type: 'login_failed',
+        code: error instanceof LatchkeyError ? error.code : 'internal_error',
+      });
+      return response;
+    }
+  }
+
+  /** Reads the session cookie and checks revocation; never extends the idle timeout. */
+  private async readRecord(cookies: Map<string, string>): Promise<ReadResult> {
+    const now = this.nowSeconds();
+    const result = await this.codec.read(cookies, now);
+    if (!result.record) return result;
+    const record = result.record;
+    const claims = claimsOf(record);
+    const revoked = await this.revocations.isRevoked(
+      {
+        sessionId: record.sid,
+        sub: String(claims.sub),
+        idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+        createdAt: record.createdAt,
+      },
+      now,
+    );
+    if (revoked) {
+      return {
+        problem: new LatchkeyError(
+          ErrorCodes.sessionRevoked,
+          'The session was signed out; sign in again.',
+        ),
+      };
+    }
+    return { record };
+  }
+
+  private async sessionRoute(request: Request): Promise<Response> {
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const { record, problem } = await this.readRecord(cookies);
+    const response = jsonResponse(sessionJson(record ? toSession(record, this.config) : null));
+    if (problem)
+      for (const line of this.codec.clear(cookies)) response.headers.append('set-cookie', line);
+    return response;
+  }
+
+  private logoutConfirmPage(): Response {
+    return htmlResponse(
+      'Sign out',
+      `<h1>Sign out?</h1><form method="post" action="${escapeHtml(`${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}/logout`)}"><button type="submit">Sign out</button></form>`,
+    );
+  }
+
+  /**
+   * Ends the session: clears the cookie, revokes the sessionId (a copied cookie dies too), and
+   * sends the browser to the IdP's end-session endpoint (`303`, or JSON `{ redirectTo }` for
+   * `fetch` callers).
+   */
+  private async logout(request: Request): Promise<Response> {
+    if (!isSameOrigin(request, this.config.baseUrl.origin)) {
+      throw new LatchkeyError(
+        ErrorCodes.originMismatch,
+        'Sign-out must be posted from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
+      );
+    }
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const { record } = await this.readRecord(cookies);
+    let redirectTo = this.config.postLogoutRedirectUri;
+    if (record) {
+      const claims = claimsOf(record);
+      await this.revocations.revoke(
+        { sessionId: record.sid },
+        this.nowSeconds(),
+        record.createdAt + this.config.absoluteTimeout + 60,
+      );
+      this.emit({ type: 'logout', sub: String(claims.sub), sessionId: record.sid });
+      try {
+        const endSession = await this.client.endSessionUrl(idTokenOf(record));
+        if (endSession) redirectTo = endSession.href;
+      } catch {
+        // The IdP is down: the local session still ends; the user lands on the post-logout page.
+      }
+    }
+    const response = wantsJson(request)
+      ? jsonResponse({ redirectTo })
+      : redirectResponse(redirectTo);
+    for (const line of this.codec.clear(cookies)) response.headers.append('set-cookie', line);
+    return response;
+  }
+
+  /**
+   * Reads the session of an app request. This is activity: a rolling session is re-sealed (at most
+   * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared.
+   */
+  async authenticate(request: Request, setCookie: SetCookieSink): Promise<AuthContext> {
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const { record, problem } = await this.readRecord(cookies);
+    if (!record) {
+      if (problem) setCookie(this.codec.clear(cookies));
+      return this.context(null, problem, cookies, setCookie);
+    }
+    const now = this.nowSeconds();
+    if (now - record.touchedAt >= this.config.touchInterval) {
+      const touched = { ...record, touchedAt: now };
+      setCookie(await this.codec.write(touched, cookies, now));
+      return this.context(touched, undefined, cookies, setCookie);
+    }
+    return this.context(record, undefined, cookies, setCookie);
+  }
+
+  private context(
+    initial: SessionRecord | null,
+    problem: LatchkeyError | undefined,
+    cookies: Map<string, string>,
+    setCookie: SetCookieSink,
+  ): AuthContext {
+    let record = initial;
+    const latchkey = this;
+    return {
+      session: record ? toSession(record, this.config) : null,
+      problem,
+      async getAccessToken() {
+        if (!record) {
+          throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
+        }
+        const now = latchkey.nowSeconds();
+        if (!latchkey.refresher.needsRefresh(record, now)) return record.at!;
+        const current = record;
+        try {
+          record = await latchkey.refresher.refresh(current);
+        } catch (error) {
+          if (error instanceof LatchkeyError && error.code === ErrorCodes.refreshFailed) {
+            setCookie(latchkey.codec.clear(cookies));
+            const claims = claimsOf(current);
+            latchkey.emit({
+              type: 'refresh_failed',
+              sub: String(claims.sub),
+              sessionId: current.sid,
+              code: error.code,
+            });
+          }
+          throw error;
+        }
+        setCookie(await latchkey.codec.write(record, cookies, now));
+        latchkey.emit({
+          type: 'refresh',
+          sub: String(claimsOf(record).sub),
+          sessionId: record.sid,
+        });
+        return record.at!;
+      },
+    };
+  }
+
+  /**
+   * Guard for signed-in routes: undefined when the request has a session; otherwise a 401 JSON
+   * error for API requests, or a redirect to sign-in (returning to this page) for navigations.
+   */
+  requireAuth(request: Request, context: AuthContext): Response | undefined {
+    if (context.session) return undefined;
+    const problem =
+      context.problem ??
+      new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to access this resource.');
+    if (wantsJson(request) || request.method.toUpperCase() !== 'GET')
+      return errorResponse(problem, request);
+    const url = new URL(request.url);
+    const login = new URL(
+      `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}/login`,
+      this.config.baseUrl,
+    );
+    login.searchParams.set('returnTo', `${url.pathname}${url.search}`);
+    return redirectResponse(`${login.pathname}${login.search}`, 302);
+  }
+
+  private emit(event: Parameters<ResolvedConfig['onEvent']>[0]): void {
+    try {
+      this.config.onEvent(event);
+    } catch {
+      // An audit hook must not break sign-in.
+    }
+  }
+}
+
+/** Creates a latchkey instance. Throws `config_invalid` with what to fix; never contacts the IdP. */
+export function createLatchkey(options: LatchkeyOptions): Latchkey {
+  return new Latchkey(options);
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from 'node:crypto';
+import type { JWTPayload } from 'jose';
+import type { TokenSet } from './client';
+import type { ResolvedConfig } from './config';
+import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
+import { ErrorCodes, LatchkeyError } from './errors';
+import type { Keyring } from './seal';
+
+/** The signed-in user's profile, from standard ID token claims. */
+export interface SessionUser {
+  sub: string;
+  name?: string;
+  email?: string;
+  picture?: string;
+}
+
+/** A signed-in session as the app sees it. Never holds tokens. */
+export interface Session {
+  /** latchkey's own session id: new at every sign-in, never the IdP's `sid`. */
+  sessionId: string;
+  user: SessionUser;
+  /** Every claim of the validated ID token. */
+  claims: Record<string, unknown>;
+  roles: string[];
+  acr: string | undefined;
+  amr: string[] | undefined;
+  /** Epoch seconds of the user's last authentication at the IdP. */
+  authTime: number | undefined;
+  /** The IdP's session id (`sid` claim), used by back-channel logout. */
+  idpSid: string | undefined;
+  /** Epoch seconds. */
+  createdAt: number;
+  /** Epoch seconds at which the session ends unless used again (idle) or at the latest (absolute). */
+  expiresAt: number;
+}
+
+/**
+ * What is sealed in the session cookie. The ID token is kept as its header, its payload as JSON
+ * text and its signature, so it can be rebuilt byte for byte for `id_token_hint` without paying
+ * base64 twice for its claims.
+ */
+export interface SessionRecord extends JWTPayload {
+  sid: string;
+  createdAt: number;
+  touchedAt: number;
+  idt: { h: string; p: string; s: string };
+  at?: string;
+  atExp?: number;
+  rt?: string;
+  scope?: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/** A new random session id (256 bits). */
+export function newSessionId(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+/** Splits a compact JWS ID token into the record's storage form. */
+export function storeIdToken(idToken: string): SessionRecord['idt'] {
+  const [h, p, s] = idToken.split('.');
+  return { h: h!, p: decoder.decode(Buffer.from(p!, 'base64url')), s: s! };
+}
+
+/** Rebuilds the exact compact ID token from its storage form. */
+export function idTokenOf(record: SessionRecord): string {
+  return `${record.idt.h}.${Buffer.from(encoder.encode(record.idt.p)).toString('base64url')}.${record.idt.s}`;
+}
+
+/** A fresh record for a completed sign-in. */
+export function createRecord(tokens: TokenSet, now: number): SessionRecord {
+  if (!tokens.idToken)
+    throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
+  return withTokens(
+    { sid: newSessionId(), createdAt: now, touchedAt: now, idt: storeIdToken(tokens.idToken) },
+    tokens,
+  );
+}
+
+/** The record with refreshed tokens; keeps what the refresh response did not resend. */
+export function withTokens(record: SessionRecord, tokens: TokenSet): SessionRecord {
+  const next: SessionRecord = { ...record, at: tokens.accessToken };
+  if (tokens.idToken) next.idt = storeIdToken(tokens.idToken);
+  if (tokens.accessTokenExpiresAt !== undefined) next.atExp = tokens.accessTokenExpiresAt;
+  else delete next.atExp;
+  if (tokens.refreshToken) next.rt = tokens.refreshToken;
+  if (tokens.scope) next.scope = tokens.scope;
+  delete next.exp;
+  delete next.v;
+  return next;
+}
+
+/** The ID token claims of a record. */
+export function claimsOf(record: SessionRecord): Record<string, unknown> {
+  return JSON.parse(record.idt.p) as Record<string, unknown>;
+}
+
+const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/** Epoch seconds at which the record ends: idle or absolute timeout, whichever comes first. */
+export function expiryOf(record: SessionRecord, config: ResolvedConfig): number {
+  return Math.min(record.touchedAt + config.idleTimeout, record.createdAt + config.absoluteTimeout);
+}
+
+/** The app-facing view of a record. */
+export function toSession(record: SessionRecord, config: ResolvedConfig): Session {
+  const claims = claimsOf(record);
+  const user: SessionUser = { sub: String(claims.sub) };
+  for (const key of ['name', 'email', 'picture'] as const) {
+    const value = optionalString(claims[key]);
+    if (value !== undefined) user[key] = value;
+  }
+  return {
+    sessionId: record.sid,
+    user,
+    claims,
+    roles: config.roles(claims),
+    acr: optionalString(claims.acr),
+    amr: Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : undefined,
+    authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
+    idpSid: optionalString(claims.sid),
+    createdAt: record.createdAt,
+    expiresAt: expiryOf(record, config),
+  };
+}
+
+/** The session JSON of `GET /auth/session`: the contract the React package reads. Never tokens. */
+export function sessionJson(session: Session | null): Record<string, unknown> {
+  if (!session) return { authenticated: false };
+  return {
+    authenticated: true,
+    user: session.user,
+    roles: session.roles,
+    acr: session.acr ?? null,
+    amr: session.amr ?? [],
+    authTime: session.authTime ?? null,
+    expiresAt: session.expiresAt,
+  };
+}
+
+/** Outcome of reading the session cookie. */
+export type ReadResult =
+  | { record: SessionRecord; problem?: undefined }
+  | { record?: undefined; problem: LatchkeyError | undefined };
+
+/** Seals session records into chunked cookies and reads them back. */
+export class CookieSessionCodec {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly keyring: Keyring,
+  ) {}
+
+  /** Reads and checks the session cookie: format, seal, idle and absolute expiry. */
+  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
+    if (sealed === undefined) return { problem: undefined };
+    const record = await this.keyring.unseal<SessionRecord>('session', sealed, now);
+    if (!record || typeof record.sid !== 'string' || !record.idt) {
+      return {
+        problem: new LatchkeyError(
+          ErrorCodes.sessionInvalid,
+          'The session cookie could not be read: it was altered, truncated or sealed with an unknown secret.',
+        ),
+      };
+    }
+    if (expiryOf(record, this.config) <= now) {
+      return {
+        problem: new LatchkeyError(
+          ErrorCodes.sessionExpired,
+          'The session has expired; sign in again.',
+        ),
+      };
+    }
+    return { record };
+  }
+
+  /** `Set-Cookie` lines that store `record`; refuses a session too large for a request header. */
+  async write(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
+    const expiresAt = expiryOf(record, this.config);
+    // The seal outlives the cookie by a minute so that expiry is reported as such, not as tampering.
+    const sealed = await this.keyring.seal(
+      'session',
+      record,
+      record.createdAt + this.config.absoluteTimeout + 60,
+    );
+    if (sealed.length > this.config.maxSessionSize) {
+      throw new LatchkeyError(
+        ErrorCodes.sessionTooLarge,
+        `The sealed session is ${sealed.length} bytes, over session.maxSize (${this.config.maxSessionSize}); ` +
+          'ask the IdP for fewer claims or use a session store.',
+      );
+    }
+    return writeChunkedCookie(
+      this.config.sessionCookie,
+      sealed,
+      { secure: this.config.secure, maxAge: expiresAt - now },
+      cookies,
+    );
+  }
+
+  /** `Set-Cookie` lines that delete the session cookie and all its chunks. */
+  clear(cookies: Map<string, string>): string[] {
+    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
+  }
+}
