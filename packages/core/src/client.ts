@@ -133,9 +133,12 @@ export class OidcClient {
     expected: { state: string; nonce: string; codeVerifier: string; maxAge: number | undefined },
   ): Promise<TokenSet> {
     const as = await this.discover();
-    const params = guardSync(() =>
-      oauth.validateAuthResponse(as, this.client, callbackUrl, expected.state),
-    );
+    let params: URLSearchParams;
+    try {
+      params = oauth.validateAuthResponse(as, this.client, callbackUrl, expected.state);
+    } catch (error) {
+      throw authorizationResponseError(error);
+    }
     const response = await guard(() =>
       oauth.authorizationCodeGrantRequest(
         as,
@@ -290,26 +293,11 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
   }
   if (error instanceof oauth.OperationProcessingError) {
     const code = error.code;
-    const cause = error.cause as { claim?: string; parameter?: string } | undefined;
-    if (
-      cause?.parameter === 'iss' ||
-      (code === oauth.JSON_ATTRIBUTE_COMPARISON && /issuer/i.test(error.message))
-    ) {
+    if (code === oauth.JSON_ATTRIBUTE_COMPARISON && /issuer/i.test(error.message)) {
       return new LatchkeyError(
         ErrorCodes.issuerMismatch,
-        `The IdP response has an unexpected issuer: ${error.message}.`,
-        {
-          cause: error,
-        },
-      );
-    }
-    if (cause?.parameter === 'state') {
-      return new LatchkeyError(
-        ErrorCodes.stateMismatch,
-        'The authorization response state does not match the sign-in.',
-        {
-          cause: error,
-        },
+        `The discovery document names another issuer: ${error.message}.`,
+        { cause: error },
       );
     }
     if (
@@ -353,10 +341,22 @@ async function guard<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-function guardSync<T>(operation: () => T): T {
-  try {
-    return operation();
-  } catch (error) {
-    throw toLatchkeyError(error);
+/** Errors of the authorization response itself (RFC 6749 4.1.2, RFC 9207). */
+function authorizationResponseError(error: unknown): LatchkeyError {
+  if (error instanceof oauth.OperationProcessingError) {
+    return /"iss"/.test(error.message)
+      ? new LatchkeyError(
+          ErrorCodes.issuerMismatch,
+          `The authorization response issuer is wrong: ${error.message} (RFC 9207).`,
+          {
+            cause: error,
+          },
+        )
+      : new LatchkeyError(
+          ErrorCodes.stateMismatch,
+          `The authorization response is invalid: ${error.message}.`,
+          { cause: error },
+        );
   }
+  return toLatchkeyError(error);
 }

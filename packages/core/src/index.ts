@@ -9,7 +9,7 @@ export {
   type LoginParams,
   type SetCookieSink,
 } from './latchkey';
+export { type NodeRequestLike, toWebRequest } from './node';
 export { errorResponse, safeReturnTo, wantsJson } from './request';
 export type { RevocationList, RevocationTarget } from './revocation';
 export type { Session, SessionUser } from './session';
-export { type NodeRequestLike, toWebRequest } from './node';

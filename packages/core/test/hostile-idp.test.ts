@@ -1,0 +1,111 @@
+// Tests against a deliberately malicious IdP (test-utils' hostile provider): no real IdP can be
+// made to sign bad tokens on demand, so this is the one place a fake provider is used.
+import {
+  type HostileIdp,
+  type HostileMode,
+  startHostileIdp,
+  startSilentServer,
+} from '@latchkey/test-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLatchkey, type Latchkey } from '../src/index';
+
+const baseUrl = 'http://127.0.0.1:3999';
+const secrets = ['test-secret-test-secret-test-secret-1234'];
+let idp: HostileIdp;
+
+beforeAll(async () => {
+  idp = await startHostileIdp({ clientId: 'app', clientSecret: 'app-secret' });
+});
+afterAll(() => idp.stop());
+
+function latchkeyFor(issuer: string, overrides: { idpTimeout?: number } = {}): Latchkey {
+  return createLatchkey({
+    issuer,
+    clientId: 'app',
+    clientSecret: 'app-secret',
+    baseUrl,
+    secrets,
+    ...overrides,
+  });
+}
+
+const cookieHeader = (response: Response) =>
+  response.headers
+    .getSetCookie()
+    .map((line) => line.split(';')[0])
+    .join('; ');
+
+/** Runs login -> IdP authorize -> callback, returning the callback response. */
+async function signIn(latchkey: Latchkey, mode: HostileMode): Promise<Response> {
+  idp.mode = mode;
+  const login = (await latchkey.handle(new Request(`${baseUrl}/auth/login?returnTo=/profile`)))!;
+  expect(login.status).toBe(302);
+  const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+  expect(authorize.status).toBe(302);
+  const callback = authorize.headers.get('location')!;
+  expect(callback.startsWith(`${baseUrl}/auth/callback?`)).toBe(true);
+  return (await latchkey.handle(
+    new Request(callback, { headers: { cookie: cookieHeader(login), accept: 'application/json' } }),
+  ))!;
+}
+
+const sessionCookieWritten = (response: Response) =>
+  response.headers.getSetCookie().some((line) => line.startsWith('lk_session'));
+
+describe('callback against a hostile IdP', () => {
+  it('accepts a well-formed response and starts a session', async () => {
+    const response = await signIn(latchkeyFor(idp.issuer), 'valid');
+    expect(response.status).toBe(303);
+    expect(response.headers.get('location')).toBe('/profile');
+    expect(sessionCookieWritten(response)).toBe(true);
+  });
+
+  it.each<[HostileMode, number, string]>([
+    ['bad-signature', 401, 'id_token_invalid'],
+    ['alg-none', 401, 'id_token_invalid'],
+    ['wrong-aud', 401, 'id_token_invalid'],
+    ['wrong-iss', 401, 'id_token_invalid'],
+    ['untrusted-extra-aud', 401, 'id_token_invalid'],
+    ['extra-aud-wrong-azp', 401, 'id_token_invalid'],
+    ['expired', 401, 'id_token_invalid'],
+    ['nonce-mismatch', 401, 'id_token_invalid'],
+    ['missing-kid', 401, 'id_token_invalid'],
+    ['access-denied', 403, 'access_denied'],
+    ['wrong-iss-param', 400, 'issuer_mismatch'],
+    ['no-iss-param', 400, 'issuer_mismatch'],
+  ])('refuses %s with %i %s and writes no session', async (mode, status, code) => {
+    const response = await signIn(latchkeyFor(idp.issuer), mode);
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject({ error: code });
+    expect(sessionCookieWritten(response)).toBe(false);
+    // The transaction cookie is cleared whatever failed.
+    expect(
+      response.headers.getSetCookie().some((line) => /^lk_tx\.[^=]+=; .*Max-Age=0/.test(line)),
+    ).toBe(true);
+  });
+});
+
+describe('IdP availability', () => {
+  it('creates an instance while the IdP is down and fails sign-in with idp_unreachable', async () => {
+    const latchkey = latchkeyFor('http://127.0.0.1:9', { idpTimeout: 1000 });
+    const response = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/login`, { headers: { accept: 'application/json' } }),
+    ))!;
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'idp_unreachable' });
+  });
+
+  it('answers idp_unreachable within the timeout when the IdP accepts connections but never answers', async () => {
+    const silent = await startSilentServer();
+    try {
+      const latchkey = latchkeyFor(silent.url, { idpTimeout: 500 });
+      const started = Date.now();
+      const response = (await latchkey.handle(new Request(`${baseUrl}/auth/login`)))!;
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain('idp_unreachable');
+    } finally {
+      await silent.stop();
+    }
+  });
+});
