@@ -214,7 +214,6 @@ export class OidcClient {
         issuer: as.issuer,
         audience: this.config.clientId,
         clockTolerance: this.config.clockTolerance,
-        currentDate: new Date(this.config.now()),
       });
     } catch (cause) {
       if (isNetworkError(cause) || (cause as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {

@@ -40,8 +40,7 @@ export class TokenRefresher {
     const nowMs = this.config.now();
     this.forgetOld(nowMs);
     const flight = this.flights.get(record.sid);
-    if (flight && (flight.spent === record.rt || nowMs - flight.startedAt < 1000))
-      return flight.result;
+    if (flight && flight.spent === record.rt) return flight.result;
     if (!record.rt) {
       throw new LatchkeyError(
         ErrorCodes.refreshFailed,
@@ -49,8 +48,12 @@ export class TokenRefresher {
       );
     }
     const result = this.grant(record, record.rt);
+    this.flights.delete(record.sid);
     this.flights.set(record.sid, { spent: record.rt, result, startedAt: nowMs });
-    result.catch(() => {});
+    // A failed refresh is not remembered: the next request may try again (e.g. IdP back up).
+    result.catch(() => {
+      if (this.flights.get(record.sid)?.result === result) this.flights.delete(record.sid);
+    });
     return result;
   }
 

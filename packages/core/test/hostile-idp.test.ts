@@ -109,3 +109,31 @@ describe('IdP availability', () => {
     }
   });
 });
+
+describe('https base URL', () => {
+  it('uses __Host- cookies with Secure for the transaction and the session', async () => {
+    const base = 'https://app.example.com';
+    const latchkey = createLatchkey({
+      issuer: idp.issuer,
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      baseUrl: base,
+      secrets,
+    });
+    idp.mode = 'valid';
+    const login = (await latchkey.handle(new Request(`${base}/auth/login`)))!;
+    const [transaction] = login.headers.getSetCookie();
+    expect(transaction).toMatch(
+      /^__Host-lk_tx\.[\w-]+=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=600; Secure$/,
+    );
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const callback = (await latchkey.handle(
+      new Request(authorize.headers.get('location')!, { headers: { cookie: cookieHeader(login) } }),
+    ))!;
+    expect(callback.status).toBe(303);
+    const session = callback.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('__Host-lk_session='));
+    expect(session).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/);
+  });
+});

@@ -1,0 +1,133 @@
+import { describe, expect, it } from 'vitest';
+import { resolveConfig } from './config';
+import { parseCookies } from './cookies';
+import { Keyring } from './seal';
+import { CookieSessionCodec, claimsOf, createRecord, idTokenOf } from './session';
+
+const secret = 'session-secret-session-secret-session-1';
+const now = 1_800_000_000;
+
+function configFor(baseUrl: string, secrets = [secret]) {
+  return resolveConfig({
+    issuer: 'https://idp.example.com',
+    clientId: 'app',
+    clientSecret: 's',
+    baseUrl,
+    secrets,
+  });
+}
+
+/** An unsigned compact JWT-shaped ID token: the codec only stores it, validation happened before. */
+function idToken(claims: Record<string, unknown>): string {
+  const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  return `${part({ alg: 'RS256', kid: 'k' })}.${part(claims)}.c2lnbmF0dXJl`;
+}
+
+function recordWith(claims: Record<string, unknown>) {
+  return createRecord(
+    {
+      idToken: idToken({ sub: 'alice', ...claims }),
+      claims: undefined,
+      accessToken: 'at',
+      accessTokenExpiresAt: now + 3600,
+      refreshToken: 'rt',
+      scope: 'openid',
+    },
+    now,
+  );
+}
+
+function browserCookies(previous: Map<string, string>, lines: string[]): Map<string, string> {
+  const jar = new Map(previous);
+  for (const line of lines) {
+    const pair = line.split(';')[0]!;
+    const name = pair.slice(0, pair.indexOf('='));
+    if (/Max-Age=0(;|$)/.test(line)) jar.delete(name);
+    else jar.set(name, pair.slice(pair.indexOf('=') + 1));
+  }
+  return jar;
+}
+
+describe('cookie sessions', () => {
+  it('round-trips 10 kB of claims in chunks that each stay under 4096 bytes, and clears stale chunks when it shrinks', async () => {
+    const config = configFor('http://localhost:3000');
+    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    const big = recordWith({ bio: 'é'.repeat(2500) + 'x'.repeat(5000) });
+    expect(new TextEncoder().encode(big.idt.p).length).toBeGreaterThan(10_000);
+    const lines = await codec.write(big, new Map(), now);
+    expect(lines.length).toBeGreaterThan(1);
+    for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThan(4096);
+    const jar = browserCookies(new Map(), lines);
+    const read = await codec.read(jar, now);
+    expect(read.record && claimsOf(read.record)).toEqual(claimsOf(big));
+    expect(read.record && idTokenOf(read.record)).toBe(idTokenOf(big));
+
+    const small = recordWith({ name: 'Alice' });
+    const shrunk = browserCookies(jar, await codec.write(small, jar, now));
+    expect([...shrunk.keys()]).toEqual(['lk_session']);
+    expect(claimsOf((await codec.read(shrunk, now)).record!)).toMatchObject({ name: 'Alice' });
+  });
+
+  it('refuses to seal a session too large for a request header, with session_too_large', async () => {
+    const config = configFor('http://localhost:3000');
+    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    await expect(
+      codec.write(recordWith({ blob: 'x'.repeat(20_000) }), new Map(), now),
+    ).rejects.toMatchObject({
+      code: 'session_too_large',
+    });
+  });
+
+  it('rebuilds the exact ID token for id_token_hint', () => {
+    const token = idToken({ sub: 'alice', name: 'Ålice ✓' });
+    const record = createRecord(
+      {
+        idToken: token,
+        claims: undefined,
+        accessToken: 'at',
+        accessTokenExpiresAt: undefined,
+        refreshToken: undefined,
+        scope: undefined,
+      },
+      now,
+    );
+    expect(idTokenOf(record)).toBe(token);
+  });
+
+  it('uses __Host- names and Secure on an https base URL', async () => {
+    const config = configFor('https://app.example.com');
+    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    const [line] = await codec.write(recordWith({}), new Map(), now);
+    expect(line).toMatch(
+      /^__Host-lk_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=86400; Secure$/,
+    );
+  });
+
+  it('reads a session sealed with the old secret after a new secret is put first', async () => {
+    const old = configFor('http://localhost:3000');
+    const lines = await new CookieSessionCodec(old, new Keyring(old.secrets)).write(
+      recordWith({}),
+      new Map(),
+      now,
+    );
+    const rotated = configFor('http://localhost:3000', [
+      'a-brand-new-secret-a-brand-new-secret',
+      secret,
+    ]);
+    const read = await new CookieSessionCodec(rotated, new Keyring(rotated.secrets)).read(
+      browserCookies(new Map(), lines),
+      now,
+    );
+    expect(read.record?.sid).toBeTypeOf('string');
+  });
+
+  it('reports a tampered cookie as session_invalid and an idle one as session_expired', async () => {
+    const config = configFor('http://localhost:3000');
+    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    const jar = browserCookies(new Map(), await codec.write(recordWith({}), new Map(), now));
+    const value = jar.get('lk_session')!;
+    const tampered = parseCookies(`lk_session=${value.slice(0, 40)}A${value.slice(41)}`);
+    expect((await codec.read(tampered, now)).problem?.code).toBe('session_invalid');
+    expect((await codec.read(jar, now + config.idleTimeout)).problem?.code).toBe('session_expired');
+  });
+});
