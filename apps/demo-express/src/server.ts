@@ -1,1 +1,22 @@
-export {};
+import { DEV_OTP, defaultUsers } from '@latchkey/dev-idp';
+import { startDemo } from './demo';
+
+const demo = await startDemo(process.env);
+for (const warning of demo.warnings) console.warn(warning);
+console.log(`\nlatchkey demo running at ${demo.url}`);
+console.log(`Identity provider: ${demo.issuer}`);
+if (demo.devIdp) {
+  console.log('Demo users:');
+  for (const user of defaultUsers) {
+    const roles = Array.isArray(user.claims.roles) ? user.claims.roles.join(', ') : '';
+    console.log(`  ${user.username} / ${user.password}   (roles: ${roles})`);
+  }
+  console.log(`One-time code for step-up: ${DEV_OTP}`);
+}
+console.log('Press Ctrl+C to stop.');
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void demo.stop().then(() => process.exit(0));
+  });
+}

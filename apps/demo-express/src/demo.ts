@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLatchkey } from '@latchkey/core';
+import { startDevIdp } from '@latchkey/dev-idp';
+import type { Express } from 'express';
+import { createApp } from './app';
+
+/** A running demo. */
+export interface Demo {
+  url: string;
+  issuer: string;
+  /** True when the demo started its own dev IdP (no OIDC_ISSUER given). */
+  devIdp: boolean;
+  warnings: string[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the demo from environment variables: OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
+ * APP_BASE_URL, SESSION_SECRET, PORT (default 3000; 0 picks a free port) and, for the dev IdP
+ * started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
+ */
+export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
+  const warnings: string[] = [];
+  let app: Express | undefined;
+  const server = createServer((req, res) => {
+    if (app) app(req, res);
+    else res.writeHead(503).end('starting');
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(Number(env.PORT ?? 3000), '127.0.0.1', resolve);
+  });
+  const port = (server.address() as AddressInfo).port;
+  const baseUrl = env.APP_BASE_URL ?? `http://localhost:${port}`;
+  const clientId = env.OIDC_CLIENT_ID ?? 'latchkey-demo';
+  const clientSecret = env.OIDC_CLIENT_SECRET ?? 'latchkey-demo-secret';
+
+  let issuer = env.OIDC_ISSUER;
+  let stopIdp: (() => Promise<void>) | undefined;
+  if (!issuer) {
+    const idp = await startDevIdp({
+      port: Number(env.DEV_IDP_PORT ?? 4000),
+      hostname: 'localhost',
+      clients: [
+        {
+          client_id: clientId,
+          client_secret: clientSecret,
+          redirect_uris: [`${baseUrl}/auth/callback`],
+          post_logout_redirect_uris: [`${baseUrl}/`],
+        },
+      ],
+    });
+    issuer = idp.issuer;
+    stopIdp = () => idp.stop();
+  }
+
+  let secret = env.SESSION_SECRET;
+  if (!secret) {
+    secret = randomBytes(32).toString('base64url');
+    warnings.push(
+      'SESSION_SECRET is not set: using a random one, so sessions end when the demo restarts.',
+    );
+  }
+
+  app = createApp(createLatchkey({ issuer, clientId, clientSecret, baseUrl, secrets: [secret] }));
+  return {
+    url: baseUrl,
+    issuer,
+    devIdp: stopIdp !== undefined,
+    warnings,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await stopIdp?.();
+    },
+  };
+}
