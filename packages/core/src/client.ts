@@ -294,8 +294,8 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
     const code = error.code;
     if (code === oauth.JSON_ATTRIBUTE_COMPARISON && /issuer/i.test(error.message)) {
       return new LatchkeyError(
-        ErrorCodes.issuerMismatch,
-        `The discovery document names another issuer: ${error.message}.`,
+        ErrorCodes.idpInvalidResponse,
+        "The discovery document names another issuer than the configured one: set `issuer` exactly as the IdP's discovery document spells it (trailing slash included).",
         { cause: error },
       );
     }

@@ -85,6 +85,17 @@ describe('callback against a hostile IdP', () => {
   });
 });
 
+describe('discovery', () => {
+  it('refuses a discovery document whose issuer is not the configured one', async () => {
+    const latchkey = latchkeyFor(idp.issuer.replace('127.0.0.1', 'localhost'));
+    const response = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/login`, { headers: { accept: 'application/json' } }),
+    ))!;
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: 'idp_invalid_response' });
+  });
+});
+
 describe('IdP availability', () => {
   it('creates an instance while the IdP is down and fails sign-in with idp_unreachable', async () => {
     const latchkey = latchkeyFor('http://127.0.0.1:9', { idpTimeout: 1000 });
