@@ -34,6 +34,16 @@ const task = process.argv[2];
 run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 
 if (task === 'test') {
+  run([
+    'exec',
+    'biome',
+    'ci',
+    'scripts',
+    'vitest.shared.ts',
+    'biome.json',
+    'turbo.json',
+    'package.json',
+  ]);
   run(['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--concurrency=2']);
 } else if (task === 'demo') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@latchkey/demo-express...']);
