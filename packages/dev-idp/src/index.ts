@@ -1,1 +1,16 @@
-export {};
+export {
+  DEFAULT_RESOURCES,
+  type DevIdp,
+  type DevIdpClient,
+  type DevIdpOptions,
+  type GrantRecord,
+  type OidcProvider,
+  startDevIdp,
+} from './dev-idp';
+export {
+  type DevIdpCredentials,
+  type FormSubmitter,
+  type SignInPage,
+  signInAtDevIdp,
+} from './sign-in';
+export { ACR_LEVELS, ACR_MFA, ACR_PWD, DEV_OTP, type DevIdpUser, defaultUsers } from './users';
