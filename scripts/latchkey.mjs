@@ -44,7 +44,17 @@ if (task === 'test') {
     'turbo.json',
     'package.json',
   ]);
-  run(['exec', 'turbo', 'run', 'build', 'lint', 'typecheck', 'test', '--concurrency=2']);
+  run([
+    'exec',
+    'turbo',
+    'run',
+    'build',
+    'lint',
+    'typecheck',
+    'test',
+    '--concurrency=2',
+    '--continue',
+  ]);
 } else if (task === 'demo') {
   run(['exec', 'turbo', 'run', 'build', '--filter=@latchkey/demo-express...']);
   const [command, ...rest] = [...pnpm, '--filter', '@latchkey/demo-express', 'start'];

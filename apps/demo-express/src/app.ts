@@ -2,10 +2,11 @@ import type { Latchkey } from '@latchkey/core';
 import { latchkey, requireAuth } from '@latchkey/express';
 import express, { type Express } from 'express';
 
-const escape = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: unknown) =>
+  String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · latchkey demo</title>
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · latchkey demo</title>
 <meta name="viewport" content="width=device-width,initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
 nav a{margin-right:1rem}dt{font-weight:600}dd{margin:0 0 .5rem}</style></head>
@@ -24,7 +25,7 @@ export function createApp(instance: Latchkey): Express {
   app.get('/', (req, res) => {
     const session = req.auth.session;
     const body = session
-      ? `<h1>latchkey demo</h1><p>Signed in as <strong>${escape(session.user.name ?? session.user.sub)}</strong>.</p>${signOutForm}`
+      ? `<h1>latchkey demo</h1><p>Signed in as <strong>${escapeHtml(session.user.name ?? session.user.sub)}</strong>.</p>${signOutForm}`
       : '<h1>latchkey demo</h1><p>You are signed out.</p><p><a href="/auth/login?returnTo=/profile">Sign in</a></p>';
     res.type('html').send(page('Home', body));
   });
@@ -44,7 +45,9 @@ export function createApp(instance: Latchkey): Express {
       ],
       ['Session ends', new Date(session.expiresAt * 1000).toISOString()],
     ];
-    const list = rows.map(([k, v]) => `<dt>${escape(k)}</dt><dd>${escape(v)}</dd>`).join('');
+    const list = rows
+      .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
+      .join('');
     res.type('html').send(page('Profile', `<h1>Profile</h1><dl>${list}</dl>${signOutForm}`));
   });
 
