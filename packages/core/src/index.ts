@@ -9,7 +9,9 @@ export {
   type LoginParams,
   type SetCookieSink,
 } from './latchkey';
+export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export { type NodeRequestLike, toWebRequest } from './node';
 export { errorResponse, safeReturnTo, wantsJson } from './request';
-export type { RevocationList, RevocationTarget } from './revocation';
+export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export type { Session, SessionUser } from './session';
+export type { ReplayCache, SessionFilter, SessionStore, StoredSession } from './store';

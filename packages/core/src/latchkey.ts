@@ -2,6 +2,7 @@ import { OidcClient } from './client';
 import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
 import { expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
+import { MemoryRevocationList } from './memory';
 import {
   errorResponse,
   escapeHtml,
@@ -12,7 +13,7 @@ import {
   safeReturnTo,
   wantsJson,
 } from './request';
-import { MemoryRevocationList, type RevocationList } from './revocation';
+import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
 import {
   CookieSessionCodec,
@@ -86,7 +87,7 @@ export class Latchkey {
     this.client = new OidcClient(this.config);
     this.codec = new CookieSessionCodec(this.config, this.keyring);
     this.refresher = new TokenRefresher(this.config, this.client);
-    this.revocations = new MemoryRevocationList();
+    this.revocations = new MemoryRevocationList({ now: this.config.now });
   }
 
   private nowSeconds(): number {
@@ -237,15 +238,12 @@ export class Latchkey {
     if (!result.record) return result;
     const record = result.record;
     const claims = claimsOf(record);
-    const revoked = await this.revocations.isRevoked(
-      {
-        sessionId: record.sid,
-        sub: String(claims.sub),
-        idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
-        createdAt: record.createdAt,
-      },
-      now,
-    );
+    const revoked = await this.revocations.isRevoked({
+      sessionId: record.sid,
+      sub: String(claims.sub),
+      idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      createdAt: record.createdAt * 1000,
+    });
     if (revoked) {
       return {
         problem: new LatchkeyError(
@@ -292,8 +290,8 @@ export class Latchkey {
       const claims = claimsOf(record);
       await this.revocations.revoke(
         { sessionId: record.sid },
-        this.nowSeconds(),
-        record.createdAt + this.config.absoluteTimeout + 60,
+        this.config.now(),
+        this.config.absoluteTimeout + 60,
       );
       this.emit({ type: 'logout', sub: String(claims.sub), sessionId: record.sid });
       try {

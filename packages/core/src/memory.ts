@@ -1,0 +1,154 @@
+import type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
+import type { SessionFilter, SessionStore, StoredSession } from './store';
+
+/**
+ * A map whose entries expire, bounded to `maxEntries` (the entry written longest ago is dropped
+ * first). Time is read from `now` (epoch ms) so tests can use a fake clock.
+ */
+class ExpiringMap<V> {
+  private readonly entries = new Map<string, { value: V; expiresAt: number }>();
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly now: () => number,
+  ) {}
+
+  get(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.now()) {
+      this.entries.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
+  set(key: string, value: V, ttlMs: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    while (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  delete(key: string): boolean {
+    return this.entries.delete(key);
+  }
+
+  /** Values of live entries that match. */
+  *filter(predicate: (value: V) => boolean): Generator<[string, V]> {
+    for (const [key] of this.entries) {
+      const value = this.get(key);
+      if (value !== undefined && predicate(value)) yield [key, value];
+    }
+  }
+}
+
+/** Options of the memory stores. */
+export interface MemoryStoreOptions {
+  /** Most entries kept; the oldest are dropped beyond it. Default 100000. */
+  maxEntries?: number;
+  /** Current time in epoch ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * Sessions in this process's memory: bounded and expiring, for a single instance (sessions end
+ * when it restarts). Use `@latchkey/redis` for several instances.
+ */
+export class MemorySessionStore implements SessionStore {
+  private readonly sessions: ExpiringMap<StoredSession>;
+  private readonly seen: ExpiringMap<true>;
+  private readonly locks: ExpiringMap<symbol>;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const now = options.now ?? Date.now;
+    const max = options.maxEntries ?? 100_000;
+    this.sessions = new ExpiringMap(max, now);
+    this.seen = new ExpiringMap(max, now);
+    this.locks = new ExpiringMap(max, now);
+  }
+
+  async get(sessionId: string): Promise<StoredSession | undefined> {
+    return this.sessions.get(sessionId);
+  }
+
+  async set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void> {
+    this.sessions.set(sessionId, structuredClone(session), ttlSeconds * 1000);
+  }
+
+  async touch(sessionId: string, ttlSeconds: number): Promise<void> {
+    const session = this.sessions.get(sessionId);
+    if (session) this.sessions.set(sessionId, session, ttlSeconds * 1000);
+  }
+
+  async destroy(sessionId: string): Promise<void> {
+    this.sessions.delete(sessionId);
+  }
+
+  async destroyBy(filter: SessionFilter): Promise<number> {
+    const matches =
+      'sub' in filter
+        ? (session: StoredSession) => session.sub === filter.sub
+        : (session: StoredSession) => session.idpSid === filter.idpSid;
+    const ids = [...this.sessions.filter(matches)].map(([id]) => id);
+    for (const id of ids) this.sessions.delete(id);
+    return ids.length;
+  }
+
+  async lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined> {
+    if (this.locks.get(key)) return undefined;
+    const token = Symbol(key);
+    this.locks.set(key, token, ttlMs);
+    return async () => {
+      if (this.locks.get(key) === token) this.locks.delete(key);
+    };
+  }
+
+  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    if (this.seen.get(key)) return false;
+    this.seen.set(key, true, ttlSeconds * 1000);
+    return true;
+  }
+}
+
+const revocationKey = (target: RevocationTarget): string =>
+  'sessionId' in target
+    ? `s:${target.sessionId}`
+    : 'idpSid' in target
+      ? `i:${target.idpSid}`
+      : `u:${target.sub}`;
+
+/** A revocation list (and seen-`jti` set) in this process's memory, bounded and expiring. */
+export class MemoryRevocationList implements RevocationList {
+  private readonly entries: ExpiringMap<number>;
+  private readonly seen: ExpiringMap<true>;
+  private readonly now: () => number;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.now = options.now ?? Date.now;
+    this.entries = new ExpiringMap(options.maxEntries ?? 100_000, this.now);
+    this.seen = new ExpiringMap(options.maxEntries ?? 100_000, this.now);
+  }
+
+  async revoke(target: RevocationTarget, revokedAt: number, ttlSeconds: number): Promise<void> {
+    this.entries.set(revocationKey(target), revokedAt, ttlSeconds * 1000);
+  }
+
+  async isRevoked(subject: RevocationSubject): Promise<boolean> {
+    const targets: RevocationTarget[] = [{ sessionId: subject.sessionId }, { sub: subject.sub }];
+    if (subject.idpSid) targets.push({ idpSid: subject.idpSid });
+    return targets.some((target) => {
+      const revokedAt = this.entries.get(revocationKey(target));
+      return revokedAt !== undefined && subject.createdAt <= revokedAt;
+    });
+  }
+
+  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    if (this.seen.get(key)) return false;
+    this.seen.set(key, true, ttlSeconds * 1000);
+    return true;
+  }
+}

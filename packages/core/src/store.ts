@@ -1,0 +1,50 @@
+/**
+ * Server-side state shared by every instance of an app: sessions (when a store is configured),
+ * revocations (stateless cookie sessions) and the seen-`jti` set of back-channel logout.
+ * `@latchkey/redis` implements these on Redis; the memory versions serve one process.
+ */
+
+/** What a store keeps per session: the indexes it needs plus the record, opaque to it. */
+export interface StoredSession {
+  /** The user, indexed for `destroyBy({ sub })`. */
+  sub: string;
+  /** The IdP's session id (`sid` claim), indexed for `destroyBy({ idpSid })`. */
+  idpSid?: string | undefined;
+  /** The session record: plain JSON, opaque to the store. */
+  data: Record<string, unknown>;
+}
+
+/** Which sessions `destroyBy` ends: those of one IdP session, or every session of a user. */
+export type SessionFilter = { idpSid: string } | { sub: string };
+
+/** Remembers one-time values (a logout token's `jti`) so a replay is detected. */
+export interface ReplayCache {
+  /**
+   * Records `key` for `ttlSeconds`. Resolves true when it was not seen before, false on a replay.
+   * Must be atomic across instances.
+   */
+  markSeen(key: string, ttlSeconds: number): Promise<boolean>;
+}
+
+/**
+ * Where sessions live when they do not live in the cookie. The cookie then carries only an opaque
+ * random session id, and the tokens stay on the server. Every method rejects when the backing
+ * service is unreachable; latchkey answers `store_unavailable` (503) and never hangs on it.
+ */
+export interface SessionStore extends ReplayCache {
+  /** The session, or undefined when absent or expired. */
+  get(sessionId: string): Promise<StoredSession | undefined>;
+  /** Creates or replaces a session that expires after `ttlSeconds`. */
+  set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void>;
+  /** Extends a session's expiry to `ttlSeconds` from now without rewriting it. */
+  touch(sessionId: string, ttlSeconds: number): Promise<void>;
+  /** Ends one session. */
+  destroy(sessionId: string): Promise<void>;
+  /** Ends every session matching the filter; resolves how many ended. */
+  destroyBy(filter: SessionFilter): Promise<number>;
+  /**
+   * Takes a short exclusive lock (across instances) named `key`, held at most `ttlMs`. Resolves a
+   * release function, or undefined when someone else holds it.
+   */
+  lock(key: string, ttlMs: number): Promise<(() => Promise<void>) | undefined>;
+}
