@@ -9,4 +9,7 @@ export const sourceAliases = {
   '@latchkey/express': source('express'),
   '@latchkey/dev-idp': source('dev-idp'),
   '@latchkey/test-utils': source('test-utils'),
+  '@latchkey/adapter-tests': source('adapter-tests'),
+  '@latchkey/fastify': source('fastify'),
+  '@latchkey/redis': source('redis'),
 };
