@@ -94,11 +94,18 @@ export class Latchkey {
     return Math.floor(this.config.now() / 1000);
   }
 
-  /** The path of a request relative to the app's base path, or undefined when outside it. */
-  private routeOf(request: Request): string | undefined {
-    const path = new URL(request.url).pathname;
+  /** The route of a path relative to latchkey's base path (`/login`, ...), or undefined. */
+  private routeOf(pathname: string): string | undefined {
     const prefix = `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
-    return path.startsWith(`${prefix}/`) ? path.slice(prefix.length) : undefined;
+    return pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined;
+  }
+
+  /**
+   * True when `pathname` is under latchkey's routes (`/auth/...`). Adapters use it to hand the
+   * request body of those routes (and only those) to {@link handle}.
+   */
+  ownsPath(pathname: string): boolean {
+    return this.routeOf(pathname) !== undefined;
   }
 
   /**
@@ -107,7 +114,7 @@ export class Latchkey {
    * error response for the request (JSON or HTML).
    */
   async handle(request: Request): Promise<Response | undefined> {
-    const route = this.routeOf(request);
+    const route = this.routeOf(new URL(request.url).pathname);
     if (route === undefined) return undefined;
     const method = request.method.toUpperCase();
     try {
