@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
+import { type LogoutRequest, validateLogoutToken } from './logout';
 
 /** Tokens from a successful code exchange or refresh, ID token already validated. */
 export interface TokenSet {
@@ -172,6 +173,18 @@ export class OidcClient {
     );
     const result = await guard(() => oauth.processRefreshTokenResponse(as, this.client, response));
     return this.tokenSet(as, result);
+  }
+
+  /** Validates a back-channel logout token against the IdP's keys and metadata. */
+  async validateLogoutToken(token: string): Promise<LogoutRequest> {
+    const as = await this.discover();
+    return validateLogoutToken(token, {
+      keys: this.jwks!,
+      issuer: as.issuer,
+      clientId: this.config.clientId,
+      algorithms: this.config.idTokenAlgorithms,
+      clockTolerance: this.config.clockTolerance,
+    });
   }
 
   /** The RP-initiated logout URL, or undefined when the IdP has no end-session endpoint. */

@@ -1,5 +1,7 @@
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
+import type { RevocationList } from './revocation';
+import type { SessionStore } from './store';
 
 /** Options of {@link createLatchkey}. Every field documents its default. */
 export interface LatchkeyOptions {
@@ -38,6 +40,17 @@ export interface LatchkeyOptions {
   clockTolerance?: number;
   /** ID token signature algorithms accepted. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
   idTokenAlgorithms?: readonly string[];
+  /**
+   * Keeps sessions on the server (e.g. `@latchkey/redis`): the cookie then holds only a random
+   * session id, tokens stay server-side, and refreshes are locked across instances. Default: none,
+   * the session is sealed in the cookie.
+   */
+  store?: SessionStore;
+  /**
+   * Where sign-outs of stateless cookie sessions are remembered (and seen logout-token `jti`s).
+   * Default: this process's memory; use `@latchkey/redis` to share them across instances.
+   */
+  revocations?: RevocationList;
   /** Maps validated ID token claims to role names. Default: the `roles` claim when it is a string array. */
   roles?: (claims: Record<string, unknown>) => string[];
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
@@ -83,6 +96,8 @@ export interface ResolvedConfig {
   idpTimeout: number;
   clockTolerance: number;
   idTokenAlgorithms: readonly string[];
+  store: SessionStore | undefined;
+  revocations: RevocationList | undefined;
   roles: (claims: Record<string, unknown>) => string[];
   onEvent: (event: LatchkeyEvent) => void;
   now: () => number;
@@ -178,6 +193,8 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
     clockTolerance,
     idTokenAlgorithms: options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    store: options.store,
+    revocations: options.revocations,
     roles: options.roles ?? rolesClaim,
     onEvent: options.onEvent ?? (() => {}),
     now: options.now ?? Date.now,

@@ -39,6 +39,8 @@ export const ErrorCodes = {
   originMismatch: 'origin_mismatch',
   /** The route exists but not for this HTTP method. */
   methodNotAllowed: 'method_not_allowed',
+  /** A back-channel logout token failed validation or was replayed. */
+  logoutTokenInvalid: 'logout_token_invalid',
   /** The session store could not be reached. */
   storeUnavailable: 'store_unavailable',
 } as const;
@@ -65,6 +67,7 @@ const statusByCode: Record<ErrorCode, number> = {
   refresh_failed: 401,
   origin_mismatch: 403,
   method_not_allowed: 405,
+  logout_token_invalid: 400,
   store_unavailable: 503,
 };
 

@@ -1,7 +1,8 @@
 import { OidcClient } from './client';
 import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
 import { expireCookie, parseCookies, serializeCookie } from './cookies';
-import { ErrorCodes, LatchkeyError } from './errors';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import { LOGOUT_TOKEN_MAX_AGE } from './logout';
 import { MemoryRevocationList } from './memory';
 import {
   errorResponse,
@@ -13,19 +14,17 @@ import {
   safeReturnTo,
   wantsJson,
 } from './request';
-import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
 import {
-  CookieSessionCodec,
   claimsOf,
   createRecord,
   idTokenOf,
-  type ReadResult,
   type Session,
   type SessionRecord,
   sessionJson,
   toSession,
 } from './session';
+import { CookieSessions, type ReadResult, type SessionBackend, StoreSessions } from './sessions';
 import { TokenRefresher } from './tokens';
 
 /** Receives the `Set-Cookie` lines an operation wants on the response being built. */
@@ -77,17 +76,21 @@ export class Latchkey {
   readonly config: ResolvedConfig;
   private readonly keyring: Keyring;
   private readonly client: OidcClient;
-  private readonly codec: CookieSessionCodec;
+  private readonly sessions: SessionBackend;
   private readonly refresher: TokenRefresher;
-  private readonly revocations: RevocationList;
 
   constructor(options: LatchkeyOptions) {
     this.config = resolveConfig(options);
     this.keyring = new Keyring(this.config.secrets);
     this.client = new OidcClient(this.config);
-    this.codec = new CookieSessionCodec(this.config, this.keyring);
-    this.refresher = new TokenRefresher(this.config, this.client);
-    this.revocations = new MemoryRevocationList({ now: this.config.now });
+    this.sessions = this.config.store
+      ? new StoreSessions(this.config, this.config.store)
+      : new CookieSessions(
+          this.config,
+          this.keyring,
+          this.config.revocations ?? new MemoryRevocationList({ now: this.config.now }),
+        );
+    this.refresher = new TokenRefresher(this.config, this.client, this.sessions);
   }
 
   private nowSeconds(): number {
@@ -130,6 +133,9 @@ export class Latchkey {
         case '/session':
           if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
           return await this.sessionRoute(request);
+        case '/backchannel-logout':
+          if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
+          return await this.backchannelLogout(request);
         case '/logout':
           if (method === 'GET') return this.logoutConfirmPage();
           if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
@@ -214,8 +220,9 @@ export class Latchkey {
         codeVerifier: transaction.codeVerifier,
         maxAge: transaction.maxAge,
       });
-      const record = createRecord(tokens, this.nowSeconds());
-      const sessionCookies = await this.codec.write(record, cookies, this.nowSeconds());
+      const now = this.config.now();
+      const record = createRecord(tokens, now);
+      const sessionCookies = await this.sessions.save(record, cookies, now);
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])
         response.headers.append('set-cookie', line);
@@ -238,36 +245,26 @@ export class Latchkey {
     }
   }
 
-  /** Reads the session cookie and checks revocation; never extends the idle timeout. */
-  private async readRecord(cookies: Map<string, string>): Promise<ReadResult> {
-    const now = this.nowSeconds();
-    const result = await this.codec.read(cookies, now);
-    if (!result.record) return result;
-    const record = result.record;
-    const claims = claimsOf(record);
-    const revoked = await this.revocations.isRevoked({
-      sessionId: record.sid,
-      sub: String(claims.sub),
-      idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
-      createdAt: record.createdAt * 1000,
-    });
-    if (revoked) {
-      return {
-        problem: new LatchkeyError(
-          ErrorCodes.sessionRevoked,
-          'The session was signed out; sign in again.',
-        ),
-      };
-    }
-    return { record };
+  /** Reads the request's session; never extends the idle timeout. */
+  private readRecord(cookies: Map<string, string>): Promise<ReadResult> {
+    return this.sessions.read(cookies, this.config.now());
+  }
+
+  /** Clears the cookie of a session that is invalid, expired or revoked; keeps it otherwise. */
+  private clearIfDead(problem: LatchkeyError | undefined, cookies: Map<string, string>): string[] {
+    return problem && problem.code !== ErrorCodes.storeUnavailable
+      ? this.sessions.clear(cookies)
+      : [];
   }
 
   private async sessionRoute(request: Request): Promise<Response> {
     const cookies = parseCookies(request.headers.get('cookie'));
     const { record, problem } = await this.readRecord(cookies);
+    // Without its store, latchkey cannot say whether the user is signed in: fail, don't guess.
+    if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
     const response = jsonResponse(sessionJson(record ? toSession(record, this.config) : null));
-    if (problem)
-      for (const line of this.codec.clear(cookies)) response.headers.append('set-cookie', line);
+    for (const line of this.clearIfDead(problem, cookies))
+      response.headers.append('set-cookie', line);
     return response;
   }
 
@@ -279,9 +276,9 @@ export class Latchkey {
   }
 
   /**
-   * Ends the session: clears the cookie, revokes the sessionId (a copied cookie dies too), and
-   * sends the browser to the IdP's end-session endpoint (`303`, or JSON `{ redirectTo }` for
-   * `fetch` callers).
+   * Ends the session: clears the cookie, destroys or revokes the sessionId (a copied cookie dies
+   * too), and sends the browser to the IdP's end-session endpoint (`303`, or JSON
+   * `{ redirectTo }` for `fetch` callers).
    */
   private async logout(request: Request): Promise<Response> {
     if (!isSameOrigin(request, this.config.baseUrl.origin)) {
@@ -291,16 +288,12 @@ export class Latchkey {
       );
     }
     const cookies = parseCookies(request.headers.get('cookie'));
-    const { record } = await this.readRecord(cookies);
+    const { record, problem } = await this.readRecord(cookies);
+    if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
+    const clearCookies = await this.sessions.end(record, cookies, this.config.now());
     let redirectTo = this.config.postLogoutRedirectUri;
     if (record) {
-      const claims = claimsOf(record);
-      await this.revocations.revoke(
-        { sessionId: record.sid },
-        this.config.now(),
-        this.config.absoluteTimeout + 60,
-      );
-      this.emit({ type: 'logout', sub: String(claims.sub), sessionId: record.sid });
+      this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sid });
       try {
         const endSession = await this.client.endSessionUrl(idTokenOf(record));
         if (endSession) redirectTo = endSession.href;
@@ -311,25 +304,78 @@ export class Latchkey {
     const response = wantsJson(request)
       ? jsonResponse({ redirectTo })
       : redirectResponse(redirectTo);
-    for (const line of this.codec.clear(cookies)) response.headers.append('set-cookie', line);
+    for (const line of clearCookies) response.headers.append('set-cookie', line);
     return response;
   }
 
   /**
-   * Reads the session of an app request. This is activity: a rolling session is re-sealed (at most
-   * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared.
+   * OpenID Back-Channel Logout 1.0: the IdP posts a logout token; every session of that IdP
+   * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
+   * Exempt from the Origin check: the request comes from the IdP, not a browser.
+   */
+  private async backchannelLogout(request: Request): Promise<Response> {
+    try {
+      const type = request.headers.get('content-type') ?? '';
+      if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: the body must be application/x-www-form-urlencoded.',
+        );
+      }
+      const params = new URLSearchParams(await request.text());
+      const token = params.getAll('logout_token');
+      if (token.length !== 1 || !token[0]) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: exactly one logout_token parameter is required.',
+        );
+      }
+      const logout = await this.client.validateLogoutToken(token[0]);
+      const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance;
+      if (!(await this.sessions.markSeen(`jti:${logout.jti}`, ttl))) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: its jti was already used (replay).',
+        );
+      }
+      const now = this.config.now();
+      await this.sessions.endBy(logout.sid ? { idpSid: logout.sid } : { sub: logout.sub! }, now);
+      this.emit({ type: 'backchannel_logout', sub: logout.sub, idpSid: logout.sid });
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+    } catch (error) {
+      const known = error instanceof LatchkeyError ? error : undefined;
+      const response = jsonResponse(
+        {
+          error: known?.code ?? 'internal_error',
+          message: known?.message ?? 'Back-channel logout failed.',
+        },
+        known?.status ?? 500,
+      );
+      return response;
+    }
+  }
+
+  /**
+   * Reads the session of an app request. This is activity: a rolling session is re-saved (at most
+   * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared; an
+   * unreachable store leaves the request signed out with the problem `store_unavailable`.
    */
   async authenticate(request: Request, setCookie: SetCookieSink): Promise<AuthContext> {
     const cookies = parseCookies(request.headers.get('cookie'));
     const { record, problem } = await this.readRecord(cookies);
     if (!record) {
-      if (problem) setCookie(this.codec.clear(cookies));
+      setCookie(this.clearIfDead(problem, cookies));
       return this.context(null, problem, cookies, setCookie);
     }
-    const now = this.nowSeconds();
-    if (now - record.touchedAt >= this.config.touchInterval) {
+    const now = this.config.now();
+    if (now - record.touchedAt >= this.config.touchInterval * 1000) {
       const touched = { ...record, touchedAt: now };
-      setCookie(await this.codec.write(touched, cookies, now));
+      try {
+        setCookie(await this.sessions.save(touched, cookies, now));
+      } catch (error) {
+        if (!isLatchkeyError(error)) throw error;
+        return this.context(null, error, cookies, setCookie);
+      }
       return this.context(touched, undefined, cookies, setCookie);
     }
     return this.context(record, undefined, cookies, setCookie);
@@ -347,28 +393,25 @@ export class Latchkey {
       session: record ? toSession(record, this.config) : null,
       problem,
       async getAccessToken() {
-        if (!record) {
+        if (!record)
           throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
-        }
-        const now = latchkey.nowSeconds();
-        if (!latchkey.refresher.needsRefresh(record, now)) return record.at!;
+        if (!latchkey.refresher.needsRefresh(record, latchkey.config.now())) return record.at!;
         const current = record;
         try {
           record = await latchkey.refresher.refresh(current);
         } catch (error) {
           if (error instanceof LatchkeyError && error.code === ErrorCodes.refreshFailed) {
-            setCookie(latchkey.codec.clear(cookies));
-            const claims = claimsOf(current);
+            setCookie(await latchkey.sessions.end(current, cookies, latchkey.config.now()));
             latchkey.emit({
               type: 'refresh_failed',
-              sub: String(claims.sub),
+              sub: String(claimsOf(current).sub),
               sessionId: current.sid,
               code: error.code,
             });
           }
           throw error;
         }
-        setCookie(await latchkey.codec.write(record, cookies, now));
+        setCookie(await latchkey.sessions.cookiesFor(record, cookies, latchkey.config.now()));
         latchkey.emit({
           type: 'refresh',
           sub: String(claimsOf(record).sub),

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
 import { parseCookies } from './cookies';
+import { MemoryRevocationList } from './memory';
 import { Keyring } from './seal';
-import { CookieSessionCodec, claimsOf, createRecord, idTokenOf } from './session';
+import { claimsOf, createRecord, idTokenOf } from './session';
+import { CookieSessions } from './sessions';
 
 const secret = 'session-secret-session-secret-session-1';
-const now = 1_800_000_000;
+const now = 1_800_000_000_000;
 
 function configFor(baseUrl: string, secrets = [secret]) {
   return resolveConfig({
@@ -29,7 +31,7 @@ function recordWith(claims: Record<string, unknown>) {
       idToken: idToken({ sub: 'alice', ...claims }),
       claims: undefined,
       accessToken: 'at',
-      accessTokenExpiresAt: now + 3600,
+      accessTokenExpiresAt: now / 1000 + 3600,
       refreshToken: 'rt',
       scope: 'openid',
     },
@@ -51,10 +53,14 @@ function browserCookies(previous: Map<string, string>, lines: string[]): Map<str
 describe('cookie sessions', () => {
   it('round-trips 10 kB of claims in chunks that each stay under 4096 bytes, and clears stale chunks when it shrinks', async () => {
     const config = configFor('http://localhost:3000');
-    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
     const big = recordWith({ bio: 'é'.repeat(2500) + 'x'.repeat(5000) });
     expect(new TextEncoder().encode(big.idt.p).length).toBeGreaterThan(10_000);
-    const lines = await codec.write(big, new Map(), now);
+    const lines = await codec.save(big, new Map(), now);
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThan(4096);
     const jar = browserCookies(new Map(), lines);
@@ -63,16 +69,20 @@ describe('cookie sessions', () => {
     expect(read.record && idTokenOf(read.record)).toBe(idTokenOf(big));
 
     const small = recordWith({ name: 'Alice' });
-    const shrunk = browserCookies(jar, await codec.write(small, jar, now));
+    const shrunk = browserCookies(jar, await codec.save(small, jar, now));
     expect([...shrunk.keys()]).toEqual(['lk_session']);
     expect(claimsOf((await codec.read(shrunk, now)).record!)).toMatchObject({ name: 'Alice' });
   });
 
   it('refuses to seal a session too large for a request header, with session_too_large', async () => {
     const config = configFor('http://localhost:3000');
-    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
     await expect(
-      codec.write(recordWith({ blob: 'x'.repeat(20_000) }), new Map(), now),
+      codec.save(recordWith({ blob: 'x'.repeat(20_000) }), new Map(), now),
     ).rejects.toMatchObject({
       code: 'session_too_large',
     });
@@ -96,8 +106,12 @@ describe('cookie sessions', () => {
 
   it('uses __Host- names and Secure on an https base URL', async () => {
     const config = configFor('https://app.example.com');
-    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
-    const [line] = await codec.write(recordWith({}), new Map(), now);
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
+    const [line] = await codec.save(recordWith({}), new Map(), now);
     expect(line).toMatch(
       /^__Host-lk_session=[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=86400; Secure$/,
     );
@@ -105,29 +119,36 @@ describe('cookie sessions', () => {
 
   it('reads a session sealed with the old secret after a new secret is put first', async () => {
     const old = configFor('http://localhost:3000');
-    const lines = await new CookieSessionCodec(old, new Keyring(old.secrets)).write(
-      recordWith({}),
-      new Map(),
-      now,
-    );
+    const lines = await new CookieSessions(
+      old,
+      new Keyring(old.secrets),
+      new MemoryRevocationList(),
+    ).save(recordWith({}), new Map(), now);
     const rotated = configFor('http://localhost:3000', [
       'a-brand-new-secret-a-brand-new-secret',
       secret,
     ]);
-    const read = await new CookieSessionCodec(rotated, new Keyring(rotated.secrets)).read(
-      browserCookies(new Map(), lines),
-      now,
-    );
+    const read = await new CookieSessions(
+      rotated,
+      new Keyring(rotated.secrets),
+      new MemoryRevocationList(),
+    ).read(browserCookies(new Map(), lines), now);
     expect(read.record?.sid).toBeTypeOf('string');
   });
 
   it('reports a tampered cookie as session_invalid and an idle one as session_expired', async () => {
     const config = configFor('http://localhost:3000');
-    const codec = new CookieSessionCodec(config, new Keyring(config.secrets));
-    const jar = browserCookies(new Map(), await codec.write(recordWith({}), new Map(), now));
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
+    const jar = browserCookies(new Map(), await codec.save(recordWith({}), new Map(), now));
     const value = jar.get('lk_session')!;
     const tampered = parseCookies(`lk_session=${value.slice(0, 40)}A${value.slice(41)}`);
     expect((await codec.read(tampered, now)).problem?.code).toBe('session_invalid');
-    expect((await codec.read(jar, now + config.idleTimeout)).problem?.code).toBe('session_expired');
+    expect((await codec.read(jar, now + config.idleTimeout * 1000)).problem?.code).toBe(
+      'session_expired',
+    );
   });
 });

@@ -2,9 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { JWTPayload } from 'jose';
 import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
-import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
-import type { Keyring } from './seal';
 
 /** The signed-in user's profile, from standard ID token claims. */
 export interface SessionUser {
@@ -41,7 +39,9 @@ export interface Session {
  */
 export interface SessionRecord extends JWTPayload {
   sid: string;
+  /** Epoch ms of the sign-in. */
   createdAt: number;
+  /** Epoch ms of the last activity that was recorded (at most once per touch interval). */
   touchedAt: number;
   idt: { h: string; p: string; s: string };
   at?: string;
@@ -69,7 +69,7 @@ export function idTokenOf(record: SessionRecord): string {
   return `${record.idt.h}.${Buffer.from(encoder.encode(record.idt.p)).toString('base64url')}.${record.idt.s}`;
 }
 
-/** A fresh record for a completed sign-in. */
+/** A fresh record for a completed sign-in at `now` (epoch ms). */
 export function createRecord(tokens: TokenSet, now: number): SessionRecord {
   if (!tokens.idToken)
     throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
@@ -99,9 +99,12 @@ export function claimsOf(record: SessionRecord): Record<string, unknown> {
 
 const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);
 
-/** Epoch seconds at which the record ends: idle or absolute timeout, whichever comes first. */
+/** Epoch ms at which the record ends: idle or absolute timeout, whichever comes first. */
 export function expiryOf(record: SessionRecord, config: ResolvedConfig): number {
-  return Math.min(record.touchedAt + config.idleTimeout, record.createdAt + config.absoluteTimeout);
+  return Math.min(
+    record.touchedAt + config.idleTimeout * 1000,
+    record.createdAt + config.absoluteTimeout * 1000,
+  );
 }
 
 /** The app-facing view of a record. */
@@ -121,8 +124,8 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : undefined,
     authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
     idpSid: optionalString(claims.sid),
-    createdAt: record.createdAt,
-    expiresAt: expiryOf(record, config),
+    createdAt: Math.floor(record.createdAt / 1000),
+    expiresAt: Math.floor(expiryOf(record, config) / 1000),
   };
 }
 
@@ -138,70 +141,4 @@ export function sessionJson(session: Session | null): Record<string, unknown> {
     authTime: session.authTime ?? null,
     expiresAt: session.expiresAt,
   };
-}
-
-/** Outcome of reading the session cookie. */
-export type ReadResult =
-  | { record: SessionRecord; problem?: undefined }
-  | { record?: undefined; problem: LatchkeyError | undefined };
-
-/** Seals session records into chunked cookies and reads them back. */
-export class CookieSessionCodec {
-  constructor(
-    private readonly config: ResolvedConfig,
-    private readonly keyring: Keyring,
-  ) {}
-
-  /** Reads and checks the session cookie: format, seal, idle and absolute expiry. */
-  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
-    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
-    if (sealed === undefined) return { problem: undefined };
-    const record = await this.keyring.unseal<SessionRecord>('session', sealed, now);
-    if (!record || typeof record.sid !== 'string' || !record.idt) {
-      return {
-        problem: new LatchkeyError(
-          ErrorCodes.sessionInvalid,
-          'The session cookie could not be read: it was altered, truncated or sealed with an unknown secret.',
-        ),
-      };
-    }
-    if (expiryOf(record, this.config) <= now) {
-      return {
-        problem: new LatchkeyError(
-          ErrorCodes.sessionExpired,
-          'The session has expired; sign in again.',
-        ),
-      };
-    }
-    return { record };
-  }
-
-  /** `Set-Cookie` lines that store `record`; refuses a session too large for a request header. */
-  async write(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
-    const expiresAt = expiryOf(record, this.config);
-    // The seal outlives the cookie by a minute so that expiry is reported as such, not as tampering.
-    const sealed = await this.keyring.seal(
-      'session',
-      record,
-      record.createdAt + this.config.absoluteTimeout + 60,
-    );
-    if (sealed.length > this.config.maxSessionSize) {
-      throw new LatchkeyError(
-        ErrorCodes.sessionTooLarge,
-        `The sealed session is ${sealed.length} bytes, over session.maxSize (${this.config.maxSessionSize}); ` +
-          'ask the IdP for fewer claims or use a session store.',
-      );
-    }
-    return writeChunkedCookie(
-      this.config.sessionCookie,
-      sealed,
-      { secure: this.config.secure, maxAge: expiresAt - now },
-      cookies,
-    );
-  }
-
-  /** `Set-Cookie` lines that delete the session cookie and all its chunks. */
-  clear(cookies: Map<string, string>): string[] {
-    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
-  }
 }

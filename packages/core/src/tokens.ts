@@ -2,6 +2,7 @@ import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { claimsOf, type SessionRecord, withTokens } from './session';
+import type { SessionBackend } from './sessions';
 
 /** An access token this close (seconds) to expiry is refreshed before use. */
 const REFRESH_LEEWAY = 60;
@@ -28,11 +29,14 @@ export class TokenRefresher {
   constructor(
     private readonly config: ResolvedConfig,
     private readonly client: OidcClient,
+    private readonly sessions: SessionBackend,
   ) {}
 
-  /** True when the record's access token is missing or about to expire. */
+  /** True when the record's access token is missing or about to expire at `now` (epoch ms). */
   needsRefresh(record: SessionRecord, now: number): boolean {
-    return !record.at || (record.atExp !== undefined && record.atExp - REFRESH_LEEWAY <= now);
+    return (
+      !record.at || (record.atExp !== undefined && record.atExp - REFRESH_LEEWAY <= now / 1000)
+    );
   }
 
   /** The record with fresh tokens, refreshing at most once per session at a time. */
@@ -47,7 +51,7 @@ export class TokenRefresher {
         "The access token expired and the session has no refresh token (ask for the 'offline_access' scope).",
       );
     }
-    const result = this.grant(record, record.rt);
+    const result = this.sessions.coordinateRefresh(record, (current) => this.grant(current));
     this.flights.delete(record.sid);
     this.flights.set(record.sid, { spent: record.rt, result, startedAt: nowMs });
     // A failed refresh is not remembered: the next request may try again (e.g. IdP back up).
@@ -57,10 +61,12 @@ export class TokenRefresher {
     return result;
   }
 
-  private async grant(record: SessionRecord, refreshToken: string): Promise<SessionRecord> {
+  private async grant(record: SessionRecord): Promise<SessionRecord> {
     let tokens: Awaited<ReturnType<OidcClient['refresh']>>;
     try {
-      tokens = await this.client.refresh(refreshToken);
+      if (!record.rt)
+        throw new LatchkeyError(ErrorCodes.refreshFailed, 'The session has no refresh token.');
+      tokens = await this.client.refresh(record.rt);
     } catch (error) {
       if (error instanceof LatchkeyError && error.code !== ErrorCodes.idpUnreachable) {
         throw new LatchkeyError(

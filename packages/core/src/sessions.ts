@@ -1,0 +1,277 @@
+import type { ResolvedConfig } from './config';
+import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import type { RevocationList } from './revocation';
+import type { Keyring } from './seal';
+import { claimsOf, expiryOf, type SessionRecord } from './session';
+import type { SessionFilter, SessionStore } from './store';
+
+/** Outcome of reading a request's session. */
+export type ReadResult =
+  | { record: SessionRecord; problem?: undefined }
+  | { record?: undefined; problem: LatchkeyError | undefined };
+
+/**
+ * Where sessions live: sealed in the cookie (stateless) or in a {@link SessionStore} with only an
+ * opaque id in the cookie. Everything else in latchkey is the same for both.
+ */
+export interface SessionBackend {
+  /** The request's session, checked for seal, expiry and revocation. Never throws for bad input. */
+  read(cookies: Map<string, string>, now: number): Promise<ReadResult>;
+  /** Saves the record; resolves the `Set-Cookie` lines the response must carry. */
+  save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]>;
+  /** The `Set-Cookie` lines for a record already saved (by {@link coordinateRefresh}). */
+  cookiesFor(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]>;
+  /** Ends one session (logout); resolves the `Set-Cookie` lines that clear it. */
+  end(
+    record: SessionRecord | undefined,
+    cookies: Map<string, string>,
+    now: number,
+  ): Promise<string[]>;
+  /** Ends every session of an IdP session or user (back-channel logout). */
+  endBy(filter: SessionFilter, now: number): Promise<void>;
+  /** Records a back-channel logout token's `jti`; false when it was seen before. */
+  markSeen(key: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Runs `refresh` so that only one instance refreshes a session at a time, and saves its result
+   * where other instances see it. Resolves the refreshed record, or the record another instance
+   * refreshed meanwhile.
+   */
+  coordinateRefresh(
+    record: SessionRecord,
+    refresh: (current: SessionRecord) => Promise<SessionRecord>,
+  ): Promise<SessionRecord>;
+  /** `Set-Cookie` lines that delete the session cookie. */
+  clear(cookies: Map<string, string>): string[];
+}
+
+const invalidCookie = () =>
+  new LatchkeyError(
+    ErrorCodes.sessionInvalid,
+    'The session cookie could not be read: it was altered, truncated or sealed with an unknown secret.',
+  );
+const expired = () =>
+  new LatchkeyError(ErrorCodes.sessionExpired, 'The session has expired; sign in again.');
+const revoked = () =>
+  new LatchkeyError(ErrorCodes.sessionRevoked, 'The session was signed out; sign in again.');
+
+/** Runs a store call; a failure becomes `store_unavailable`. */
+async function viaStore<T>(operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (cause) {
+    if (isLatchkeyError(cause)) throw cause;
+    throw new LatchkeyError(
+      ErrorCodes.storeUnavailable,
+      'The session store is unavailable; try again shortly.',
+      { cause },
+    );
+  }
+}
+
+const maxAgeOf = (record: SessionRecord, config: ResolvedConfig, now: number) =>
+  Math.floor((expiryOf(record, config) - now) / 1000);
+
+/** Seconds a revocation or a seen `jti` must be remembered: as long as any session can live. */
+const rememberFor = (config: ResolvedConfig) => config.absoluteTimeout + 60;
+
+/** Sessions sealed (JWE) in chunked cookies; sign-outs kept in a revocation list. */
+export class CookieSessions implements SessionBackend {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly keyring: Keyring,
+    private readonly revocations: RevocationList,
+  ) {}
+
+  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
+    if (sealed === undefined) return { problem: undefined };
+    const record = await this.keyring.unseal<SessionRecord>(
+      'session',
+      sealed,
+      Math.floor(now / 1000),
+    );
+    if (!record || typeof record.sid !== 'string' || !record.idt)
+      return { problem: invalidCookie() };
+    if (expiryOf(record, this.config) <= now) return { problem: expired() };
+    const claims = claimsOf(record);
+    const isRevoked = await viaStore(() =>
+      this.revocations.isRevoked({
+        sessionId: record.sid,
+        sub: String(claims.sub),
+        idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+        createdAt: record.createdAt,
+      }),
+    );
+    return isRevoked ? { problem: revoked() } : { record };
+  }
+
+  save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
+    return this.cookiesFor(record, cookies, now);
+  }
+
+  async cookiesFor(
+    record: SessionRecord,
+    cookies: Map<string, string>,
+    now: number,
+  ): Promise<string[]> {
+    // The seal outlives the cookie by a minute, so expiry is reported as such, not as tampering.
+    const sealUntil = Math.floor(record.createdAt / 1000) + this.config.absoluteTimeout + 60;
+    const sealed = await this.keyring.seal('session', record, sealUntil);
+    if (sealed.length > this.config.maxSessionSize) {
+      throw new LatchkeyError(
+        ErrorCodes.sessionTooLarge,
+        `The sealed session is ${sealed.length} bytes, over session.maxSize (${this.config.maxSessionSize}); ` +
+          'ask the IdP for fewer claims or use a session store.',
+      );
+    }
+    return writeChunkedCookie(
+      this.config.sessionCookie,
+      sealed,
+      { secure: this.config.secure, maxAge: maxAgeOf(record, this.config, now) },
+      cookies,
+    );
+  }
+
+  async end(
+    record: SessionRecord | undefined,
+    cookies: Map<string, string>,
+    now: number,
+  ): Promise<string[]> {
+    if (record) {
+      await viaStore(() =>
+        this.revocations.revoke({ sessionId: record.sid }, now, rememberFor(this.config)),
+      );
+    }
+    return this.clear(cookies);
+  }
+
+  async endBy(filter: SessionFilter, now: number): Promise<void> {
+    await viaStore(() => this.revocations.revoke(filter, now, rememberFor(this.config)));
+  }
+
+  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return viaStore(() => this.revocations.markSeen(key, ttlSeconds));
+  }
+
+  coordinateRefresh(
+    record: SessionRecord,
+    refresh: (current: SessionRecord) => Promise<SessionRecord>,
+  ): Promise<SessionRecord> {
+    // Stateless sessions have nothing shared to lock: one refresh per process (see TokenRefresher).
+    return refresh(record);
+  }
+
+  clear(cookies: Map<string, string>): string[] {
+    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
+  }
+}
+
+const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+const LOCK_MS = 10_000;
+const LOCK_POLL_MS = 50;
+
+/** Sessions in a {@link SessionStore}; the cookie holds only a random 256-bit session id. */
+export class StoreSessions implements SessionBackend {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly store: SessionStore,
+  ) {}
+
+  private async load(sessionId: string): Promise<SessionRecord | undefined> {
+    const stored = await viaStore(() => this.store.get(sessionId));
+    const record = stored?.data as SessionRecord | undefined;
+    return record?.sid === sessionId ? record : undefined;
+  }
+
+  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+    const sessionId = cookies.get(this.config.sessionCookie);
+    if (sessionId === undefined) return { problem: undefined };
+    if (!SESSION_ID_PATTERN.test(sessionId)) return { problem: invalidCookie() };
+    const record = await this.load(sessionId);
+    if (!record) return { problem: revoked() };
+    if (expiryOf(record, this.config) <= now) return { problem: expired() };
+    return { record };
+  }
+
+  private async persist(record: SessionRecord, now: number): Promise<void> {
+    const claims = claimsOf(record);
+    const session = {
+      sub: String(claims.sub),
+      idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      data: record,
+    };
+    const ttl = Math.max(1, maxAgeOf(record, this.config, now));
+    await viaStore(() => this.store.set(record.sid, session, ttl));
+  }
+
+  async save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
+    await this.persist(record, now);
+    return this.cookiesFor(record, cookies, now);
+  }
+
+  async cookiesFor(
+    record: SessionRecord,
+    cookies: Map<string, string>,
+    now: number,
+  ): Promise<string[]> {
+    return writeChunkedCookie(
+      this.config.sessionCookie,
+      record.sid,
+      { secure: this.config.secure, maxAge: maxAgeOf(record, this.config, now) },
+      cookies,
+    );
+  }
+
+  async end(record: SessionRecord | undefined, cookies: Map<string, string>): Promise<string[]> {
+    if (record) await viaStore(() => this.store.destroy(record.sid));
+    return this.clear(cookies);
+  }
+
+  async endBy(filter: SessionFilter): Promise<void> {
+    await viaStore(() => this.store.destroyBy(filter));
+  }
+
+  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return viaStore(() => this.store.markSeen(key, ttlSeconds));
+  }
+
+  /**
+   * Takes the session's refresh lock in the store. Whoever waits for it re-reads the session
+   * afterwards: when the refresh token changed, another instance already refreshed and its result
+   * is used, so a rotated refresh token is never spent twice.
+   */
+  async coordinateRefresh(
+    record: SessionRecord,
+    refresh: (current: SessionRecord) => Promise<SessionRecord>,
+  ): Promise<SessionRecord> {
+    const deadline = this.config.now() + this.config.idpTimeout + LOCK_MS;
+    for (;;) {
+      const release = await viaStore(() => this.store.lock(`refresh:${record.sid}`, LOCK_MS));
+      if (release) {
+        try {
+          const current = (await this.load(record.sid)) ?? record;
+          if (current.rt !== record.rt) return current;
+          const refreshed = await refresh(current);
+          await this.persist(refreshed, this.config.now());
+          return refreshed;
+        } finally {
+          await release().catch(() => {});
+        }
+      }
+      const current = await this.load(record.sid);
+      if (current && current.rt !== record.rt) return current;
+      if (this.config.now() > deadline) {
+        throw new LatchkeyError(
+          ErrorCodes.storeUnavailable,
+          'Timed out waiting for another instance to refresh the session.',
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+    }
+  }
+
+  clear(cookies: Map<string, string>): string[] {
+    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
+  }
+}
