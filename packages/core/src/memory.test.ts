@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { MemoryRevocationList, MemorySessionStore } from './memory';
+
+// A fake clock: these stores expire entries by time.
+function clock() {
+  let now = 1_800_000_000_000;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+const session = (sub: string, idpSid?: string) => ({ sub, idpSid, data: { sid: sub } });
+
+describe('MemorySessionStore', () => {
+  it('expires sessions after their TTL and extends them on touch', async () => {
+    const time = clock();
+    const store = new MemorySessionStore({ now: time.now });
+    await store.set('a', session('alice'), 60);
+    time.advance(59_000);
+    await store.touch('a', 60);
+    time.advance(59_000);
+    expect(await store.get('a')).toMatchObject({ sub: 'alice' });
+    time.advance(2_000);
+    expect(await store.get('a')).toBeUndefined();
+  });
+
+  it('ends exactly the sessions of a user or an IdP session', async () => {
+    const store = new MemorySessionStore();
+    await store.set('a1', session('alice', 'sid-1'), 60);
+    await store.set('a2', session('alice', 'sid-2'), 60);
+    await store.set('b1', session('bob', 'sid-3'), 60);
+    expect(await store.destroyBy({ idpSid: 'sid-1' })).toBe(1);
+    expect(await store.get('a1')).toBeUndefined();
+    expect(await store.get('a2')).toBeDefined();
+    expect(await store.destroyBy({ sub: 'alice' })).toBe(1);
+    expect(await store.get('b1')).toBeDefined();
+  });
+
+  it('stays within maxEntries, dropping the oldest', async () => {
+    const store = new MemorySessionStore({ maxEntries: 2 });
+    for (const id of ['a', 'b', 'c']) await store.set(id, session(id), 60);
+    expect(await store.get('a')).toBeUndefined();
+    expect(await store.get('c')).toBeDefined();
+  });
+
+  it('grants a lock to one holder at a time until released or expired', async () => {
+    const time = clock();
+    const store = new MemorySessionStore({ now: time.now });
+    const release = await store.lock('refresh:a', 1000);
+    expect(release).toBeTypeOf('function');
+    expect(await store.lock('refresh:a', 1000)).toBeUndefined();
+    await release!();
+    const again = await store.lock('refresh:a', 1000);
+    expect(again).toBeTypeOf('function');
+    time.advance(1001);
+    expect(await store.lock('refresh:a', 1000)).toBeTypeOf('function');
+  });
+
+  it('detects a replayed key', async () => {
+    const store = new MemorySessionStore();
+    expect(await store.markSeen('jti:1', 60)).toBe(true);
+    expect(await store.markSeen('jti:1', 60)).toBe(false);
+  });
+});
+
+describe('MemoryRevocationList', () => {
+  it('revokes sessions created at or before revokedAt only, until the entry expires', async () => {
+    const time = clock();
+    const list = new MemoryRevocationList({ now: time.now });
+    const revokedAt = time.now();
+    await list.revoke({ sub: 'alice' }, revokedAt, 60);
+    const subject = { sessionId: 's', sub: 'alice', idpSid: undefined };
+    expect(await list.isRevoked({ ...subject, createdAt: revokedAt - 1 })).toBe(true);
+    expect(await list.isRevoked({ ...subject, createdAt: revokedAt + 1 })).toBe(false);
+    expect(await list.isRevoked({ ...subject, sub: 'bob', createdAt: revokedAt - 1 })).toBe(false);
+    time.advance(61_000);
+    expect(await list.isRevoked({ ...subject, createdAt: revokedAt - 1 })).toBe(false);
+  });
+
+  it('matches by sessionId and by IdP sid', async () => {
+    const list = new MemoryRevocationList();
+    await list.revoke({ sessionId: 's1' }, Date.now(), 60);
+    await list.revoke({ idpSid: 'idp-1' }, Date.now(), 60);
+    expect(
+      await list.isRevoked({ sessionId: 's1', sub: 'x', idpSid: undefined, createdAt: 0 }),
+    ).toBe(true);
+    expect(await list.isRevoked({ sessionId: 's2', sub: 'x', idpSid: 'idp-1', createdAt: 0 })).toBe(
+      true,
+    );
+    expect(await list.isRevoked({ sessionId: 's2', sub: 'x', idpSid: 'idp-2', createdAt: 0 })).toBe(
+      false,
+    );
+  });
+});
