@@ -1,5 +1,6 @@
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
+import { type Policy, type RoleMapper, roleMappers } from './rbac';
 import type { RevocationList } from './revocation';
 import type { SessionStore } from './store';
 
@@ -51,8 +52,15 @@ export interface LatchkeyOptions {
    * Default: this process's memory; use `@latchkey/redis` to share them across instances.
    */
   revocations?: RevocationList;
+  /**
+   * Authentication levels (`acr` values) from lowest to highest; a higher level satisfies a lower
+   * requirement. The step-up route accepts only these. Default `[]`.
+   */
+  acrLevels?: readonly string[];
+  /** Which permissions each role grants (see `definePolicy`). Default: none. */
+  policy?: Policy;
   /** Maps validated ID token claims to role names. Default: the `roles` claim when it is a string array. */
-  roles?: (claims: Record<string, unknown>) => string[];
+  roles?: RoleMapper;
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
   onEvent?: (event: LatchkeyEvent) => void;
   /** Current time in epoch milliseconds. Default `Date.now`; tests pass a fake clock. */
@@ -97,8 +105,10 @@ export interface ResolvedConfig {
   clockTolerance: number;
   idTokenAlgorithms: readonly string[];
   store: SessionStore | undefined;
+  acrLevels: readonly string[];
+  policy: Policy | undefined;
   revocations: RevocationList | undefined;
-  roles: (claims: Record<string, unknown>) => string[];
+  roles: RoleMapper;
   onEvent: (event: LatchkeyEvent) => void;
   now: () => number;
 }
@@ -134,9 +144,6 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (!Number.isFinite(value) || value <= 0) invalid(`${name} must be a positive number.`);
   return value;
 }
-
-const rolesClaim = (claims: Record<string, unknown>): string[] =>
-  Array.isArray(claims.roles) ? claims.roles.filter((role) => typeof role === 'string') : [];
 
 /** Validates options and applies defaults; throws `config_invalid` with what to fix. */
 export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
@@ -194,8 +201,10 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     clockTolerance,
     idTokenAlgorithms: options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'],
     store: options.store,
+    acrLevels: options.acrLevels ?? [],
+    policy: options.policy,
     revocations: options.revocations,
-    roles: options.roles ?? rolesClaim,
+    roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
     now: options.now ?? Date.now,
   };

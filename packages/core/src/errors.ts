@@ -37,6 +37,14 @@ export const ErrorCodes = {
   refreshFailed: 'refresh_failed',
   /** A state-changing request did not come from the app's own origin (CSRF defence). */
   originMismatch: 'origin_mismatch',
+  /** A request to a latchkey route has a missing or malformed parameter. */
+  invalidRequest: 'invalid_request',
+  /** Signed in, but without the role or permission the route requires. */
+  forbidden: 'forbidden',
+  /** The session's authentication is too weak or too old for the route (RFC 9470). */
+  insufficientUserAuthentication: 'insufficient_user_authentication',
+  /** A step-up re-authentication did not reach the level asked for, or was another user. */
+  stepUpFailed: 'step_up_failed',
   /** The route exists but not for this HTTP method. */
   methodNotAllowed: 'method_not_allowed',
   /** A back-channel logout token failed validation or was replayed. */
@@ -66,6 +74,10 @@ const statusByCode: Record<ErrorCode, number> = {
   session_too_large: 500,
   refresh_failed: 401,
   origin_mismatch: 403,
+  invalid_request: 400,
+  forbidden: 403,
+  insufficient_user_authentication: 401,
+  step_up_failed: 403,
   method_not_allowed: 405,
   logout_token_invalid: 400,
   store_unavailable: 503,

@@ -11,7 +11,29 @@ export {
 } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export { type NodeRequestLike, toWebRequest } from './node';
+export {
+  type Authorized,
+  can,
+  definePolicy,
+  grantCovers,
+  hasRole,
+  type Permission,
+  type PermissionGrant,
+  type Policy,
+  permissionsFor,
+  permissionsFromClaims,
+  type Register,
+  type RoleMapper,
+  roleMappers,
+} from './rbac';
 export { errorResponse, safeReturnTo, wantsJson } from './request';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export type { Session, SessionUser } from './session';
+export {
+  type Authentication,
+  acrSatisfies,
+  type StepUpRequirement,
+  stepUpChallenge,
+  unmetStepUp,
+} from './step-up';
 export type { ReplayCache, SessionFilter, SessionStore, StoredSession } from './store';

@@ -4,6 +4,7 @@ import { expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout';
 import { MemoryRevocationList } from './memory';
+import { can, hasRole, type Permission } from './rbac';
 import {
   errorResponse,
   escapeHtml,
@@ -25,6 +26,7 @@ import {
   toSession,
 } from './session';
 import { CookieSessions, type ReadResult, type SessionBackend, StoreSessions } from './sessions';
+import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 import { TokenRefresher } from './tokens';
 
 /** Receives the `Set-Cookie` lines an operation wants on the response being built. */
@@ -64,6 +66,8 @@ interface Transaction {
   codeVerifier: string;
   returnTo: string;
   maxAge?: number;
+  /** Set for a step-up: what the new authentication must meet, and whose session it upgrades. */
+  stepUp?: { sub: string | undefined; acr?: string; maxAge?: number };
   [claim: string]: unknown;
 }
 
@@ -133,6 +137,9 @@ export class Latchkey {
         case '/session':
           if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
           return await this.sessionRoute(request);
+        case '/step-up':
+          if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
+          return await this.stepUp(request);
         case '/backchannel-logout':
           if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
           return await this.backchannelLogout(request);
@@ -158,7 +165,7 @@ export class Latchkey {
   }
 
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
-  async login(params: LoginParams = {}): Promise<Response> {
+  async login(params: LoginParams = {}, stepUp?: Transaction['stepUp']): Promise<Response> {
     const authorization = await this.client.authorizationRequest(params);
     const transaction: Transaction = {
       state: authorization.state,
@@ -167,6 +174,7 @@ export class Latchkey {
       returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
     };
     if (params.maxAge !== undefined) transaction.maxAge = params.maxAge;
+    if (stepUp) transaction.stepUp = stepUp;
     const sealed = await this.keyring.seal(
       'transaction',
       transaction,
@@ -222,6 +230,7 @@ export class Latchkey {
       });
       const now = this.config.now();
       const record = createRecord(tokens, now);
+      if (transaction.stepUp) await this.completeStepUp(transaction.stepUp, record, cookies);
       const sessionCookies = await this.sessions.save(record, cookies, now);
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])
@@ -423,6 +432,158 @@ export class Latchkey {
   }
 
   /**
+   * `GET /auth/step-up?acr=...&max_age=...&returnTo=...`: re-authenticates at the IdP with
+   * `acr_values` and `max_age`. `acr` must be one of the configured levels.
+   */
+  private async stepUp(request: Request): Promise<Response> {
+    const query = new URL(request.url).searchParams;
+    const acr = query.get('acr') ?? undefined;
+    const maxAgeText = query.get('max_age');
+    if (acr !== undefined && !this.config.acrLevels.includes(acr)) {
+      throw new LatchkeyError(
+        ErrorCodes.invalidRequest,
+        `Unknown authentication level '${acr}': it is not one of the configured acrLevels.`,
+      );
+    }
+    if (maxAgeText !== null && !/^\d{1,9}$/.test(maxAgeText)) {
+      throw new LatchkeyError(
+        ErrorCodes.invalidRequest,
+        'max_age must be a whole number of seconds.',
+      );
+    }
+    if (acr === undefined && maxAgeText === null) {
+      throw new LatchkeyError(ErrorCodes.invalidRequest, 'A step-up needs acr, max_age or both.');
+    }
+    const maxAge = maxAgeText === null ? undefined : Number(maxAgeText);
+    const { record } = await this.readRecord(parseCookies(request.headers.get('cookie')));
+    const requirement = {
+      sub: record ? String(claimsOf(record).sub) : undefined,
+      ...(acr ? { acr } : {}),
+      ...(maxAge !== undefined ? { maxAge } : {}),
+    };
+    return this.login(
+      {
+        returnTo: query.get('returnTo') ?? '/',
+        ...(acr ? { acrValues: acr } : {}),
+        ...(maxAge !== undefined ? { maxAge } : {}),
+      },
+      requirement,
+    );
+  }
+
+  /**
+   * Checks the new authentication of a step-up: the level and freshness asked for, and the same
+   * user. On success the session being upgraded ends (the new one has a new sessionId); on
+   * failure nothing changes.
+   */
+  private async completeStepUp(
+    stepUp: NonNullable<Transaction['stepUp']>,
+    record: SessionRecord,
+    cookies: Map<string, string>,
+  ): Promise<void> {
+    const session = toSession(record, this.config);
+    if (stepUp.sub !== undefined && session.user.sub !== stepUp.sub) {
+      throw new LatchkeyError(
+        ErrorCodes.stepUpFailed,
+        'The step-up was completed by a different user; the original session is unchanged.',
+      );
+    }
+    const unmet = unmetStepUp(
+      session,
+      stepUp,
+      this.config.acrLevels,
+      this.nowSeconds(),
+      this.config.clockTolerance,
+    );
+    if (unmet)
+      throw new LatchkeyError(
+        ErrorCodes.stepUpFailed,
+        `The step-up did not reach what was asked: ${unmet}.`,
+      );
+    const { record: previous } = await this.readRecord(cookies);
+    // The upgraded session replaces the old one; its cookie is overwritten by the caller.
+    if (previous) await this.sessions.end(previous, new Map(), this.config.now());
+  }
+
+  private denied(
+    request: Request,
+    error: LatchkeyError,
+    headers?: Record<string, string>,
+  ): Response {
+    const response = errorResponse(error, request);
+    for (const [name, value] of Object.entries(headers ?? {})) response.headers.set(name, value);
+    return response;
+  }
+
+  /** Guard: signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
+  requireRole(request: Request, context: AuthContext, role: string): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    if (hasRole(context.session, role)) return undefined;
+    return this.denied(
+      request,
+      new LatchkeyError(ErrorCodes.forbidden, `The role '${role}' is required.`),
+    );
+  }
+
+  /** Guard: signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
+  requirePermission(
+    request: Request,
+    context: AuthContext,
+    permission: Permission,
+  ): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    if (can(context.session, permission)) return undefined;
+    return this.denied(
+      request,
+      new LatchkeyError(ErrorCodes.forbidden, `The permission '${permission}' is required.`),
+    );
+  }
+
+  /**
+   * Guard: signed in at `acr` or higher and/or within `maxAge` seconds. A page navigation (GET) is
+   * redirected to the step-up route and returns here; an API request gets 401 with the RFC 9470
+   * `WWW-Authenticate` challenge.
+   */
+  requireStepUp(
+    request: Request,
+    context: AuthContext,
+    requirement: StepUpRequirement,
+  ): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    const unmet = unmetStepUp(
+      context.session!,
+      requirement,
+      this.config.acrLevels,
+      this.nowSeconds(),
+      this.config.clockTolerance,
+    );
+    if (!unmet) return undefined;
+    if (!wantsJson(request) && request.method.toUpperCase() === 'GET') {
+      const url = new URL(request.url);
+      const target = new URL(this.routePath('/step-up'), this.config.baseUrl);
+      if (requirement.acr) target.searchParams.set('acr', requirement.acr);
+      if (requirement.maxAge !== undefined)
+        target.searchParams.set('max_age', String(requirement.maxAge));
+      target.searchParams.set('returnTo', `${url.pathname}${url.search}`);
+      return redirectResponse(`${target.pathname}${target.search}`, 302);
+    }
+    const description = `Step-up required: ${unmet}`;
+    return this.denied(
+      request,
+      new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`),
+      { 'www-authenticate': stepUpChallenge(requirement, description) },
+    );
+  }
+
+  /** The path of one of latchkey's routes, e.g. `/auth/login`. */
+  private routePath(route: string): string {
+    return `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}${route}`;
+  }
+
+  /**
    * Guard for signed-in routes: undefined when the request has a session; otherwise a 401 JSON
    * error for API requests, or a redirect to sign-in (returning to this page) for navigations.
    */
@@ -434,10 +595,7 @@ export class Latchkey {
     if (wantsJson(request) || request.method.toUpperCase() !== 'GET')
       return errorResponse(problem, request);
     const url = new URL(request.url);
-    const login = new URL(
-      `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}/login`,
-      this.config.baseUrl,
-    );
+    const login = new URL(this.routePath('/login'), this.config.baseUrl);
     login.searchParams.set('returnTo', `${url.pathname}${url.search}`);
     return redirectResponse(`${login.pathname}${login.search}`, 302);
   }

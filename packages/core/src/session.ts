@@ -3,6 +3,7 @@ import type { JWTPayload } from 'jose';
 import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
+import { permissionsFor } from './rbac';
 
 /** The signed-in user's profile, from standard ID token claims. */
 export interface SessionUser {
@@ -20,6 +21,8 @@ export interface Session {
   /** Every claim of the validated ID token. */
   claims: Record<string, unknown>;
   roles: string[];
+  /** Permissions the roles grant under the configured policy (grants, wildcards included). */
+  permissions: string[];
   acr: string | undefined;
   amr: string[] | undefined;
   /** Epoch seconds of the user's last authentication at the IdP. */
@@ -115,11 +118,13 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     const value = optionalString(claims[key]);
     if (value !== undefined) user[key] = value;
   }
+  const roles = config.roles(claims);
   return {
     sessionId: record.sid,
     user,
     claims,
-    roles: config.roles(claims),
+    roles,
+    permissions: permissionsFor(roles, config.policy),
     acr: optionalString(claims.acr),
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : undefined,
     authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
@@ -136,6 +141,7 @@ export function sessionJson(session: Session | null): Record<string, unknown> {
     authenticated: true,
     user: session.user,
     roles: session.roles,
+    permissions: session.permissions,
     acr: session.acr ?? null,
     amr: session.amr ?? [],
     authTime: session.authTime ?? null,

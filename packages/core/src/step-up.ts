@@ -1,0 +1,72 @@
+/**
+ * Step-up authentication: a route demands an authentication level (`acr`) and/or a recent
+ * authentication (`maxAge`); a session below it re-authenticates at the IdP (RFC 9470 for APIs).
+ */
+
+/** What a route demands. */
+export interface StepUpRequirement {
+  /** The lowest acceptable level; a higher level in the configured order satisfies it too. */
+  acr?: string;
+  /** The last authentication must be at most this many seconds old. */
+  maxAge?: number;
+}
+
+/** The parts of a session or token that step-up reads. */
+export interface Authentication {
+  acr: string | undefined;
+  /** Epoch seconds. */
+  authTime: number | undefined;
+}
+
+/**
+ * True when `actual` ranks at or above `required` in `levels` (lowest first). An unknown level,
+ * on either side, satisfies only an exact match.
+ */
+export function acrSatisfies(
+  actual: string | undefined,
+  required: string,
+  levels: readonly string[],
+): boolean {
+  if (actual === undefined) return false;
+  if (actual === required) return true;
+  const have = levels.indexOf(actual);
+  const need = levels.indexOf(required);
+  return have !== -1 && need !== -1 && have >= need;
+}
+
+/** Why an authentication does not meet a requirement, or undefined when it does. */
+export function unmetStepUp(
+  auth: Authentication,
+  requirement: StepUpRequirement,
+  levels: readonly string[],
+  nowSeconds: number,
+  clockTolerance: number,
+): string | undefined {
+  if (requirement.acr && !acrSatisfies(auth.acr, requirement.acr, levels)) {
+    return `authentication level ${requirement.acr} or higher is required`;
+  }
+  if (requirement.maxAge !== undefined) {
+    // A missing auth_time fails closed.
+    if (auth.authTime === undefined) return 'the time of the last authentication is unknown';
+    if (auth.authTime + requirement.maxAge + clockTolerance < nowSeconds) {
+      return `an authentication within the last ${requirement.maxAge} seconds is required`;
+    }
+  }
+  return undefined;
+}
+
+const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+
+/**
+ * The RFC 9470 section 3 challenge: `Bearer error="insufficient_user_authentication",
+ * error_description="...", acr_values="...", max_age=...`.
+ */
+export function stepUpChallenge(requirement: StepUpRequirement, description: string): string {
+  const parts = [
+    `error="insufficient_user_authentication"`,
+    `error_description=${quote(description)}`,
+  ];
+  if (requirement.acr) parts.push(`acr_values=${quote(requirement.acr)}`);
+  if (requirement.maxAge !== undefined) parts.push(`max_age=${Math.floor(requirement.maxAge)}`);
+  return `Bearer ${parts.join(', ')}`;
+}
