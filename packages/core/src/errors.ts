@@ -45,6 +45,10 @@ export const ErrorCodes = {
   insufficientUserAuthentication: 'insufficient_user_authentication',
   /** A step-up re-authentication did not reach the level asked for, or was another user. */
   stepUpFailed: 'step_up_failed',
+  /** A bearer access token is missing parts, malformed, expired or not from the IdP (RFC 6750). */
+  invalidToken: 'invalid_token',
+  /** A bearer access token lacks a scope the route requires (RFC 6750). */
+  insufficientScope: 'insufficient_scope',
   /** The route exists but not for this HTTP method. */
   methodNotAllowed: 'method_not_allowed',
   /** A back-channel logout token failed validation or was replayed. */
@@ -78,6 +82,8 @@ const statusByCode: Record<ErrorCode, number> = {
   forbidden: 403,
   insufficient_user_authentication: 401,
   step_up_failed: 403,
+  invalid_token: 401,
+  insufficient_scope: 403,
   method_not_allowed: 405,
   logout_token_invalid: 400,
   store_unavailable: 503,

@@ -1,3 +1,12 @@
+export {
+  BearerError,
+  type BearerRequirement,
+  type BearerVerifier,
+  type BearerVerifierOptions,
+  bearerErrorResponse,
+  createBearerVerifier,
+  type VerifiedToken,
+} from './bearer';
 export type { AuthorizationParams } from './client';
 export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';

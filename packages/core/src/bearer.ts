@@ -1,0 +1,362 @@
+import { createHash } from 'node:crypto';
+import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import * as oauth from 'oauth4webapi';
+import { isLoopback } from './config';
+import { ErrorCodes, LatchkeyError } from './errors';
+import {
+  type Authorized,
+  can,
+  hasRole,
+  type Permission,
+  type Policy,
+  permissionsFor,
+  permissionsFromClaims,
+  type RoleMapper,
+  roleMappers,
+} from './rbac';
+import { errorResponse, jsonResponse } from './request';
+import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
+
+/** Options of {@link createBearerVerifier}. */
+export interface BearerVerifierOptions {
+  /** The issuer of the access tokens, exactly as in its discovery document. */
+  issuer: string;
+  /** This API's identifier: the token's `aud` must contain it (RFC 9068 section 4). */
+  audience: string;
+  /** The JWKS URL. Default: `jwks_uri` from the issuer's discovery document. */
+  jwksUri?: string;
+  /** Accepted signature algorithms; never `none` or HMAC. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
+  algorithms?: readonly string[];
+  /** Also accept tokens typed `JWT` or untyped, not only RFC 9068 `at+jwt`. Default false. */
+  allowPlainJwt?: boolean;
+  /** Seconds of clock skew tolerated, at most 300. Default 30. */
+  clockTolerance?: number;
+  /** Maps token claims to roles. Default: the `roles` claim. */
+  roles?: RoleMapper;
+  /** Roles to permissions; the token's own `permissions` claim (Auth0) is added. Default none. */
+  policy?: Policy;
+  /** Authentication levels, lowest first, for `acr` requirements. Default `[]`. */
+  acrLevels?: readonly string[];
+  /** Milliseconds before an unknown `kid` may trigger another JWKS fetch. Default 30000. */
+  jwksCooldown?: number;
+  /** Milliseconds to wait for discovery or the JWKS. Default 5000. */
+  timeout?: number;
+  /** Most verified tokens kept in the cache. Default 10000. */
+  cacheSize?: number;
+  /** Current time in epoch ms. Default `Date.now`; tests pass a fake clock. */
+  now?: () => number;
+}
+
+/** What a route demands of a bearer token. */
+export interface BearerRequirement extends StepUpRequirement {
+  /** Every one of these scopes (`scope` or `scp` claim). */
+  scopes?: readonly string[];
+  /** Every one of these permissions (through the policy or the token's `permissions` claim). */
+  permissions?: readonly Permission[];
+  /** Every one of these roles. */
+  roles?: readonly string[];
+}
+
+/** A verified access token. */
+export interface VerifiedToken extends Authorized {
+  claims: JWTPayload;
+  sub: string | undefined;
+  scopes: string[];
+  acr: string | undefined;
+  authTime: number | undefined;
+  /** Epoch seconds. */
+  expiresAt: number;
+}
+
+/** Verifies JWT access tokens (RFC 9068) for an API; see {@link createBearerVerifier}. */
+export interface BearerVerifier {
+  /** Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge. */
+  verify(token: string, requirement?: BearerRequirement): Promise<VerifiedToken>;
+  /**
+   * Reads `Authorization: Bearer ...` from the request and verifies it: resolves the token, or a
+   * 401/403 response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge.
+   */
+  authenticate(
+    request: Request,
+    requirement?: BearerRequirement,
+  ): Promise<
+    { token: VerifiedToken; response?: undefined } | { token?: undefined; response: Response }
+  >;
+}
+
+/** A bearer failure: a LatchkeyError carrying its `WWW-Authenticate` challenge. */
+export class BearerError extends LatchkeyError {
+  constructor(
+    code: ConstructorParameters<typeof LatchkeyError>[0],
+    message: string,
+    /** The `WWW-Authenticate` header value. */
+    readonly challenge: string | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(code, message, options);
+  }
+}
+
+const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+
+function invalidToken(description: string, cause?: unknown): BearerError {
+  // RFC 6750 section 3.1
+  return new BearerError(
+    ErrorCodes.invalidToken,
+    `The access token is invalid: ${description}.`,
+    `Bearer error="invalid_token", error_description=${quote(description)}`,
+    { cause },
+  );
+}
+
+const FORBIDDEN_ALGORITHMS = /^(none|HS\d+)$/i;
+const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
+const PLAIN_TYPES = new Set(['jwt', 'application/jwt']);
+
+const scopesOf = (claims: JWTPayload): string[] => {
+  if (typeof claims.scope === 'string') return claims.scope.split(' ').filter(Boolean);
+  if (Array.isArray(claims.scp))
+    return claims.scp.filter((s): s is string => typeof s === 'string');
+  if (typeof claims.scp === 'string') return claims.scp.split(' ').filter(Boolean);
+  return [];
+};
+
+/**
+ * Creates a verifier of JWT access tokens for an API. The JWKS is fetched once and cached (no
+ * network per request); an unknown `kid` triggers one refetch, shared by concurrent requests and
+ * at most once per cooldown, so a flood of bad tokens cannot hammer the IdP. Verified tokens are
+ * cached by hash until their `exp` (failures never are); every hit still checks `exp` and the
+ * route's own requirement.
+ */
+export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
+  const issuer = new URL(options.issuer);
+  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopback(issuer))) {
+    throw new LatchkeyError(
+      ErrorCodes.configInvalid,
+      'issuer must use https (http only on loopback).',
+    );
+  }
+  if (!options.audience) throw new LatchkeyError(ErrorCodes.configInvalid, 'audience is required.');
+  const algorithms = [...(options.algorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'])];
+  if (algorithms.length === 0 || algorithms.some((alg) => FORBIDDEN_ALGORITHMS.test(alg))) {
+    throw new LatchkeyError(
+      ErrorCodes.configInvalid,
+      'algorithms must be asymmetric signature algorithms (never none or HMAC).',
+    );
+  }
+  const clockTolerance = options.clockTolerance ?? 30;
+  if (!(clockTolerance >= 0 && clockTolerance <= 300)) {
+    throw new LatchkeyError(ErrorCodes.configInvalid, 'clockTolerance must be 0 to 300 seconds.');
+  }
+  const now = options.now ?? Date.now;
+  const timeout = options.timeout ?? 5000;
+  const roles = options.roles ?? roleMappers.claim('roles');
+  const acrLevels = options.acrLevels ?? [];
+  const cacheSize = options.cacheSize ?? 10_000;
+  const cache = new Map<string, VerifiedToken>();
+  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+
+  const keySet = () => {
+    if (!jwks) {
+      jwks = (async () => {
+        let uri = options.jwksUri;
+        if (!uri) {
+          const response = await oauth.discoveryRequest(issuer, {
+            signal: AbortSignal.timeout(timeout),
+            [oauth.allowInsecureRequests]: issuer.protocol === 'http:',
+          });
+          const metadata = await oauth.processDiscoveryResponse(issuer, response);
+          if (!metadata.jwks_uri) throw new Error('the discovery document has no jwks_uri');
+          uri = metadata.jwks_uri;
+        }
+        return createRemoteJWKSet(new URL(uri), {
+          timeoutDuration: timeout,
+          cooldownDuration: options.jwksCooldown ?? 30_000,
+        });
+      })();
+      jwks.catch(() => {
+        jwks = undefined;
+      });
+    }
+    return jwks;
+  };
+
+  async function verifySignature(token: string): Promise<VerifiedToken> {
+    let keys: Awaited<ReturnType<typeof keySet>>;
+    try {
+      keys = await keySet();
+    } catch (cause) {
+      throw new LatchkeyError(
+        ErrorCodes.idpUnreachable,
+        'The IdP keys could not be loaded to verify the access token.',
+        {
+          cause,
+        },
+      );
+    }
+    let verified: Awaited<ReturnType<typeof jwtVerify>>;
+    try {
+      verified = await jwtVerify(token, keys, {
+        issuer: options.issuer,
+        audience: options.audience,
+        algorithms,
+        clockTolerance,
+        currentDate: new Date(now()),
+        requiredClaims: ['exp'],
+      });
+    } catch (cause) {
+      const code = (cause as { code?: unknown }).code;
+      if (code === 'ERR_JWKS_TIMEOUT') {
+        throw new LatchkeyError(
+          ErrorCodes.idpUnreachable,
+          'The IdP keys could not be fetched in time.',
+          { cause },
+        );
+      }
+      throw invalidToken(
+        typeof code === 'string' ? describeJoseError(code) : 'malformed token',
+        cause,
+      );
+    }
+    // RFC 9068 section 4: the typ header is at+jwt (plain JWT only when allowed).
+    const typ = verified.protectedHeader.typ?.toLowerCase();
+    const typed = typ !== undefined && ACCESS_TOKEN_TYPES.has(typ);
+    if (!typed && !(options.allowPlainJwt && (typ === undefined || PLAIN_TYPES.has(typ)))) {
+      throw invalidToken('the token is not an RFC 9068 access token (typ at+jwt)');
+    }
+    const claims = verified.payload;
+    const tokenRoles = roles(claims as Record<string, unknown>);
+    const permissions = [
+      ...new Set([
+        ...permissionsFor(tokenRoles, options.policy),
+        ...permissionsFromClaims(claims as Record<string, unknown>),
+      ]),
+    ];
+    return {
+      claims,
+      sub: claims.sub,
+      scopes: scopesOf(claims),
+      roles: tokenRoles,
+      permissions,
+      acr: typeof claims.acr === 'string' ? claims.acr : undefined,
+      authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
+      expiresAt: claims.exp!,
+    };
+  }
+
+  function check(token: VerifiedToken, requirement: BearerRequirement): void {
+    const missingScopes = (requirement.scopes ?? []).filter(
+      (scope) => !token.scopes.includes(scope),
+    );
+    if (missingScopes.length > 0) {
+      // RFC 6750 section 3.1
+      const scope = (requirement.scopes ?? []).join(' ');
+      throw new BearerError(
+        ErrorCodes.insufficientScope,
+        `The access token lacks the scope ${missingScopes.join(', ')}.`,
+        `Bearer error="insufficient_scope", error_description=${quote('insufficient scope')}, scope=${quote(scope)}`,
+      );
+    }
+    const missingRole = (requirement.roles ?? []).find((role) => !hasRole(token, role));
+    const missingPermission = (requirement.permissions ?? []).find(
+      (permission) => !can(token, permission),
+    );
+    if (missingRole || missingPermission) {
+      throw new BearerError(
+        ErrorCodes.forbidden,
+        missingRole
+          ? `The role '${missingRole}' is required.`
+          : `The permission '${missingPermission}' is required.`,
+        undefined,
+      );
+    }
+    const unmet = unmetStepUp(
+      token,
+      requirement,
+      acrLevels,
+      Math.floor(now() / 1000),
+      clockTolerance,
+    );
+    if (unmet) {
+      const description = `Step-up required: ${unmet}`;
+      throw new BearerError(
+        ErrorCodes.insufficientUserAuthentication,
+        `${description}.`,
+        stepUpChallenge(requirement, description),
+      );
+    }
+  }
+
+  async function verify(
+    token: string,
+    requirement: BearerRequirement = {},
+  ): Promise<VerifiedToken> {
+    const key = createHash('sha256').update(token).digest('base64url');
+    let verified = cache.get(key);
+    if (verified && verified.expiresAt + clockTolerance <= now() / 1000) {
+      cache.delete(key);
+      verified = undefined;
+    }
+    if (!verified) {
+      verified = await verifySignature(token);
+      cache.set(key, verified);
+      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    check(verified, requirement);
+    return verified;
+  }
+
+  return {
+    verify,
+    async authenticate(request, requirement = {}) {
+      const header = request.headers.get('authorization');
+      const match = header ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
+      try {
+        if (!header) {
+          // RFC 6750 section 3.1: no credentials, no error code.
+          throw new BearerError(
+            ErrorCodes.unauthenticated,
+            'An access token is required.',
+            'Bearer',
+          );
+        }
+        if (!match) throw invalidToken('the Authorization header is not a Bearer token');
+        return { token: await verify(match[1]!, requirement) };
+      } catch (error) {
+        return { response: bearerErrorResponse(error, request) };
+      }
+    },
+  };
+}
+
+function describeJoseError(code: string): string {
+  switch (code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'the token has expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      return 'a claim check failed (iss, aud or nbf)';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'the signature does not verify';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+      return 'the signature algorithm is not allowed';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+      return 'no IdP key matches the token';
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'several IdP keys match the token and it names none';
+    default:
+      return 'the token could not be verified';
+  }
+}
+
+/** The JSON error response of a bearer failure, with its `WWW-Authenticate` challenge. */
+export function bearerErrorResponse(error: unknown, request: Request): Response {
+  if (error instanceof BearerError) {
+    const response = jsonResponse({ error: error.code, message: error.message }, error.status);
+    if (error.challenge) response.headers.set('www-authenticate', error.challenge);
+    return response;
+  }
+  return errorResponse(
+    error,
+    new Request(request.url, { headers: { accept: 'application/json' } }),
+  );
+}
