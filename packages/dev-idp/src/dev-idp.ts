@@ -79,6 +79,8 @@ export interface DevIdp {
   readonly users: DevIdpUser[];
   /** Every successful token-endpoint grant, oldest first; tests may clear it with `grants.length = 0`. */
   readonly grants: GrantRecord[];
+  /** How many requests reached `pathname` (e.g. `'/jwks'`), so tests count fetches at the IdP. */
+  requestCount(pathname: string): number;
   /** Listens to oidc-provider's events (`grant.success`, `end_session.success`, `backchannel.success`, `server_error`, ...). */
   on(event: string, listener: (...args: unknown[]) => void): void;
   /**
@@ -353,8 +355,13 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   let providerHandler = provider.callback();
   const interactionHost = { provider: () => provider, users, pendingOtp };
 
+  const requestCounts = new Map<string, number>();
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', issuer);
+    if (requestCounts.size < 1000 || requestCounts.has(url.pathname)) {
+      requestCounts.set(url.pathname, (requestCounts.get(url.pathname) ?? 0) + 1);
+    }
     if (url.pathname.startsWith('/interaction/')) {
       await handleInteraction(req, res, url.pathname, interactionHost);
       return;
@@ -371,6 +378,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     get provider() {
       return provider;
     },
+    requestCount: (pathname) => requestCounts.get(pathname) ?? 0,
     on(event, listener) {
       listeners.push([event, listener]);
       provider.on(event, listener);
