@@ -64,6 +64,14 @@ export class OidcClient {
     };
   }
 
+  /** Token requests resend the resource indicator (RFC 8707 section 2.2). */
+  private tokenRequestOptions() {
+    return {
+      ...this.requestOptions(),
+      ...(this.config.resource ? { additionalParameters: { resource: this.config.resource } } : {}),
+    };
+  }
+
   /** The IdP's metadata, fetched once an hour; a failed fetch is not cached. */
   discover(): Promise<oauth.AuthorizationServer> {
     const now = this.config.now();
@@ -92,7 +100,12 @@ export class OidcClient {
       );
     }
     const jwksUri = new URL(as.jwks_uri);
-    this.jwks = createRemoteJWKSet(jwksUri, { timeoutDuration: this.config.idpTimeout });
+    // ID tokens come straight from the token endpoint, not from whoever calls us, so an unknown
+    // kid (the IdP rotated its keys) may refetch the JWKS after a short cooldown.
+    this.jwks = createRemoteJWKSet(jwksUri, {
+      timeoutDuration: this.config.idpTimeout,
+      cooldownDuration: 1000,
+    });
     return as;
   }
 
@@ -148,7 +161,7 @@ export class OidcClient {
         params,
         this.config.redirectUri,
         expected.codeVerifier,
-        this.requestOptions(),
+        this.tokenRequestOptions(),
       ),
     );
     const result = await guard(() =>
@@ -164,12 +177,14 @@ export class OidcClient {
   /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const as = await this.discover();
-    const options = {
-      ...this.requestOptions(),
-      ...(this.config.resource ? { additionalParameters: { resource: this.config.resource } } : {}),
-    };
     const response = await guard(() =>
-      oauth.refreshTokenGrantRequest(as, this.client, this.clientAuth, refreshToken, options),
+      oauth.refreshTokenGrantRequest(
+        as,
+        this.client,
+        this.clientAuth,
+        refreshToken,
+        this.tokenRequestOptions(),
+      ),
     );
     const result = await guard(() => oauth.processRefreshTokenResponse(as, this.client, response));
     return this.tokenSet(as, result);

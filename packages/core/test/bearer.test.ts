@@ -1,0 +1,189 @@
+import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
+import type { DevIdp } from '@latchkey/dev-idp';
+import { freePort } from '@latchkey/test-utils';
+import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type BearerVerifierOptions, createBearerVerifier } from '../src/index';
+import { accessTokenFor, type CoreApp, startCoreApp, startIdpFor } from './helpers';
+
+const API = 'urn:latchkey:demo-api';
+let idp: DevIdp;
+let app: CoreApp;
+let token: string;
+
+beforeAll(async () => {
+  const idpPort = await freePort();
+  app = await startCoreApp({
+    issuer: `http://127.0.0.1:${idpPort}`,
+    resource: API,
+    scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read'],
+  });
+  idp = await startIdpFor(app.url, idpPort);
+  token = await accessTokenFor(app);
+});
+afterAll(async () => {
+  await app?.stop();
+  await idp?.stop();
+});
+
+const verifierFor = (options: Partial<BearerVerifierOptions> = {}) =>
+  createBearerVerifier({
+    issuer: idp.issuer,
+    audience: API,
+    acrLevels: ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'],
+    policy: { roles: { admin: ['*'], viewer: ['reports:read'] } },
+    ...options,
+  });
+
+const withBearer = (value: string) =>
+  new Request('http://127.0.0.1/api', { headers: { authorization: `Bearer ${value}` } });
+
+async function expectRefused(
+  verifier: ReturnType<typeof createBearerVerifier>,
+  value: string,
+  status: number,
+  code: string,
+  challenge: RegExp,
+) {
+  const { response } = await verifier.authenticate(withBearer(value));
+  expect(response?.status).toBe(status);
+  expect(await response?.json()).toMatchObject({ error: code });
+  expect(response?.headers.get('www-authenticate')).toMatch(challenge);
+}
+
+describe('bearer verification against the dev IdP', () => {
+  it('accepts a JWT access token for the API, with roles, permissions, acr and auth_time', async () => {
+    expect(decodeProtectedHeader(token).typ).toBe('at+jwt');
+    const { token: verified, response } = await verifierFor().authenticate(withBearer(token), {
+      scopes: ['reports:read'],
+      permissions: ['reports:read'],
+    });
+    expect(response).toBeUndefined();
+    expect(verified).toMatchObject({
+      roles: ['admin', 'viewer'],
+      acr: 'urn:latchkey:acr:pwd',
+      authTime: expect.any(Number),
+      scopes: expect.arrayContaining(['reports:read']),
+    });
+  });
+
+  it('answers 401 with a bare Bearer challenge when no token is sent', async () => {
+    const { response } = await verifierFor().authenticate(new Request('http://127.0.0.1/api'));
+    expect(response?.status).toBe(401);
+    expect(response?.headers.get('www-authenticate')).toBe('Bearer');
+  });
+
+  it('refuses a token for another audience or from another issuer', async () => {
+    await expectRefused(
+      verifierFor({ audience: 'urn:other-api' }),
+      token,
+      401,
+      'invalid_token',
+      /error="invalid_token"/,
+    );
+    await expectRefused(
+      verifierFor({ issuer: 'http://127.0.0.1:9/other', jwksUri: `${idp.issuer}/jwks` }),
+      token,
+      401,
+      'invalid_token',
+      /error="invalid_token"/,
+    );
+  });
+
+  it('refuses an expired token, also when it expired after it was cached', async () => {
+    let offset = 0;
+    const verifier = verifierFor({ now: () => Date.now() + offset });
+    expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+    offset = 3600 * 1000;
+    await expectRefused(verifier, token, 401, 'invalid_token', /invalid_token/);
+  });
+
+  it('refuses alg none and an HS256 token signed with the IdP public key', async () => {
+    const payload = token.split('.')[1];
+    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
+    await expectRefused(verifierFor(), none, 401, 'invalid_token', /invalid_token/);
+
+    const jwks = (await (await fetch(`${idp.issuer}/jwks`)).json()) as {
+      keys: Array<Record<string, unknown>>;
+    };
+    const rsa = jwks.keys.find((key) => key.kty === 'RSA')!;
+    const pem = createPublicKey({ key: rsa as never, format: 'jwk' }).export({
+      type: 'spki',
+      format: 'pem',
+    });
+    const hs256 = await new SignJWT(decodeJwt(token))
+      .setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: String(rsa.kid) })
+      .sign(createSecretKey(Buffer.from(pem)));
+    await expectRefused(verifierFor(), hs256, 401, 'invalid_token', /invalid_token/);
+  });
+
+  it('refuses unknown kids with at most one JWKS fetch for 1,000 of them', async () => {
+    const verifier = verifierFor();
+    expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+    const before = idp.requestCount('/jwks');
+    const { privateKey } = await generateKeyPair('ES256');
+    const forged = await Promise.all(
+      Array.from({ length: 1000 }, () =>
+        new SignJWT(decodeJwt(token))
+          .setProtectedHeader({ alg: 'ES256', typ: 'at+jwt', kid: randomUUID() })
+          .sign(privateKey),
+      ),
+    );
+    const responses = await Promise.all(
+      forged.map((value) => verifier.authenticate(withBearer(value))),
+    );
+    expect(responses.every(({ response }) => response?.status === 401)).toBe(true);
+    expect(idp.requestCount('/jwks') - before).toBeLessThanOrEqual(1);
+  });
+
+  it('needs no JWKS fetch per request once warm', async () => {
+    const verifier = verifierFor();
+    await verifier.authenticate(withBearer(token));
+    const before = idp.requestCount('/jwks');
+    for (let i = 0; i < 100; i++)
+      expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+    expect(idp.requestCount('/jwks')).toBe(before);
+  });
+
+  it('answers 403 insufficient_scope with the scope challenge, and 403 forbidden for a permission', async () => {
+    const { response } = await verifierFor().authenticate(withBearer(token), {
+      scopes: ['payments:write'],
+    });
+    expect(response?.status).toBe(403);
+    expect(await response?.json()).toMatchObject({ error: 'insufficient_scope' });
+    expect(response?.headers.get('www-authenticate')).toMatch(
+      /error="insufficient_scope".*scope="payments:write"/,
+    );
+    const bob = await accessTokenFor(app, { username: 'bob', password: 'bob-password' });
+    const denied = await verifierFor().authenticate(withBearer(bob), {
+      permissions: ['payments:write'],
+    });
+    expect(denied.response?.status).toBe(403);
+    expect(await denied.response?.json()).toMatchObject({ error: 'forbidden' });
+  });
+
+  it('answers 401 with the RFC 9470 challenge when the token is not at the required acr', async () => {
+    const { response } = await verifierFor().authenticate(withBearer(token), {
+      acr: 'urn:latchkey:acr:mfa',
+      maxAge: 300,
+    });
+    expect(response?.status).toBe(401);
+    expect(await response?.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    expect(response?.headers.get('www-authenticate')).toMatch(
+      /^Bearer error="insufficient_user_authentication", error_description="[^"]+", acr_values="urn:latchkey:acr:mfa", max_age=300$/,
+    );
+  });
+
+  it('keeps verifying after the IdP rotates its keys, without a restart', async () => {
+    const verifier = verifierFor({ jwksCooldown: 200 });
+    expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+    const oldKid = decodeProtectedHeader(token).kid;
+    await idp.rotateKeys();
+    // Past both JWKS cooldowns: the app's (ID tokens, 1 s) and this verifier's (200 ms).
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const fresh = await accessTokenFor(app);
+    expect(decodeProtectedHeader(fresh).kid).not.toBe(oldKid);
+    expect((await verifier.authenticate(withBearer(fresh))).token).toBeDefined();
+    expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+  });
+});

@@ -1,0 +1,75 @@
+import { createServer } from 'node:http';
+import { createLatchkey, type Latchkey, type LatchkeyOptions, toWebRequest } from '@latchkey/core';
+import { type DevIdp, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
+import { close, listen, TestBrowser } from '@latchkey/test-utils';
+
+export interface CoreApp {
+  url: string;
+  latchkey: Latchkey;
+  stop(): Promise<void>;
+}
+
+/**
+ * A plain `node:http` app on core alone: latchkey's routes, and `GET /access-token` answering the
+ * session's raw access token (tests only: real apps never hand tokens to the browser).
+ */
+export async function startCoreApp(
+  options: Omit<LatchkeyOptions, 'baseUrl' | 'clientId' | 'clientSecret' | 'secrets'>,
+): Promise<CoreApp> {
+  let latchkey: Latchkey | undefined;
+  const server = createServer(async (req, res) => {
+    const request = toWebRequest(req, latchkey!.config.baseUrl);
+    const setCookies: string[] = [];
+    let response = await latchkey!.handle(request);
+    if (!response) {
+      const context = await latchkey!.authenticate(request, (lines) => setCookies.push(...lines));
+      response =
+        latchkey!.requireAuth(request, context) ??
+        Response.json({ accessToken: await context.getAccessToken() });
+    }
+    res.statusCode = response.status;
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') res.setHeader(name, value);
+    });
+    res.setHeader('set-cookie', [...setCookies, ...response.headers.getSetCookie()]);
+    res.end(Buffer.from(await response.arrayBuffer()));
+  });
+  const url = await listen(server);
+  latchkey = createLatchkey({
+    clientId: 'core-app',
+    clientSecret: 'core-app-secret',
+    secrets: ['core-test-secret-core-test-secret-0001'],
+    ...options,
+    baseUrl: url,
+  });
+  return { url, latchkey, stop: () => close(server) };
+}
+
+/** A dev IdP whose client is the core app at `appUrl`. */
+export function startIdpFor(appUrl: string, port = 0): Promise<DevIdp> {
+  return startDevIdp({
+    port,
+    clients: [
+      {
+        client_id: 'core-app',
+        client_secret: 'core-app-secret',
+        redirect_uris: [`${appUrl}/auth/callback`],
+        post_logout_redirect_uris: [`${appUrl}/`],
+      },
+    ],
+  });
+}
+
+/** Signs in at the app through the dev IdP and returns the session's raw access token. */
+export async function accessTokenFor(
+  app: CoreApp,
+  user = { username: 'alice', password: 'alice-password' },
+): Promise<string> {
+  const browser = new TestBrowser();
+  const landed = await signInAtDevIdp(
+    browser,
+    await browser.get(`${app.url}/auth/login?returnTo=/access-token`),
+    user,
+  );
+  return landed.json<{ accessToken: string }>().accessToken;
+}
