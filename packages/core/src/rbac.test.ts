@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import {
+  can,
+  definePolicy,
+  grantCovers,
+  permissionsFor,
+  permissionsFromClaims,
+  roleMappers,
+} from './rbac';
+
+// Token payloads below follow the claim layouts each IdP documents; the source is named per test.
+describe('role mappers', () => {
+  it('Auth0: roles from a namespaced custom claim, permissions from the access token', () => {
+    // Auth0 docs, "Add user roles to ID and access tokens" (an Action sets `${namespace}/roles`)
+    // and "Enable Role-Based Access Control for APIs" (the `permissions` claim of access tokens).
+    const idToken = { sub: 'auth0|123', 'https://my-app.example.com/roles': ['admin', 'editor'] };
+    const accessToken = {
+      sub: 'auth0|123',
+      scope: 'openid read:messages',
+      permissions: ['read:messages', 'create:messages'],
+    };
+    expect(roleMappers.auth0('https://my-app.example.com/roles')(idToken)).toEqual([
+      'admin',
+      'editor',
+    ]);
+    expect(permissionsFromClaims(accessToken)).toEqual(['read:messages', 'create:messages']);
+  });
+
+  it('Okta: the groups claim', () => {
+    // Okta docs, "Customize tokens returned from Okta with a Groups claim".
+    const idToken = { sub: '00uid4BxXw6I6TV4m0g3', groups: ['Everyone', 'IT'] };
+    expect(roleMappers.okta()(idToken)).toEqual(['Everyone', 'IT']);
+  });
+
+  it('Keycloak: realm roles and client roles', () => {
+    // Keycloak Server Administration Guide, "Role scope mappings": realm_access / resource_access.
+    const accessToken = {
+      realm_access: { roles: ['offline_access', 'uma_authorization', 'admin'] },
+      resource_access: { 'my-app': { roles: ['billing'] }, account: { roles: ['manage-account'] } },
+    };
+    expect(roleMappers.keycloak()(accessToken)).toEqual([
+      'offline_access',
+      'uma_authorization',
+      'admin',
+    ]);
+    expect(roleMappers.keycloak({ clientId: 'my-app' })(accessToken)).toContain('my-app:billing');
+    expect(
+      roleMappers.keycloak({ clientId: 'my-app', prefixClientRoles: false })(accessToken),
+    ).toContain('billing');
+    expect(roleMappers.keycloak({ clientId: 'my-app' })(accessToken)).not.toContain(
+      'account:manage-account',
+    );
+  });
+
+  it('Entra ID: app roles in the roles claim', () => {
+    // Microsoft identity platform docs, "Add app roles to your application and receive them in the token".
+    const idToken = { oid: '5c0e7e9c-0000', tid: 'tenant', roles: ['Survey.Create', 'Task.Write'] };
+    expect(roleMappers.entra()(idToken)).toEqual(['Survey.Create', 'Task.Write']);
+  });
+
+  it('Google: no roles claim, so map the hosted domain or a verified email domain', () => {
+    // Google Identity docs, "OpenID Connect": the ID token carries `hd` for Workspace accounts,
+    // and `email` with `email_verified`.
+    const map = roleMappers.google({ 'example.com': ['staff'] });
+    expect(
+      map({ sub: '1', hd: 'example.com', email: 'a@example.com', email_verified: true }),
+    ).toEqual(['staff']);
+    expect(map({ sub: '2', email: 'b@example.com', email_verified: true })).toEqual(['staff']);
+    expect(map({ sub: '3', email: 'c@example.com', email_verified: false })).toEqual([]);
+    expect(map({ sub: '4', email: 'd@gmail.com', email_verified: true })).toEqual([]);
+  });
+
+  it('the plain roles claim of the dev IdP, ignoring non-strings', () => {
+    expect(roleMappers.claim()({ roles: ['admin', 42, 'viewer'] })).toEqual(['admin', 'viewer']);
+    expect(roleMappers.claim()({ roles: 'admin' })).toEqual([]);
+  });
+});
+
+describe('policy and can', () => {
+  const policy = definePolicy({
+    roles: { admin: ['*'], accountant: ['invoices:*', 'reports:read'], viewer: ['reports:read'] },
+  });
+
+  it('grants exact permissions, prefix wildcards and *', () => {
+    expect(grantCovers('invoices:*', 'invoices:read')).toBe(true);
+    expect(grantCovers('invoices:*', 'invoicesx:read')).toBe(false);
+    expect(grantCovers('*', 'anything:at:all')).toBe(true);
+    const accountant = {
+      roles: ['accountant'],
+      permissions: permissionsFor(['accountant'], policy),
+    };
+    expect(can(accountant, 'invoices:write')).toBe(true);
+    expect(can(accountant, 'reports:read')).toBe(true);
+    expect(can(accountant, 'payments:write')).toBe(false);
+  });
+
+  it('denies the signed-out and roles the policy does not know', () => {
+    expect(can(null, 'reports:read')).toBe(false);
+    expect(permissionsFor(['intern'], policy)).toEqual([]);
+    expect(permissionsFor(['viewer', 'accountant'], policy)).toEqual([
+      'reports:read',
+      'invoices:*',
+    ]);
+  });
+});

@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { acrSatisfies, stepUpChallenge, unmetStepUp } from './step-up';
+
+const levels = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'];
+
+describe('step-up', () => {
+  it('ranks acr levels: a higher level satisfies a lower requirement, never the reverse', () => {
+    expect(acrSatisfies('urn:latchkey:acr:mfa', 'urn:latchkey:acr:pwd', levels)).toBe(true);
+    expect(acrSatisfies('urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa', levels)).toBe(false);
+    expect(acrSatisfies('unknown', 'urn:latchkey:acr:pwd', levels)).toBe(false);
+    expect(acrSatisfies(undefined, 'urn:latchkey:acr:pwd', levels)).toBe(false);
+  });
+
+  it('fails closed without auth_time and enforces max_age', () => {
+    const now = 1_800_000_000;
+    expect(
+      unmetStepUp(
+        { acr: 'urn:latchkey:acr:mfa', authTime: undefined },
+        { maxAge: 300 },
+        levels,
+        now,
+        0,
+      ),
+    ).toMatch(/unknown/);
+    expect(
+      unmetStepUp({ acr: undefined, authTime: now - 301 }, { maxAge: 300 }, levels, now, 0),
+    ).toMatch(/300 seconds/);
+    expect(
+      unmetStepUp(
+        { acr: 'urn:latchkey:acr:mfa', authTime: now - 10 },
+        { acr: 'urn:latchkey:acr:mfa', maxAge: 300 },
+        levels,
+        now,
+        0,
+      ),
+    ).toBeUndefined();
+  });
+
+  it('formats the RFC 9470 challenge', () => {
+    expect(
+      stepUpChallenge({ acr: 'urn:latchkey:acr:mfa', maxAge: 300 }, 'Step-up "required"'),
+    ).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="Step-up required", acr_values="urn:latchkey:acr:mfa", max_age=300',
+    );
+  });
+});
