@@ -12,4 +12,5 @@ export const sourceAliases = {
   '@latchkey/adapter-tests': source('adapter-tests'),
   '@latchkey/fastify': source('fastify'),
   '@latchkey/redis': source('redis'),
+  '@latchkey/react': source('react'),
 };

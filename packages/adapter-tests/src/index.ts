@@ -1,1 +1,27 @@
-export {};
+export {
+  type AdapterApp,
+  type AppOptions,
+  type StartAdapterApp,
+  type TestAnswer,
+  type TestRoute,
+  testRoutes,
+} from './app';
+export {
+  type AppOverrides,
+  alice,
+  appOptions,
+  cookieHeader,
+  type DevIdpWithApps,
+  FakeClock,
+  grantCount,
+  JSON_HEADERS,
+  type SignInOptions,
+  signedInBrowser,
+  startDevIdpWithApps,
+  TEST_CLIENT,
+  TEST_SECRET,
+  testClient,
+  useDevIdpWithApps,
+} from './fixtures';
+export { adapterSuite } from './suite';
+export { BODY_LIMIT } from './suite/routes';

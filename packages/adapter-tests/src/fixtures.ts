@@ -1,0 +1,155 @@
+import {
+  type DevIdp,
+  type DevIdpClient,
+  type DevIdpCredentials,
+  signInAtDevIdp,
+  startDevIdp,
+} from '@latchkey/dev-idp';
+import { freePort, type Page, TestBrowser } from '@latchkey/test-utils';
+import { afterAll, beforeAll } from 'vitest';
+import type { AdapterApp, AppOptions, StartAdapterApp } from './app';
+
+/** The dev IdP's default user with roles `admin` and `viewer`. */
+export const alice: DevIdpCredentials = { username: 'alice', password: 'alice-password' };
+
+/** The client every test app is registered as at the dev IdP. */
+export const TEST_CLIENT = { clientId: 'test-app', clientSecret: 'test-app-secret' } as const;
+
+/** The session secret of test apps unless a test gives its own. */
+export const TEST_SECRET = 'adapter-test-secret-adapter-test-secret';
+
+/** Headers of an API (`fetch`) request that wants JSON. */
+export const JSON_HEADERS: Readonly<Record<string, string>> = { accept: 'application/json' };
+
+/** What a test may set on an app; the IdP and client come from the fixture. */
+export type AppOverrides = Partial<Omit<AppOptions, 'issuer'>>;
+
+/** Full options for a test app of the dev IdP at `issuer`. */
+export function appOptions(issuer: string, overrides: AppOverrides = {}): AppOptions {
+  return { ...TEST_CLIENT, secrets: [TEST_SECRET], issuer, ...overrides };
+}
+
+/** The dev IdP registration of {@link TEST_CLIENT} for `apps`: their callbacks and home pages. */
+export function testClient(apps: readonly AdapterApp[]): DevIdpClient {
+  return {
+    client_id: TEST_CLIENT.clientId,
+    client_secret: TEST_CLIENT.clientSecret,
+    redirect_uris: apps.map((app) => `${app.url}/auth/callback`),
+    post_logout_redirect_uris: apps.map((app) => `${app.url}/`),
+  };
+}
+
+/** A dev IdP and the apps registered at it. */
+export interface DevIdpWithApps<Name extends string> {
+  readonly idp: DevIdp;
+  readonly apps: Readonly<Record<Name, AdapterApp>>;
+  /** Stops the apps, then the IdP. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one app per entry of `apps` (each with its overrides) and then a dev IdP on the port
+ * their issuer names, with {@link TEST_CLIENT} registered for all of them.
+ */
+export async function startDevIdpWithApps<Name extends string>(
+  startApp: StartAdapterApp,
+  apps: Record<Name, AppOverrides>,
+): Promise<DevIdpWithApps<Name>> {
+  // The apps need the issuer and the IdP needs their URLs: reserve the IdP's port first.
+  const idpPort = await freePort();
+  const issuer = `http://127.0.0.1:${idpPort}`;
+  const entries = Object.entries<AppOverrides>(apps);
+  const started = await Promise.all(
+    entries.map(([, overrides]) => startApp(appOptions(issuer, overrides))),
+  );
+  const stopApps = () => Promise.all(started.map((app) => app.stop()));
+  let idp: DevIdp;
+  try {
+    idp = await startDevIdp({ port: idpPort, clients: [testClient(started)] });
+  } catch (error) {
+    await stopApps();
+    throw error;
+  }
+  const byName = Object.fromEntries(entries.map(([name], i) => [name, started[i]!]));
+  return {
+    idp,
+    apps: byName as Record<Name, AdapterApp>,
+    async stop() {
+      await stopApps();
+      await idp.stop();
+    },
+  };
+}
+
+/**
+ * {@link startDevIdpWithApps} for the enclosing `describe`: started in `beforeAll`, stopped in
+ * `afterAll`. Read `idp` and `apps` inside tests only.
+ */
+export function useDevIdpWithApps<Name extends string>(
+  startApp: StartAdapterApp,
+  apps: Record<Name, AppOverrides>,
+): DevIdpWithApps<Name> {
+  let running: DevIdpWithApps<Name> | undefined;
+  beforeAll(async () => {
+    running = await startDevIdpWithApps(startApp, apps);
+  });
+  afterAll(async () => {
+    await running?.stop();
+  });
+  const current = () => {
+    if (!running) throw new Error('the dev IdP and apps start in beforeAll: use them in tests');
+    return running;
+  };
+  return {
+    get idp() {
+      return current().idp;
+    },
+    get apps() {
+      return current().apps;
+    },
+    stop: () => current().stop(),
+  };
+}
+
+/** Options of {@link signedInBrowser}. */
+export interface SignInOptions {
+  /** Where the app sends the browser after sign-in. Default `'/profile'`. */
+  returnTo?: string;
+  /** Default {@link alice}. */
+  user?: DevIdpCredentials;
+}
+
+/** A new browser signed in to `app` through its login route and the dev IdP's pages. */
+export async function signedInBrowser(
+  app: AdapterApp,
+  { returnTo = '/profile', user = alice }: SignInOptions = {},
+): Promise<{ browser: TestBrowser; landed: Page }> {
+  const browser = new TestBrowser();
+  const loginPage = await browser.get(
+    `${app.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`,
+  );
+  const landed = await signInAtDevIdp(browser, loginPage, user);
+  return { browser, landed };
+}
+
+/** The `Cookie` header `browser` would send to `url`, e.g. to replay it from another client. */
+export async function cookieHeader(browser: TestBrowser, url: string): Promise<string> {
+  return (await browser.cookies(url)).map((c) => `${c.name}=${c.value}`).join('; ');
+}
+
+/** How many grants of `grantType` (e.g. `'refresh_token'`) the IdP has made so far. */
+export function grantCount(idp: DevIdp, grantType: string): number {
+  return idp.grants.filter((grant) => grant.grantType === grantType).length;
+}
+
+/** A fake clock for expiry tests: an app given `now` runs `offset` ms ahead of real time. */
+export class FakeClock {
+  /** Milliseconds added to the real time. */
+  offset = 0;
+  /** Pass as latchkey's `now` option. */
+  readonly now = (): number => Date.now() + this.offset;
+  /** Back to real time. */
+  reset(): void {
+    this.offset = 0;
+  }
+}

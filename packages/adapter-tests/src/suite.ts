@@ -1,0 +1,47 @@
+import { beforeEach, describe } from 'vitest';
+import type { StartAdapterApp } from './app';
+import { FakeClock, useDevIdpWithApps } from './fixtures';
+import type { SuiteEnv } from './suite/env';
+import { idpDownTests } from './suite/idp-down';
+import { routeTests } from './suite/routes';
+import { sessionTests } from './suite/session';
+import { signInTests } from './suite/sign-in';
+import { signOutTests } from './suite/sign-out';
+
+/**
+ * Registers the behaviour every latchkey adapter must have, as vitest `describe` blocks named
+ * after `name` (e.g. `'Express 5'`), run against apps from `startApp` and the dev IdP.
+ *
+ * @example
+ * adapterSuite('Fastify 5', startFastifyApp);
+ */
+export function adapterSuite(name: string, startApp: StartAdapterApp): void {
+  describe(`${name} adapter against the dev IdP`, () => {
+    const clock = new FakeClock();
+    const running = useDevIdpWithApps(startApp, {
+      app: { now: clock.now },
+      otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
+    });
+    beforeEach(() => clock.reset());
+    const env: SuiteEnv = {
+      get idp() {
+        return running.idp;
+      },
+      get app() {
+        return running.apps.app;
+      },
+      get otherSecretApp() {
+        return running.apps.otherSecretApp;
+      },
+      clock,
+    };
+    signInTests(env);
+    sessionTests(env);
+    signOutTests(env);
+    routeTests(env);
+  });
+
+  describe(`${name} adapter while the IdP is down`, () => {
+    idpDownTests(startApp);
+  });
+}
