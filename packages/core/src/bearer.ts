@@ -73,11 +73,11 @@ export interface BearerVerifier {
   /** Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge. */
   verify(token: string, requirement?: BearerRequirement): Promise<VerifiedToken>;
   /**
-   * Reads `Authorization: Bearer ...` from the request and verifies it: resolves the token, or a
-   * 401/403 response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge.
+   * Verifies the value of an `Authorization` header (`Bearer ...`): resolves the token, or a
+   * 401/403 JSON response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge.
    */
   authenticate(
-    request: Request,
+    authorization: string | null | undefined,
     requirement?: BearerRequirement,
   ): Promise<
     { token: VerifiedToken; response?: undefined } | { token?: undefined; response: Response }
@@ -308,8 +308,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
 
   return {
     verify,
-    async authenticate(request, requirement = {}) {
-      const header = request.headers.get('authorization');
+    async authenticate(header, requirement = {}) {
       const match = header ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
       try {
         if (!header) {
@@ -323,7 +322,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
         if (!match) throw invalidToken('the Authorization header is not a Bearer token');
         return { token: await verify(match[1]!, requirement) };
       } catch (error) {
-        return { response: bearerErrorResponse(error, request) };
+        return { response: bearerErrorResponse(error) };
       }
     },
   };
@@ -349,14 +348,14 @@ function describeJoseError(code: string): string {
 }
 
 /** The JSON error response of a bearer failure, with its `WWW-Authenticate` challenge. */
-export function bearerErrorResponse(error: unknown, request: Request): Response {
+export function bearerErrorResponse(error: unknown): Response {
   if (error instanceof BearerError) {
     const response = jsonResponse({ error: error.code, message: error.message }, error.status);
     if (error.challenge) response.headers.set('www-authenticate', error.challenge);
     return response;
   }
-  return errorResponse(
-    error,
-    new Request(request.url, { headers: { accept: 'application/json' } }),
-  );
+  return errorResponse(error, API_REQUEST);
 }
+
+/** Bearer callers are APIs: errors always answer JSON. */
+const API_REQUEST = new Request('http://localhost/', { headers: { accept: 'application/json' } });

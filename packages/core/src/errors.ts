@@ -49,6 +49,8 @@ export const ErrorCodes = {
   invalidToken: 'invalid_token',
   /** A bearer access token lacks a scope the route requires (RFC 6750). */
   insufficientScope: 'insufficient_scope',
+  /** A request body to latchkey's routes is over `BODY_LIMIT` bytes. */
+  payloadTooLarge: 'payload_too_large',
   /** The route exists but not for this HTTP method. */
   methodNotAllowed: 'method_not_allowed',
   /** A back-channel logout token failed validation or was replayed. */
@@ -84,6 +86,7 @@ const statusByCode: Record<ErrorCode, number> = {
   step_up_failed: 403,
   invalid_token: 401,
   insufficient_scope: 403,
+  payload_too_large: 413,
   method_not_allowed: 405,
   logout_token_invalid: 400,
   store_unavailable: 503,

@@ -19,7 +19,14 @@ export {
   type SetCookieSink,
 } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
-export { type NodeRequestLike, toWebRequest } from './node';
+export {
+  BODY_LIMIT,
+  type NodeRequestLike,
+  payloadTooLarge,
+  type ResponseParts,
+  responseParts,
+  toWebRequest,
+} from './node';
 export {
   type Authorized,
   can,

@@ -29,7 +29,7 @@ import { CookieSessions, type ReadResult, type SessionBackend, StoreSessions } f
 import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 import { TokenRefresher } from './tokens';
 
-/** Receives the `Set-Cookie` lines an operation wants on the response being built. */
+/** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */
 export type SetCookieSink = (setCookieLines: readonly string[]) => void;
 
 /** Parameters of a sign-in started by the app (the login route takes `returnTo` only). */
@@ -103,7 +103,7 @@ export class Latchkey {
 
   /** The route of a path relative to latchkey's base path (`/login`, ...), or undefined. */
   private routeOf(pathname: string): string | undefined {
-    const prefix = `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
+    const prefix = this.routesPath;
     return pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined;
   }
 
@@ -255,8 +255,15 @@ export class Latchkey {
   }
 
   /** Reads the request's session; never extends the idle timeout. */
-  private readRecord(cookies: Map<string, string>): Promise<ReadResult> {
-    return this.sessions.read(cookies, this.config.now());
+  private async readRecord(cookies: Map<string, string>): Promise<ReadResult> {
+    try {
+      return await this.sessions.read(cookies, this.config.now());
+    } catch (error) {
+      // Fail closed: no session, and the problem (503) for guards and getAccessToken to answer.
+      if (isLatchkeyError(error) && error.code === ErrorCodes.storeUnavailable)
+        return { problem: error };
+      throw error;
+    }
   }
 
   /** Clears the cookie of a session that is invalid, expired or revoked; keeps it otherwise. */
@@ -280,7 +287,7 @@ export class Latchkey {
   private logoutConfirmPage(): Response {
     return htmlResponse(
       'Sign out',
-      `<h1>Sign out?</h1><form method="post" action="${escapeHtml(`${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}/logout`)}"><button type="submit">Sign out</button></form>`,
+      `<h1>Sign out?</h1><form method="post" action="${escapeHtml(this.routePath('/logout'))}"><button type="submit">Sign out</button></form>`,
     );
   }
 
@@ -369,7 +376,10 @@ export class Latchkey {
    * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared; an
    * unreachable store leaves the request signed out with the problem `store_unavailable`.
    */
-  async authenticate(request: Request, setCookie: SetCookieSink): Promise<AuthContext> {
+  async authenticate(request: Request, sink: SetCookieSink): Promise<AuthContext> {
+    const setCookie: SetCookieSink = (lines) => {
+      if (lines.length > 0) sink(lines);
+    };
     const cookies = parseCookies(request.headers.get('cookie'));
     const { record, problem } = await this.readRecord(cookies);
     if (!record) {
@@ -578,9 +588,14 @@ export class Latchkey {
     );
   }
 
+  /** The path under which latchkey's routes live, e.g. `/auth` (plus the base URL's path). */
+  get routesPath(): string {
+    return `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
+  }
+
   /** The path of one of latchkey's routes, e.g. `/auth/login`. */
   private routePath(route: string): string {
-    return `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}${route}`;
+    return `${this.routesPath}${route}`;
   }
 
   /**

@@ -34,6 +34,14 @@ describe('MemorySessionStore', () => {
     expect(await store.get('b1')).toBeDefined();
   });
 
+  it('ignores a late set of a destroyed session, so a refresh cannot bring it back', async () => {
+    const store = new MemorySessionStore();
+    await store.set('a', session('alice'), 60);
+    await store.destroy('a');
+    await store.set('a', session('alice'), 60);
+    expect(await store.get('a')).toBeUndefined();
+  });
+
   it('stays within maxEntries, dropping the oldest', async () => {
     const store = new MemorySessionStore({ maxEntries: 2 });
     for (const id of ['a', 'b', 'c']) await store.set(id, session(id), 60);

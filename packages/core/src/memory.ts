@@ -46,6 +46,9 @@ class ExpiringMap<V> {
   }
 }
 
+/** How long a destroyed session id is remembered (longer than any refresh can take). */
+const ENDED_TTL_MS = 10 * 60 * 1000;
+
 /** Options of the memory stores. */
 export interface MemoryStoreOptions {
   /** Most entries kept; the oldest are dropped beyond it. Default 100000. */
@@ -60,6 +63,8 @@ export interface MemoryStoreOptions {
  */
 export class MemorySessionStore implements SessionStore {
   private readonly sessions: ExpiringMap<StoredSession>;
+  /** Ids of destroyed sessions, so a late `set` cannot bring one back. */
+  private readonly ended: ExpiringMap<true>;
   private readonly seen: ExpiringMap<true>;
   private readonly locks: ExpiringMap<symbol>;
 
@@ -67,6 +72,7 @@ export class MemorySessionStore implements SessionStore {
     const now = options.now ?? Date.now;
     const max = options.maxEntries ?? 100_000;
     this.sessions = new ExpiringMap(max, now);
+    this.ended = new ExpiringMap(max, now);
     this.seen = new ExpiringMap(max, now);
     this.locks = new ExpiringMap(max, now);
   }
@@ -76,6 +82,7 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void> {
+    if (this.ended.get(sessionId)) return;
     this.sessions.set(sessionId, structuredClone(session), ttlSeconds * 1000);
   }
 
@@ -85,7 +92,11 @@ export class MemorySessionStore implements SessionStore {
   }
 
   async destroy(sessionId: string): Promise<void> {
-    this.sessions.delete(sessionId);
+    this.end(sessionId);
+  }
+
+  private end(sessionId: string): void {
+    if (this.sessions.delete(sessionId)) this.ended.set(sessionId, true, ENDED_TTL_MS);
   }
 
   async destroyBy(filter: SessionFilter): Promise<number> {
@@ -94,7 +105,7 @@ export class MemorySessionStore implements SessionStore {
         ? (session: StoredSession) => session.sub === filter.sub
         : (session: StoredSession) => session.idpSid === filter.idpSid;
     const ids = [...this.sessions.filter(matches)].map(([id]) => id);
-    for (const id of ids) this.sessions.delete(id);
+    for (const id of ids) this.end(id);
     return ids.length;
   }
 

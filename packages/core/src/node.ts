@@ -1,3 +1,6 @@
+import { ErrorCodes, LatchkeyError } from './errors';
+import { errorResponse } from './request';
+
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
 export interface NodeRequestLike {
   method?: string | undefined;
@@ -23,4 +26,42 @@ export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: stri
   const init: RequestInit = { method, headers };
   if (body !== undefined && method !== 'GET' && method !== 'HEAD') init.body = body;
   return new Request(new URL(path, baseUrl.origin), init);
+}
+
+/** Largest request body latchkey's routes read (their bodies are small forms); adapters stop reading past it. */
+export const BODY_LIMIT = 64 * 1024;
+
+/** The answer to a request whose body is over {@link BODY_LIMIT}. */
+export function payloadTooLarge(request: Request): Response {
+  return errorResponse(
+    new LatchkeyError(
+      ErrorCodes.payloadTooLarge,
+      `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
+    ),
+    request,
+  );
+}
+
+/** A Web `Response` taken apart for a Node framework's reply. */
+export interface ResponseParts {
+  status: number;
+  /** Every header but `Set-Cookie`. */
+  headers: Array<[string, string]>;
+  /** Each `Set-Cookie` line, in order. */
+  setCookies: string[];
+  /** The body, or undefined when there is none. */
+  body: Buffer | undefined;
+}
+
+/** Splits a Web `Response` into what a Node framework sets on its reply. */
+export async function responseParts(response: Response): Promise<ResponseParts> {
+  const headers: Array<[string, string]> = [];
+  for (const [name, value] of response.headers)
+    if (name !== 'set-cookie') headers.push([name, value]);
+  return {
+    status: response.status,
+    headers,
+    setCookies: response.headers.getSetCookie(),
+    body: response.body === null ? undefined : Buffer.from(await response.arrayBuffer()),
+  };
 }

@@ -198,7 +198,7 @@ export class StoreSessions implements SessionBackend {
     const claims = claimsOf(record);
     const session = {
       sub: String(claims.sub),
-      idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+      idpSid: typeof claims.sid === 'string' && claims.sid ? claims.sid : undefined,
       data: record,
     };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));

@@ -34,7 +34,11 @@ export interface ReplayCache {
 export interface SessionStore extends ReplayCache {
   /** The session, or undefined when absent or expired. */
   get(sessionId: string): Promise<StoredSession | undefined>;
-  /** Creates or replaces a session that expires after `ttlSeconds`. */
+  /**
+   * Creates or replaces a session that expires after `ttlSeconds`. latchkey never reuses a session
+   * id, so a `set` of an id that was destroyed (a refresh finishing after a logout) must be
+   * ignored rather than bring the session back.
+   */
   set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void>;
   /** Extends a session's expiry to `ttlSeconds` from now without rewriting it. */
   touch(sessionId: string, ttlSeconds: number): Promise<void>;

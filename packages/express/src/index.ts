@@ -1,5 +1,16 @@
-import type { AuthContext, Latchkey } from '@latchkey/core';
-import { toWebRequest } from '@latchkey/core';
+import {
+  type AuthContext,
+  type BearerRequirement,
+  type BearerVerifier,
+  BODY_LIMIT,
+  type Latchkey,
+  type Permission,
+  payloadTooLarge,
+  responseParts,
+  type StepUpRequirement,
+  toWebRequest,
+  type VerifiedToken,
+} from '@latchkey/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {
@@ -7,12 +18,11 @@ declare global {
     interface Request {
       /** The request's authentication state, set by the `latchkey()` middleware. */
       auth: AuthContext;
+      /** The verified access token, set by `requireBearer()`. */
+      bearer?: VerifiedToken;
     }
   }
 }
-
-/** Largest request body latchkey's routes read (their bodies are small forms). */
-const BODY_LIMIT = 64 * 1024;
 
 /** The latchkey instance and Web request behind an Express request, for the guards. */
 const mounted = new WeakMap<Request, { latchkey: Latchkey; request: globalThis.Request }>();
@@ -23,24 +33,11 @@ function appendSetCookie(res: Response, lines: readonly string[]): void {
 
 /** Writes a Web `Response` to an Express response. */
 async function send(res: Response, response: globalThis.Response): Promise<void> {
-  res.status(response.status);
-  for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  }
-  appendSetCookie(res, response.headers.getSetCookie());
-  res.end(Buffer.from(await response.arrayBuffer()));
-}
-
-/** Until core has a `payload_too_large` error: the answer to a body over {@link BODY_LIMIT}. */
-function payloadTooLarge(): globalThis.Response {
-  const body = {
-    error: 'payload_too_large',
-    message: `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
-  };
-  return new Response(JSON.stringify(body), {
-    status: 413,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  });
+  const parts = await responseParts(response);
+  res.status(parts.status);
+  for (const [name, value] of parts.headers) res.setHeader(name, value);
+  appendSetCookie(res, parts.setCookies);
+  res.end(parts.body);
 }
 
 /** Reads the request stream as UTF-8; `undefined` when it is longer than `limit` bytes. */
@@ -118,7 +115,7 @@ export function latchkey(instance: Latchkey): RequestHandler {
       let request = toWebRequest(head, instance.config.baseUrl);
       if (request.method === 'POST' && instance.ownsPath(new URL(request.url).pathname)) {
         const body = await bodyOf(req);
-        if (body === undefined) return await send(res, payloadTooLarge());
+        if (body === undefined) return await send(res, payloadTooLarge(request));
         request = toWebRequest(head, instance.config.baseUrl, body);
       }
       const response = await instance.handle(request);
@@ -138,16 +135,69 @@ function mountedOn(req: Request) {
   return state;
 }
 
+/** A guard: core decides with the request's session; a denial is sent, else `next()`. */
+function guard(
+  decide: (
+    latchkey: Latchkey,
+    request: globalThis.Request,
+    auth: AuthContext,
+  ) => globalThis.Response | undefined,
+): RequestHandler {
+  return async (req: Request, res: Response, next: NextFunction) => {
+    try {
+      const { latchkey, request } = mountedOn(req);
+      const denied = decide(latchkey, request, req.auth);
+      if (denied) return await send(res, denied);
+      next();
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
 /**
  * Lets signed-in requests through. Signed out: a redirect to sign-in (returning to this page) for
  * page navigations, a 401 JSON error for API requests.
  */
 export function requireAuth(): RequestHandler {
+  return guard((latchkey, request, auth) => latchkey.requireAuth(request, auth));
+}
+
+/** Lets through sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
+export function requireRole(role: string): RequestHandler {
+  return guard((latchkey, request, auth) => latchkey.requireRole(request, auth, role));
+}
+
+/** Lets through sessions whose roles grant `permission`; signed out as {@link requireAuth}, else 403 `forbidden`. */
+export function requirePermission(permission: Permission): RequestHandler {
+  return guard((latchkey, request, auth) => latchkey.requirePermission(request, auth, permission));
+}
+
+/**
+ * Lets through sessions authenticated at `acr` (or higher) and within `maxAge` seconds. Page
+ * navigations are sent to step up and come back; API requests get 401 with the RFC 9470 challenge.
+ */
+export function requireStepUp(requirement: StepUpRequirement): RequestHandler {
+  return guard((latchkey, request, auth) => latchkey.requireStepUp(request, auth, requirement));
+}
+
+/**
+ * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` meeting the
+ * requirement (scopes, permissions, roles, acr, maxAge) and sets `req.bearer`; otherwise answers
+ * 401/403 with the RFC 6750 / RFC 9470 challenge. Needs no `latchkey()` middleware.
+ */
+export function requireBearer(
+  verifier: BearerVerifier,
+  requirement: BearerRequirement = {},
+): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const { latchkey, request } = mountedOn(req);
-      const denied = latchkey.requireAuth(request, req.auth);
-      if (denied) return await send(res, denied);
+      const { token, response } = await verifier.authenticate(
+        req.headers.authorization,
+        requirement,
+      );
+      if (response) return await send(res, response);
+      req.bearer = token;
       next();
     } catch (error) {
       next(error);

@@ -108,7 +108,8 @@ describe.each([
     const app = await startApp(expressModule);
     const declared = await postForm(app.url, `confirm=${'x'.repeat(BODY_LIMIT)}`);
     expect(declared.status).toBe(413);
-    expect(declared.json()).toMatchObject({ error: 'payload_too_large' });
+    // A form post is a page request: the HTML error page names the code.
+    expect(declared.body).toContain('payload_too_large');
 
     const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const request = httpRequest(`${app.url}/auth/logout`, {
@@ -128,7 +129,7 @@ describe.each([
       request.end();
     });
     expect(chunked.status).toBe(413);
-    expect(JSON.parse(chunked.body)).toMatchObject({ error: 'payload_too_large' });
+    expect(chunked.body).toContain('payload_too_large');
     expect(app.received).toEqual([]);
   });
 

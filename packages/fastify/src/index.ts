@@ -1,5 +1,16 @@
-import type { AuthContext, Latchkey } from '@latchkey/core';
-import { toWebRequest } from '@latchkey/core';
+import {
+  type AuthContext,
+  type BearerRequirement,
+  type BearerVerifier,
+  BODY_LIMIT,
+  type Latchkey,
+  type Permission,
+  payloadTooLarge,
+  responseParts,
+  type StepUpRequirement,
+  toWebRequest,
+  type VerifiedToken,
+} from '@latchkey/core';
 import type {
   FastifyError,
   FastifyPluginAsync,
@@ -13,6 +24,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The request's authentication state, set by {@link latchkeyPlugin} on every app route. */
     auth: AuthContext;
+    /** The verified access token, set by {@link requireBearer}. */
+    bearer?: VerifiedToken;
   }
 }
 
@@ -25,9 +38,6 @@ export interface LatchkeyPluginOptions {
   latchkey: Latchkey;
 }
 
-/** Largest request body latchkey's routes read (their bodies are small forms). */
-const BODY_LIMIT = 64 * 1024;
-
 /** The latchkey instance and Web request behind a Fastify request, for the guards. */
 const mounted = new WeakMap<FastifyRequest, { latchkey: Latchkey; request: Request }>();
 
@@ -38,25 +48,11 @@ function appendSetCookie(reply: FastifyReply, lines: readonly string[]): void {
 
 /** Writes a Web `Response` to a Fastify reply. */
 async function send(reply: FastifyReply, response: Response): Promise<FastifyReply> {
-  reply.code(response.status);
-  for (const [name, value] of response.headers) {
-    if (name !== 'set-cookie') reply.header(name, value);
-  }
-  appendSetCookie(reply, response.headers.getSetCookie());
-  if (response.body === null) return reply.send();
-  return reply.send(Buffer.from(await response.arrayBuffer()));
-}
-
-/** Until core has a `payload_too_large` error: the answer to a body over {@link BODY_LIMIT}. */
-function payloadTooLarge(): Response {
-  const body = {
-    error: 'payload_too_large',
-    message: `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
-  };
-  return new Response(JSON.stringify(body), {
-    status: 413,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-  });
+  const parts = await responseParts(response);
+  reply.code(parts.status);
+  for (const [name, value] of parts.headers) reply.header(name, value);
+  appendSetCookie(reply, parts.setCookies);
+  return reply.send(parts.body);
 }
 
 /** The Web request for a Fastify request: path and query from the request, origin from config. */
@@ -87,8 +83,7 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
     );
   }
   // The path core's routes start with (as in `ownsPath`), below the path of the base URL.
-  const { baseUrl, basePath } = latchkey.config;
-  const routeUrl = `${baseUrl.pathname.replace(/\/+$/, '')}${basePath}/*`;
+  const routeUrl = `${latchkey.routesPath}/*`;
 
   // Declared on every request (Fastify's shape), set by the hook below before any handler runs.
   fastify.decorateRequest('auth');
@@ -108,8 +103,10 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
       (_request, body, done) => done(null, body),
     );
     scope.all(routeUrl, {
-      async errorHandler(error: FastifyError, _request, reply) {
-        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') return send(reply, payloadTooLarge());
+      async errorHandler(error: FastifyError, request, reply) {
+        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+          return send(reply, payloadTooLarge(webRequest(latchkey, request)));
+        }
         throw error;
       },
       async handler(request, reply) {
@@ -139,18 +136,64 @@ export const latchkeyPlugin = fp(plugin, { fastify: '5.x', name: '@latchkey/fast
 
 export default latchkeyPlugin;
 
-/**
- * `preHandler` guard that lets signed-in requests through. Signed out: a redirect to sign-in
- * (returning to this page) for page navigations, a 401 JSON error for API requests.
- */
-export function requireAuth(): preHandlerAsyncHookHandler {
+/** A `preHandler` guard: core decides with the request's session; a denial is sent. */
+function guard(
+  decide: (latchkey: Latchkey, request: Request, auth: AuthContext) => Response | undefined,
+): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = mounted.get(request);
     if (!state) {
       throw new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.');
     }
-    const denied = state.latchkey.requireAuth(state.request, request.auth);
+    const denied = decide(state.latchkey, state.request, request.auth);
     if (denied) return send(reply, denied);
+    return undefined;
+  };
+}
+
+/**
+ * `preHandler` guard that lets signed-in requests through. Signed out: a redirect to sign-in
+ * (returning to this page) for page navigations, a 401 JSON error for API requests.
+ */
+export function requireAuth(): preHandlerAsyncHookHandler {
+  return guard((latchkey, request, auth) => latchkey.requireAuth(request, auth));
+}
+
+/** `preHandler` guard for sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
+export function requireRole(role: string): preHandlerAsyncHookHandler {
+  return guard((latchkey, request, auth) => latchkey.requireRole(request, auth, role));
+}
+
+/** `preHandler` guard for sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
+export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
+  return guard((latchkey, request, auth) => latchkey.requirePermission(request, auth, permission));
+}
+
+/**
+ * `preHandler` guard for sessions authenticated at `acr` (or higher) and within `maxAge` seconds.
+ * Page navigations are sent to step up and come back; API requests get 401 with the RFC 9470
+ * challenge.
+ */
+export function requireStepUp(requirement: StepUpRequirement): preHandlerAsyncHookHandler {
+  return guard((latchkey, request, auth) => latchkey.requireStepUp(request, auth, requirement));
+}
+
+/**
+ * `preHandler` guard for APIs: requires a valid JWT access token in `Authorization: Bearer ...`
+ * meeting the requirement and sets `request.bearer`; otherwise answers 401/403 with the RFC 6750 /
+ * RFC 9470 challenge. Needs no {@link latchkeyPlugin}.
+ */
+export function requireBearer(
+  verifier: BearerVerifier,
+  requirement: BearerRequirement = {},
+): preHandlerAsyncHookHandler {
+  return async (request, reply) => {
+    const { token, response } = await verifier.authenticate(
+      request.headers.authorization,
+      requirement,
+    );
+    if (response) return send(reply, response);
+    request.bearer = token;
     return undefined;
   };
 }

@@ -1,1 +1,3 @@
-export {};
+export { failFastRedisOptions, type RedisStoreOptions, RedisUnavailableError } from './connection';
+export { RedisRevocationList } from './revocation-list';
+export { RedisSessionStore } from './session-store';

@@ -1,3 +1,4 @@
 export * from './browser';
 export * from './hostile-idp';
+export * from './redis';
 export * from './servers';

@@ -1,0 +1,101 @@
+import { startRedisServer } from '@latchkey/test-utils';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { RedisRevocationList, RedisSessionStore } from '../src/index';
+import { adminClient, commandCalls, commandsSent } from './support';
+
+// A private server: CONFIG RESETSTAT must not disturb anyone else's statistics.
+const server = await startRedisServer();
+
+describe.skipIf(!server)('commands sent (INFO commandstats of a private Redis)', () => {
+  let admin: Redis;
+  let store: RedisSessionStore;
+  let revocations: RedisRevocationList;
+
+  beforeAll(async () => {
+    admin = adminClient(server!.url);
+    store = new RedisSessionStore({ url: server!.url });
+    revocations = new RedisRevocationList({ url: server!.url });
+    await Promise.all([store.get('warm-up'), revocations.markSeen('warm-up', 60)]);
+  });
+  afterAll(async () => {
+    await Promise.all([store?.close(), revocations?.close(), admin?.quit()]);
+    await server?.stop();
+  });
+  beforeEach(async () => {
+    await admin.config('RESETSTAT');
+  });
+
+  it('destroyBy of 1,000 sessions is one script call: no SCAN, no KEYS', async () => {
+    const ids = Array.from({ length: 1000 }, (_, i) => `bulk-${i}`);
+    for (let i = 0; i < ids.length; i += 100) {
+      await Promise.all(
+        ids
+          .slice(i, i + 100)
+          .map((id) =>
+            store.set(id, { sub: 'bulk-user', idpSid: `idp-${id}`, data: { sid: id } }, 600),
+          ),
+      );
+    }
+    await store.set('bystander', { sub: 'someone-else', data: {} }, 600);
+    await admin.config('RESETSTAT');
+
+    let ended = 0;
+    const started = performance.now();
+    const sent = await commandsSent(async () => {
+      ended = await store.destroyBy({ sub: 'bulk-user' });
+    });
+    const elapsed = performance.now() - started;
+    expect(ended).toBe(1000);
+    expect(sent).toEqual(['evalsha']);
+
+    // commandstats also counts what scripts run: neither the client nor the script scans.
+    const calls = await commandCalls(admin);
+    expect(calls.scan).toBeUndefined();
+    expect(calls.keys).toBeUndefined();
+    expect(calls.evalsha).toBe(1);
+    expect(calls.smembers).toBe(1);
+    expect(elapsed).toBeLessThan(1000);
+    expect(await admin.dbsize()).toBeGreaterThan(1000); // the ended markers, the bystander, ...
+    expect(await admin.exists('latchkey:sub:bulk-user', 'latchkey:sid:idp-bulk-0')).toBe(0);
+    expect(await store.get('bystander')).toBeDefined();
+  });
+
+  it('get is one GET and isRevoked one MGET', async () => {
+    expect(await commandsSent(() => store.get('some-session'))).toEqual(['get']);
+    const subject = { sessionId: 's', sub: 'u', idpSid: 'i', createdAt: Date.now() };
+    expect(await commandsSent(() => revocations.isRevoked(subject))).toEqual(['mget']);
+  });
+
+  it('set, touch, destroy, lock, release, markSeen and revoke are one round trip each', async () => {
+    let release: (() => Promise<void>) | undefined;
+    const operations: Array<[() => Promise<unknown>, string]> = [
+      [() => store.set('one', { sub: 'u', idpSid: 'i', data: {} }, 60), 'evalsha'],
+      [() => store.touch('one', 120), 'evalsha'],
+      [() => store.destroy('one'), 'evalsha'],
+      [() => store.markSeen('jti', 60), 'set'],
+      [async () => (release = await store.lock('l', 1000)), 'set'],
+      [() => release!(), 'evalsha'],
+      [() => revocations.revoke({ sub: 'u' }, Date.now(), 60), 'evalsha'],
+      [() => revocations.markSeen('jti-2', 60), 'set'],
+    ];
+    for (const [operation, command] of operations) {
+      expect(await commandsSent(operation)).toEqual([command]);
+    }
+  });
+
+  it('after Redis forgot the scripts, a call costs one more round trip, once', async () => {
+    await admin.script('FLUSH');
+    const set = () => store.set('two', { sub: 'u', data: {} }, 60);
+    expect(await commandsSent(set)).toEqual(['evalsha', 'eval']); // NOSCRIPT, then EVAL
+    expect(await commandsSent(set)).toEqual(['evalsha']);
+  });
+
+  it('loads its scripts on every connection, so a restarted Redis costs no extra round trip', async () => {
+    await admin.script('FLUSH');
+    store.client.disconnect(true); // what a restart of Redis looks like to the client
+    await new Promise((resolve) => store.client.once('ready', resolve));
+    // The scripts went out on 'ready', ahead of any later command on the same connection.
+    expect(await commandsSent(() => store.destroy('none'))).toEqual(['evalsha']);
+  });
+});

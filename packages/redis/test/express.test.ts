@@ -1,0 +1,205 @@
+import { createServer } from 'node:http';
+import { createLatchkey, type LatchkeyOptions } from '@latchkey/core';
+import { type DevIdp, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
+import { latchkey, requireAuth } from '@latchkey/express';
+import { close, freePort, listen, startRedisServer, TestBrowser } from '@latchkey/test-utils';
+import express from 'express';
+import type { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisRevocationList, RedisSessionStore } from '../src/index';
+import { adminClient, sleep } from './support';
+
+const server = await startRedisServer();
+
+const SECRET = 'redis-test-secret-redis-test-secret-123';
+const CLIENT = { clientId: 'redis-app', clientSecret: 'redis-app-secret' };
+const alice = { username: 'alice', password: 'alice-password' };
+const json = { accept: 'application/json' };
+
+interface App {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** An Express app with latchkey, like the README's, on a free port. */
+async function startApp(
+  issuer: string,
+  backend: Pick<LatchkeyOptions, 'store' | 'revocations'>,
+): Promise<App> {
+  let app: ReturnType<typeof express> | undefined;
+  const http = createServer((req, res) => app!(req, res));
+  const url = await listen(http);
+  const auth = createLatchkey({ ...CLIENT, issuer, baseUrl: url, secrets: [SECRET], ...backend });
+  app = express();
+  app.use(latchkey(auth));
+  app.get('/profile', requireAuth(), (req, res) => {
+    res.json({ user: req.auth.session!.user });
+  });
+  return { url, stop: () => close(http) };
+}
+
+describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', () => {
+  let idp: DevIdp;
+  let admin: Redis;
+  const stores: Array<{ close(): Promise<void> }> = [];
+  let storeA: App;
+  let storeB: App;
+  let statelessA: App;
+  let statelessB: App;
+
+  beforeAll(async () => {
+    const issuer = `http://127.0.0.1:${await freePort()}`;
+    const store = () => {
+      const created = new RedisSessionStore({ url: server!.url, onError: () => {} });
+      stores.push(created);
+      return created;
+    };
+    const revocations = () => {
+      const created = new RedisRevocationList({ url: server!.url, onError: () => {} });
+      stores.push(created);
+      return created;
+    };
+    storeA = await startApp(issuer, { store: store() });
+    storeB = await startApp(issuer, { store: store() });
+    statelessA = await startApp(issuer, { revocations: revocations() });
+    statelessB = await startApp(issuer, { revocations: revocations() });
+    const apps = [storeA, storeB, statelessA, statelessB];
+    idp = await startDevIdp({
+      port: Number(new URL(issuer).port),
+      clients: [
+        {
+          client_id: CLIENT.clientId,
+          client_secret: CLIENT.clientSecret,
+          redirect_uris: apps.map((app) => `${app.url}/auth/callback`),
+          post_logout_redirect_uris: apps.map((app) => `${app.url}/`),
+          backchannel_logout_uri: `${storeB.url}/auth/backchannel-logout`,
+        },
+      ],
+    });
+    admin = adminClient(server!.url);
+  });
+  afterAll(async () => {
+    await Promise.all([storeA, storeB, statelessA, statelessB].map((app) => app?.stop()));
+    await Promise.all(stores.map((store) => store.close()));
+    admin?.disconnect();
+    await idp?.stop();
+    await server?.stop();
+  });
+
+  async function signIn(app: App) {
+    const browser = new TestBrowser();
+    const landed = await signInAtDevIdp(browser, await browser.get(`${app.url}/profile`), alice);
+    expect(landed.status).toBe(200);
+    // The jar also holds the IdP's cookies (same host, other port): keep the app's.
+    const cookies = (await browser.cookies(app.url)).filter((c) => c.name.startsWith('lk_session'));
+    return { browser, cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; '), cookies };
+  }
+
+  it('keeps the session in Redis: the cookie holds only an id, any instance reads it', async () => {
+    const { browser, cookies } = await signIn(storeA);
+    expect(cookies.map((c) => c.name)).toEqual(['lk_session']);
+    const sessionId = cookies[0]!.value;
+    expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const stored = JSON.parse((await admin.get(`latchkey:session:${sessionId}`))!);
+    expect(stored).toMatchObject({ sub: expect.any(String), data: { sid: sessionId } });
+    expect(await admin.sismember(`latchkey:sub:${stored.sub}`, sessionId)).toBe(1);
+
+    const other = await browser.request(`${storeB.url}/profile`, { headers: json });
+    expect(other.status).toBe(200);
+    expect(other.json()).toMatchObject({ user: { name: expect.stringContaining('Alice') } });
+  });
+
+  it('signing out on one instance ends the session on all of them', async () => {
+    const { browser, cookie, cookies } = await signIn(storeA);
+    const logout = await browser.request(`${storeA.url}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: storeA.url },
+    });
+    expect(logout.status).toBe(303);
+    expect(await admin.exists(`latchkey:session:${cookies[0]!.value}`)).toBe(0);
+    const replay = await new TestBrowser().request(`${storeB.url}/profile`, {
+      headers: { ...json, cookie },
+    });
+    expect(replay.status).toBe(401);
+    expect(replay.json()).toMatchObject({ error: 'session_revoked' });
+  });
+
+  it('a sign-out at the IdP (back-channel logout to one instance) ends the sessions of all', async () => {
+    const { browser, cookie, cookies } = await signIn(storeA);
+    // A second sign-in, on the other instance: the same IdP session (no password asked), a new
+    // app session (it replaces the first one's cookie: same host).
+    const other = await browser.get(`${storeB.url}/auth/login?returnTo=%2Fprofile`);
+    expect(other.url).toBe(`${storeB.url}/profile`);
+    const otherId = (await browser.cookies(storeB.url)).find((c) => c.name === 'lk_session')!.value;
+    const ids = [cookies[0]!.value, otherId];
+    expect(ids[1]).not.toBe(ids[0]);
+    for (const id of ids) expect(await admin.exists(`latchkey:session:${id}`)).toBe(1);
+
+    const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
+    const confirm = await browser.get(discovery.end_session_endpoint);
+    await browser.submitForm(confirm);
+    const started = performance.now();
+    while ((await admin.exists(...ids.map((id) => `latchkey:session:${id}`))) > 0) {
+      expect(performance.now() - started).toBeLessThan(3000);
+      await sleep(20);
+    }
+    const replay = await new TestBrowser().request(`${storeA.url}/profile`, {
+      headers: { ...json, cookie },
+    });
+    expect(replay.status).toBe(401);
+  });
+
+  it('stateless sessions: a sign-out on one instance is refused by the others', async () => {
+    const { browser, cookie } = await signIn(statelessA);
+    expect(cookie.length).toBeGreaterThan(200); // the sealed session itself
+    const before = await new TestBrowser().request(`${statelessB.url}/profile`, {
+      headers: { ...json, cookie },
+    });
+    expect(before.status).toBe(200);
+    await browser.request(`${statelessA.url}/auth/logout`, {
+      method: 'POST',
+      headers: { origin: statelessA.url },
+    });
+    const replay = await new TestBrowser().request(`${statelessB.url}/profile`, {
+      headers: { ...json, cookie },
+    });
+    expect(replay.status).toBe(401);
+    expect(replay.json()).toMatchObject({ error: 'session_revoked' });
+  });
+
+  it('answers 503 store_unavailable while Redis is down, and recovers when it is back', async () => {
+    const { cookie } = await signIn(storeA);
+    const stateless = await signIn(statelessA);
+    await server!.stop();
+    for (const [url, sessionCookie] of [
+      [storeA.url, cookie],
+      [statelessA.url, stateless.cookie],
+    ] as const) {
+      const started = performance.now();
+      const down = await new TestBrowser().request(`${url}/auth/session`, {
+        headers: { ...json, cookie: sessionCookie },
+      });
+      expect(performance.now() - started).toBeLessThan(1000);
+      expect(down.status).toBe(503);
+      expect(down.json()).toMatchObject({ error: 'store_unavailable' });
+      expect(down.body).not.toMatch(/redis/i); // the reason stays in the error's cause, for logs
+      const api = await new TestBrowser().request(`${url}/profile`, {
+        headers: { ...json, cookie: sessionCookie },
+      });
+      expect(api.status).toBe(503); // the body is the adapter's (Express's error handler here)
+    }
+    await server!.restart();
+    const restarted = performance.now();
+    for (;;) {
+      const page = await new TestBrowser().request(`${statelessA.url}/auth/session`, {
+        headers: { ...json, cookie: stateless.cookie },
+      });
+      if (page.status === 200) {
+        expect(page.json()).toMatchObject({ authenticated: true });
+        break;
+      }
+      expect(performance.now() - restarted).toBeLessThan(5000);
+      await sleep(50);
+    }
+  });
+});
