@@ -1,10 +1,17 @@
 import { createHash } from 'node:crypto';
 import {
   type AuthContext,
+  type BearerRequirement,
+  type BearerVerifier,
+  createBearerVerifier,
   isLatchkeyError,
   type Latchkey,
   type LatchkeyOptions,
+  type Permission,
+  type StepUpRequirement,
+  type VerifiedToken,
 } from '@latchkey/core';
+import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
 
 /** What a test passes to an adapter's factory: latchkey's options without `baseUrl`. */
 export type AppOptions = Omit<LatchkeyOptions, 'baseUrl'>;
@@ -31,13 +38,48 @@ export interface TestAnswer {
   body: unknown;
 }
 
+/** Which adapter guard protects a test route. */
+export type TestGuard =
+  | { kind: 'auth' }
+  | { kind: 'role'; role: string }
+  | { kind: 'permission'; permission: Permission }
+  | { kind: 'stepUp'; requirement: StepUpRequirement }
+  | { kind: 'bearer'; requirement: BearerRequirement };
+
+/** What a test route's answer reads: the session context, and the token behind a bearer guard. */
+export interface TestRequest {
+  auth: AuthContext;
+  bearer: VerifiedToken | undefined;
+}
+
 /** A `GET` route every test app mounts, written once so that the factories only translate. */
 export interface TestRoute {
-  /** True when the route sits behind the adapter's `requireAuth()` guard. */
-  requireAuth: boolean;
-  /** The answer, from the request's `auth`. */
-  answer(auth: AuthContext): Promise<TestAnswer>;
+  /** The guard in front of it, if any. */
+  guard?: TestGuard;
+  /** The answer, from the request's `auth` (and `bearer`). */
+  answer(request: TestRequest): Promise<TestAnswer>;
 }
+
+/** The API audience of the dev IdP's JWT access tokens, used by the bearer routes. */
+export const TEST_API = 'urn:latchkey:demo-api';
+
+/** The bearer verifier of a test app: the dev IdP's access tokens for {@link TEST_API}. */
+export function testVerifier(options: AppOptions): BearerVerifier {
+  return createBearerVerifier({
+    issuer: options.issuer,
+    audience: TEST_API,
+    acrLevels: ACR_LEVELS,
+    ...(options.policy ? { policy: options.policy } : {}),
+  });
+}
+
+const ok = async ({ auth, bearer }: TestRequest): Promise<TestAnswer> => ({
+  status: 200,
+  body: {
+    sub: bearer?.sub ?? auth.session?.user.sub ?? null,
+    acr: bearer?.acr ?? auth.session?.acr ?? null,
+  },
+});
 
 /** SHA-256 of a token in hex: tests compare tokens without ever printing one. */
 export function tokenDigest(token: string): string {
@@ -46,24 +88,23 @@ export function tokenDigest(token: string): string {
 
 /**
  * The routes of every test app: `/` (public: `{ signedIn }`), `/profile` (signed in:
- * `{ user, roles }`) and `/token` (signed in: `{ token }`, the digest of a fresh access token, or
- * `{ error }` with the latchkey error's status).
+ * `{ user, roles }`), `/token` (signed in: `{ token }`, the digest of a fresh access token, or
+ * `{ error }` with the latchkey error's status), and routes behind each kind of guard.
  */
 export const testRoutes = {
   '/': {
-    requireAuth: false,
-    answer: async (auth) => ({ status: 200, body: { signedIn: auth.session !== null } }),
+    answer: async ({ auth }) => ({ status: 200, body: { signedIn: auth.session !== null } }),
   },
   '/profile': {
-    requireAuth: true,
-    answer: async (auth) => ({
+    guard: { kind: 'auth' },
+    answer: async ({ auth }) => ({
       status: 200,
       body: { user: auth.session!.user, roles: auth.session!.roles },
     }),
   },
   '/token': {
-    requireAuth: true,
-    answer: async (auth) => {
+    guard: { kind: 'auth' },
+    answer: async ({ auth }) => {
       try {
         return { status: 200, body: { token: tokenDigest(await auth.getAccessToken()) } };
       } catch (error) {
@@ -71,5 +112,29 @@ export const testRoutes = {
         return { status: error.status, body: { error: error.code } };
       }
     },
+  },
+  /** The raw access token: test apps only, so bearer tests can call the API routes below. */
+  '/raw-token': {
+    guard: { kind: 'auth' },
+    answer: async ({ auth }) => ({ status: 200, body: { token: await auth.getAccessToken() } }),
+  },
+  '/admin': { guard: { kind: 'role', role: 'admin' }, answer: ok },
+  '/reports': { guard: { kind: 'permission', permission: 'reports:read' }, answer: ok },
+  '/transfer': {
+    guard: { kind: 'stepUp', requirement: { acr: ACR_MFA, maxAge: 300 } },
+    answer: ok,
+  },
+  '/api/reports': {
+    guard: {
+      kind: 'bearer',
+      requirement: { scopes: ['reports:read'], permissions: ['reports:read'] },
+    },
+    answer: ok,
+  },
+  // A scope the dev IdP never grants.
+  '/api/audit': { guard: { kind: 'bearer', requirement: { scopes: ['audit:write'] } }, answer: ok },
+  '/api/transfer': {
+    guard: { kind: 'bearer', requirement: { acr: ACR_MFA, maxAge: 300 } },
+    answer: ok,
   },
 } as const satisfies Record<string, TestRoute>;

@@ -1,4 +1,5 @@
 import {
+  ACR_LEVELS,
   type DevIdp,
   type DevIdpClient,
   type DevIdpCredentials,
@@ -7,7 +8,7 @@ import {
 } from '@latchkey/dev-idp';
 import { freePort, type Page, TestBrowser } from '@latchkey/test-utils';
 import { afterAll, beforeAll } from 'vitest';
-import type { AdapterApp, AppOptions, StartAdapterApp } from './app';
+import { type AdapterApp, type AppOptions, type StartAdapterApp, TEST_API } from './app';
 
 /** The dev IdP's default user with roles `admin` and `viewer`. */
 export const alice: DevIdpCredentials = { username: 'alice', password: 'alice-password' };
@@ -26,8 +27,16 @@ export type AppOverrides = Partial<Omit<AppOptions, 'issuer'>>;
 
 /** Full options for a test app of the dev IdP at `issuer`. */
 export function appOptions(issuer: string, overrides: AppOverrides = {}): AppOptions {
-  return { ...TEST_CLIENT, secrets: [TEST_SECRET], issuer, ...overrides };
+  return { ...TEST_CLIENT, secrets: [TEST_SECRET], issuer, ...AUTHORIZATION, ...overrides };
 }
+
+/** What every test app knows about authorization: the dev IdP's acr levels, a policy, the API. */
+const AUTHORIZATION = {
+  acrLevels: ACR_LEVELS,
+  policy: { roles: { admin: ['*'], viewer: ['reports:read'] } },
+  resource: TEST_API,
+  scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
+} satisfies AppOverrides;
 
 /** The dev IdP registration of {@link TEST_CLIENT} for `apps`: their callbacks and home pages. */
 export function testClient(apps: readonly AdapterApp[]): DevIdpClient {
@@ -36,6 +45,8 @@ export function testClient(apps: readonly AdapterApp[]): DevIdpClient {
     client_secret: TEST_CLIENT.clientSecret,
     redirect_uris: apps.map((app) => `${app.url}/auth/callback`),
     post_logout_redirect_uris: apps.map((app) => `${app.url}/`),
+    // The IdP posts logout tokens to one instance only, like a load balancer would.
+    ...(apps[0] ? { backchannel_logout_uri: `${apps[0].url}/auth/backchannel-logout` } : {}),
   };
 }
 

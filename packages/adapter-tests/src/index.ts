@@ -2,9 +2,13 @@ export {
   type AdapterApp,
   type AppOptions,
   type StartAdapterApp,
+  TEST_API,
   type TestAnswer,
+  type TestGuard,
+  type TestRequest,
   type TestRoute,
   testRoutes,
+  testVerifier,
 } from './app';
 export {
   type AppOverrides,

@@ -1,6 +1,7 @@
 import { beforeEach, describe } from 'vitest';
 import type { StartAdapterApp } from './app';
 import { FakeClock, useDevIdpWithApps } from './fixtures';
+import { authorizationTests } from './suite/authorization';
 import type { SuiteEnv } from './suite/env';
 import { idpDownTests } from './suite/idp-down';
 import { routeTests } from './suite/routes';
@@ -38,6 +39,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     signInTests(env);
     sessionTests(env);
     signOutTests(env);
+    authorizationTests(env);
     routeTests(env);
   });
 

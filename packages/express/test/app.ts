@@ -1,10 +1,39 @@
 import { createServer } from 'node:http';
-import { type StartAdapterApp, testRoutes } from '@latchkey/adapter-tests';
+import {
+  type StartAdapterApp,
+  type TestGuard,
+  testRoutes,
+  testVerifier,
+} from '@latchkey/adapter-tests';
+import type { BearerVerifier } from '@latchkey/core';
 import { createLatchkey } from '@latchkey/core';
 import { close, listen } from '@latchkey/test-utils';
 import type express5 from 'express';
 import type { RequestHandler } from 'express';
-import { latchkey, requireAuth } from '../src/index';
+import {
+  latchkey,
+  requireAuth,
+  requireBearer,
+  requirePermission,
+  requireRole,
+  requireStepUp,
+} from '../src/index';
+
+/** The Express guard for a test route's guard. */
+function guardFor(guard: TestGuard, verifier: BearerVerifier): RequestHandler {
+  switch (guard.kind) {
+    case 'auth':
+      return requireAuth();
+    case 'role':
+      return requireRole(guard.role);
+    case 'permission':
+      return requirePermission(guard.permission);
+    case 'stepUp':
+      return requireStepUp(guard.requirement);
+    case 'bearer':
+      return requireBearer(verifier, guard.requirement);
+  }
+}
 
 /** The factory of Express test apps for one Express major (`express` is 5, `express4` is 4). */
 export function expressFactory(expressModule: typeof express5): StartAdapterApp {
@@ -16,11 +45,15 @@ export function expressFactory(expressModule: typeof express5): StartAdapterApp 
     const instance = createLatchkey({ ...options, baseUrl: url });
     app = expressModule();
     app.use(latchkey(instance));
-    for (const [path, { requireAuth: guarded, answer }] of Object.entries(testRoutes)) {
+    const verifier = testVerifier(options);
+    for (const [path, route] of Object.entries(testRoutes)) {
       const handler: RequestHandler = (req, res, next) => {
-        answer(req.auth).then(({ status, body }) => res.status(status).json(body), next);
+        route
+          .answer({ auth: req.auth, bearer: req.bearer })
+          .then(({ status, body }) => res.status(status).json(body), next);
       };
-      if (guarded) app.get(path, requireAuth(), handler);
+      const guard: TestGuard | undefined = 'guard' in route ? route.guard : undefined;
+      if (guard) app.get(path, guardFor(guard, verifier), handler);
       else app.get(path, handler);
     }
     return { url, latchkey: instance, stop: () => close(server) };

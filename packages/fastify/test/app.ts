@@ -1,9 +1,38 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type StartAdapterApp, testRoutes } from '@latchkey/adapter-tests';
+import {
+  type StartAdapterApp,
+  type TestGuard,
+  testRoutes,
+  testVerifier,
+} from '@latchkey/adapter-tests';
+import type { BearerVerifier } from '@latchkey/core';
 import { createLatchkey } from '@latchkey/core';
 import { close, listen } from '@latchkey/test-utils';
-import Fastify from 'fastify';
-import { latchkeyPlugin, requireAuth } from '../src/index';
+import Fastify, { type preHandlerAsyncHookHandler } from 'fastify';
+import {
+  latchkeyPlugin,
+  requireAuth,
+  requireBearer,
+  requirePermission,
+  requireRole,
+  requireStepUp,
+} from '../src/index';
+
+/** The Fastify guard for a test route's guard. */
+function guardFor(guard: TestGuard, verifier: BearerVerifier): preHandlerAsyncHookHandler {
+  switch (guard.kind) {
+    case 'auth':
+      return requireAuth();
+    case 'role':
+      return requireRole(guard.role);
+    case 'permission':
+      return requirePermission(guard.permission);
+    case 'stepUp':
+      return requireStepUp(guard.requirement);
+    case 'bearer':
+      return requireBearer(verifier, guard.requirement);
+  }
+}
 
 /**
  * Starts a Fastify app with the latchkey plugin at the root and the test routes in a child
@@ -23,11 +52,20 @@ export const startFastifyApp: StartAdapterApp = async (options) => {
   });
   await app.register(latchkeyPlugin, { latchkey: instance });
   await app.register(async (child) => {
-    for (const [path, { requireAuth: guarded, answer }] of Object.entries(testRoutes)) {
-      child.get(path, guarded ? { preHandler: requireAuth() } : {}, async (request, reply) => {
-        const { status, body } = await answer(request.auth);
-        return reply.code(status).send(body);
-      });
+    const verifier = testVerifier(options);
+    for (const [path, route] of Object.entries(testRoutes)) {
+      const guard: TestGuard | undefined = 'guard' in route ? route.guard : undefined;
+      child.get(
+        path,
+        guard ? { preHandler: guardFor(guard, verifier) } : {},
+        async (request, reply) => {
+          const { status, body } = await route.answer({
+            auth: request.auth,
+            bearer: request.bearer,
+          });
+          return reply.code(status).send(body);
+        },
+      );
     }
   });
   await app.ready();
