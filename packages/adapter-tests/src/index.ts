@@ -28,4 +28,5 @@ export {
   useDevIdpWithApps,
 } from './fixtures';
 export { adapterSuite } from './suite';
+export { type InstanceTestOptions, instanceTests } from './suite/instances';
 export { BODY_LIMIT } from './suite/routes';

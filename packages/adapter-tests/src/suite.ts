@@ -1,9 +1,11 @@
+import { MemoryRevocationList, MemorySessionStore } from '@latchkey/core';
 import { beforeEach, describe } from 'vitest';
 import type { StartAdapterApp } from './app';
 import { FakeClock, useDevIdpWithApps } from './fixtures';
 import { authorizationTests } from './suite/authorization';
 import type { SuiteEnv } from './suite/env';
 import { idpDownTests } from './suite/idp-down';
+import { instanceTests } from './suite/instances';
 import { routeTests } from './suite/routes';
 import { sessionTests } from './suite/session';
 import { signInTests } from './suite/sign-in';
@@ -45,5 +47,19 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
 
   describe(`${name} adapter while the IdP is down`, () => {
     idpDownTests(startApp);
+  });
+
+  describe(`${name}: two instances sharing a revocation list (stateless cookie sessions)`, () => {
+    instanceTests(startApp, {
+      shared: () => ({ revocations: new MemoryRevocationList() }),
+      locksRefresh: false,
+    });
+  });
+
+  describe(`${name}: two instances sharing a session store`, () => {
+    instanceTests(startApp, {
+      shared: () => ({ store: new MemorySessionStore() }),
+      locksRefresh: true,
+    });
   });
 }
