@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLatchkey } from '@latchkey/core';
-import { startDevIdp } from '@latchkey/dev-idp';
+import { ACR_LEVELS, startDevIdp } from '@latchkey/dev-idp';
 import type { Express } from 'express';
 import { createApp } from './app';
 
@@ -49,6 +49,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
           client_secret: clientSecret,
           redirect_uris: [`${baseUrl}/auth/callback`],
           post_logout_redirect_uris: [`${baseUrl}/`],
+          backchannel_logout_uri: `${baseUrl}/auth/backchannel-logout`,
         },
       ],
     });
@@ -64,7 +65,19 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     );
   }
 
-  app = createApp(createLatchkey({ issuer, clientId, clientSecret, baseUrl, secrets: [secret] }));
+  app = createApp(
+    createLatchkey({
+      issuer,
+      clientId,
+      clientSecret,
+      baseUrl,
+      secrets: [secret],
+      acrLevels: ACR_LEVELS,
+      policy: { roles: { admin: ['*'], viewer: ['reports:read'] } },
+      resource: env.API_AUDIENCE ?? 'urn:latchkey:demo-api',
+      scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
+    }),
+  );
   return {
     url: baseUrl,
     issuer,

@@ -1,4 +1,4 @@
-import { signInAtDevIdp } from '@latchkey/dev-idp';
+import { DEV_OTP, signInAtDevIdp } from '@latchkey/dev-idp';
 import { TestBrowser } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../src/demo';
@@ -40,5 +40,45 @@ describe('demo-express with its own dev IdP', () => {
         : afterSignOut;
     expect(home2.url).toBe(`${demo.url}/`);
     expect(home2.body).toContain('You are signed out.');
+  });
+});
+
+describe('demo-express authorization', () => {
+  let demo: Demo;
+  beforeAll(async () => {
+    demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0002',
+    });
+  });
+  afterAll(() => demo?.stop());
+
+  const signIn = async (username: string, returnTo: string) => {
+    const browser = new TestBrowser();
+    const page = await signInAtDevIdp(
+      browser,
+      await browser.get(`${demo.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`),
+      { username, password: `${username}-password` },
+    );
+    return { browser, page };
+  };
+
+  it('shows /admin to alice and answers bob 403', async () => {
+    const alice = await signIn('alice', '/admin');
+    expect(alice.page.status).toBe(200);
+    expect(alice.page.body).toContain('Only the <code>admin</code> role');
+    const bob = await signIn('bob', '/admin');
+    expect(bob.page.status).toBe(403);
+    expect(bob.page.body).toContain('forbidden');
+  });
+
+  it('sends alice through the one-time code for /transfer, then shows it', async () => {
+    const { browser } = await signIn('alice', '/profile');
+    const otpPage = await browser.get(`${demo.url}/transfer`);
+    expect(otpPage.body).toContain('name="otp"');
+    const transfer = await browser.submitForm(otpPage, { otp: DEV_OTP });
+    expect(transfer.url).toBe(`${demo.url}/transfer`);
+    expect(transfer.body).toContain('urn:latchkey:acr:mfa');
   });
 });
