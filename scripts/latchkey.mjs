@@ -56,12 +56,86 @@ if (task === 'test') {
     '--continue',
   ]);
 } else if (task === 'demo') {
-  run(['exec', 'turbo', 'run', 'build', '--filter=@latchkey/demo-express...']);
-  const [command, ...rest] = [...pnpm, '--filter', '@latchkey/demo-express', 'start'];
-  const child = spawn(command, rest, { cwd: root, stdio: 'inherit', env });
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code) => process.exit(code ?? 0));
+  run(['exec', 'turbo', 'run', 'build', '--filter=./apps/*...']);
+  await startDemo();
 } else {
   console.error('usage: node scripts/latchkey.mjs <demo|test>');
   process.exit(2);
+}
+
+/**
+ * One dev IdP for every demo app, then demo-fastify (the API) and demo-express (the site) pointed
+ * at it, so a token demo-express obtains is accepted by demo-fastify.
+ */
+async function startDemo() {
+  const { randomBytes } = await import('node:crypto');
+  const { pathToFileURL } = await import('node:url');
+  const devIdp = await import(pathToFileURL(join(root, 'packages/dev-idp/dist/index.js')).href);
+  const site = `http://localhost:${process.env.PORT ?? 3000}`;
+  const apiPort = process.env.API_PORT ?? '3001';
+  const client = { id: 'latchkey-demo', secret: randomBytes(16).toString('base64url') };
+  const idp = await devIdp.startDevIdp({
+    port: Number(process.env.DEV_IDP_PORT ?? 4000),
+    hostname: 'localhost',
+    clients: [
+      {
+        client_id: client.id,
+        client_secret: client.secret,
+        redirect_uris: [`${site}/auth/callback`],
+        post_logout_redirect_uris: [`${site}/`],
+        backchannel_logout_uri: `${site}/auth/backchannel-logout`,
+      },
+    ],
+  });
+  const children = [];
+  const start = (name, extraEnv) => {
+    const [command, ...rest] = [...pnpm, '--filter', name, 'start'];
+    // Own process group, so that stopping it also stops the node process pnpm starts.
+    const child = spawn(command, rest, {
+      cwd: root,
+      stdio: 'inherit',
+      detached: true,
+      env: { ...env, OIDC_ISSUER: idp.issuer, ...extraEnv },
+    });
+    children.push(child);
+    child.on('exit', (code) => {
+      if (!stopping) {
+        console.error(`[latchkey] ${name} exited (${code}); stopping the demo.`);
+        stop(code ?? 1);
+      }
+    });
+  };
+  let stopping = false;
+  const stop = (code = 0) => {
+    stopping = true;
+    for (const child of children) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // Already gone.
+      }
+    }
+    void idp.stop().then(() => process.exit(code));
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(0));
+
+  start('@latchkey/demo-fastify', { PORT: apiPort });
+  start('@latchkey/demo-express', {
+    PORT: process.env.PORT ?? '3000',
+    APP_BASE_URL: site,
+    OIDC_CLIENT_ID: client.id,
+    OIDC_CLIENT_SECRET: client.secret,
+    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
+    API_URL: `http://localhost:${apiPort}`,
+  });
+  console.log(`
+latchkey demo
+  Site:              ${site}
+  API:               http://localhost:${apiPort}
+  Identity provider: ${idp.issuer}
+  Users:             alice / alice-password (roles admin, viewer)
+                     bob / bob-password (role viewer)
+  One-time code:     ${devIdp.DEV_OTP} (for step-up to ${devIdp.ACR_MFA})
+Press Ctrl+C to stop.
+`);
 }
