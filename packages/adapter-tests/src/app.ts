@@ -13,8 +13,14 @@ import {
 } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
 
-/** What a test passes to an adapter's factory: latchkey's options without `baseUrl`. */
-export type AppOptions = Omit<LatchkeyOptions, 'baseUrl'>;
+/**
+ * What a test passes to an adapter's factory: latchkey's options without `baseUrl`, and the API
+ * the app forwards `/api-proxy/*` to (backend-for-frontend) when given.
+ */
+export type AppOptions = Omit<LatchkeyOptions, 'baseUrl'> & { apiUrl?: string };
+
+/** Where test apps mount the adapter's forwarding to {@link AppOptions.apiUrl}. */
+export const PROXY_PATH = '/api-proxy';
 
 /** An app on a loopback port running one adapter, with latchkey mounted and {@link testRoutes}. */
 export interface AdapterApp {

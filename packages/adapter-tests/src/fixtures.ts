@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import {
   ACR_LEVELS,
   type DevIdp,
@@ -6,7 +7,7 @@ import {
   signInAtDevIdp,
   startDevIdp,
 } from '@latchkey/dev-idp';
-import { freePort, type Page, TestBrowser } from '@latchkey/test-utils';
+import { freePort, listen, type Page, TestBrowser } from '@latchkey/test-utils';
 import { afterAll, beforeAll } from 'vitest';
 import { type AdapterApp, type AppOptions, type StartAdapterApp, TEST_API } from './app';
 
@@ -70,8 +71,9 @@ export async function startDevIdpWithApps<Name extends string>(
   const idpPort = await freePort();
   const issuer = `http://127.0.0.1:${idpPort}`;
   const entries = Object.entries<AppOverrides>(apps);
+  const api = await echoApi();
   const started = await Promise.all(
-    entries.map(([, overrides]) => startApp(appOptions(issuer, overrides))),
+    entries.map(([, overrides]) => startApp({ ...appOptions(issuer, overrides), apiUrl: api.url })),
   );
   const stopApps = () => Promise.all(started.map((app) => app.stop()));
   let idp: DevIdp;
@@ -164,3 +166,48 @@ export class FakeClock {
     this.offset = 0;
   }
 }
+
+/**
+ * A stand-in API for forwarding tests: echoes what it received (method, path, query, whether a
+ * bearer token and a cookie came, the body) and answers `/api-proxy/step-up` with an RFC 9470
+ * challenge. Shared by every test app in the process.
+ */
+let echo: Promise<{ url: string }> | undefined;
+export function echoApi(): Promise<{ url: string }> {
+  echo ??= (async () => {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const url = new URL(req.url ?? '/', 'http://api');
+        if (url.pathname.endsWith('/step-up')) {
+          res.writeHead(401, {
+            'content-type': 'application/json',
+            'www-authenticate': ECHO_CHALLENGE,
+          });
+          res.end(JSON.stringify({ error: 'insufficient_user_authentication' }));
+          return;
+        }
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(
+          JSON.stringify({
+            method: req.method,
+            path: url.pathname,
+            query: url.search,
+            bearer: /^Bearer [\w.-]+$/.test(req.headers.authorization ?? ''),
+            cookie: req.headers.cookie !== undefined,
+            body: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
+      });
+    });
+    const url = await listen(server);
+    server.unref();
+    return { url };
+  })();
+  return echo;
+}
+
+/** The challenge {@link echoApi} answers for step-up. */
+export const ECHO_CHALLENGE =
+  'Bearer error="insufficient_user_authentication", error_description="step up", acr_values="urn:latchkey:acr:mfa", max_age=300';

@@ -1,6 +1,7 @@
 export {
   type AdapterApp,
   type AppOptions,
+  PROXY_PATH,
   type StartAdapterApp,
   TEST_API,
   type TestAnswer,
@@ -16,6 +17,8 @@ export {
   appOptions,
   cookieHeader,
   type DevIdpWithApps,
+  ECHO_CHALLENGE,
+  echoApi,
   FakeClock,
   grantCount,
   JSON_HEADERS,

@@ -4,6 +4,7 @@ import type { StartAdapterApp } from './app';
 import { FakeClock, useDevIdpWithApps } from './fixtures';
 import { authorizationTests } from './suite/authorization';
 import type { SuiteEnv } from './suite/env';
+import { forwardingTests } from './suite/forwarding';
 import { idpDownTests } from './suite/idp-down';
 import { instanceTests } from './suite/instances';
 import { routeTests } from './suite/routes';
@@ -42,6 +43,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     sessionTests(env);
     signOutTests(env);
     authorizationTests(env);
+    forwardingTests(env);
     routeTests(env);
   });
 

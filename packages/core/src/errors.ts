@@ -55,6 +55,8 @@ export const ErrorCodes = {
   methodNotAllowed: 'method_not_allowed',
   /** A back-channel logout token failed validation or was replayed. */
   logoutTokenInvalid: 'logout_token_invalid',
+  /** The API a request was forwarded to could not be reached. */
+  apiUnreachable: 'api_unreachable',
   /** The session store could not be reached. */
   storeUnavailable: 'store_unavailable',
 } as const;
@@ -89,6 +91,7 @@ const statusByCode: Record<ErrorCode, number> = {
   payload_too_large: 413,
   method_not_allowed: 405,
   logout_token_invalid: 400,
+  api_unreachable: 502,
   store_unavailable: 503,
 };
 

@@ -599,6 +599,69 @@ export class Latchkey {
   }
 
   /**
+   * Backend-for-frontend forwarding: calls the API at `apiBaseUrl` plus the request's path and
+   * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
+   * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
+   * about to expire). The API's answer comes back unchanged, its 401 challenges (RFC 6750, RFC
+   * 9470) included, so the browser can step up. No cookie or other header is forwarded.
+   */
+  async forward(request: Request, context: AuthContext, apiBaseUrl: URL | string): Promise<Response> {
+    try {
+      const incoming = new URL(request.url);
+      const target = new URL(apiBaseUrl);
+      target.pathname = `${target.pathname.replace(/\/+$/, '')}${incoming.pathname}`;
+      target.search = incoming.search;
+      if (!context.session) {
+        throw (
+          context.problem ??
+          new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to call this API.')
+        );
+      }
+      const token = await context.getAccessToken();
+      const headers = new Headers({ authorization: `Bearer ${token}` });
+      for (const name of ['accept', 'content-type']) {
+        const value = request.headers.get(name);
+        if (value) headers.set(name, value);
+      }
+      const method = request.method.toUpperCase();
+      const init: RequestInit = {
+        method,
+        headers,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.config.idpTimeout),
+      };
+      if (method !== 'GET' && method !== 'HEAD') init.body = await request.arrayBuffer();
+      let answer: Response;
+      try {
+        answer = await fetch(target, init);
+      } catch (cause) {
+        throw new LatchkeyError(
+          ErrorCodes.apiUnreachable,
+          'The API could not be reached or did not answer in time.',
+          { cause },
+        );
+      }
+      const passed = new Headers();
+      for (const name of [
+        'content-type',
+        'www-authenticate',
+        'cache-control',
+        'location',
+        'retry-after',
+      ]) {
+        const value = answer.headers.get(name);
+        if (value) passed.set(name, value);
+      }
+      return new Response(answer.body, { status: answer.status, headers: passed });
+    } catch (error) {
+      return errorResponse(
+        error,
+        new Request(request.url, { headers: { accept: 'application/json' } }),
+      );
+    }
+  }
+
+  /**
    * Guard for signed-in routes: undefined when the request has a session; otherwise a 401 JSON
    * error for API requests, or a redirect to sign-in (returning to this page) for navigations.
    */

@@ -1,5 +1,6 @@
 import { createServer } from 'node:http';
 import {
+  PROXY_PATH,
   type StartAdapterApp,
   type TestGuard,
   testRoutes,
@@ -11,6 +12,7 @@ import { close, listen } from '@latchkey/test-utils';
 import type express5 from 'express';
 import type { RequestHandler } from 'express';
 import {
+  forwardTo,
   latchkey,
   requireAuth,
   requireBearer,
@@ -45,6 +47,7 @@ export function expressFactory(expressModule: typeof express5): StartAdapterApp 
     const instance = createLatchkey({ ...options, baseUrl: url });
     app = expressModule();
     app.use(latchkey(instance));
+    if (options.apiUrl) app.use(PROXY_PATH, forwardTo(options.apiUrl));
     const verifier = testVerifier(options);
     for (const [path, route] of Object.entries(testRoutes)) {
       const handler: RequestHandler = (req, res, next) => {

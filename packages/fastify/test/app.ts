@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
+  PROXY_PATH,
   type StartAdapterApp,
   type TestGuard,
   testRoutes,
@@ -10,6 +11,7 @@ import { createLatchkey } from '@latchkey/core';
 import { close, listen } from '@latchkey/test-utils';
 import Fastify, { type preHandlerAsyncHookHandler } from 'fastify';
 import {
+  forwardTo,
   latchkeyPlugin,
   requireAuth,
   requireBearer,
@@ -52,6 +54,7 @@ export const startFastifyApp: StartAdapterApp = async (options) => {
   });
   await app.register(latchkeyPlugin, { latchkey: instance });
   await app.register(async (child) => {
+    if (options.apiUrl) child.all(`${PROXY_PATH}/*`, forwardTo(options.apiUrl));
     const verifier = testVerifier(options);
     for (const [path, route] of Object.entries(testRoutes)) {
       const guard: TestGuard | undefined = 'guard' in route ? route.guard : undefined;

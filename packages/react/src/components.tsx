@@ -1,0 +1,104 @@
+import { type ReactElement, type ReactNode, useEffect, useReducer } from 'react';
+import { usePermission } from './hooks';
+import type { Permission } from './permissions';
+import { useAuthContext } from './provider';
+import type { AuthSession } from './session';
+import { acrSatisfies } from './step-up';
+
+/** Props of {@link SignedIn} and {@link SignedOut}. */
+export interface SignedInProps {
+  /** Rendered only in that state. */
+  children?: ReactNode;
+}
+
+/** Renders its children only when signed in (nothing while loading). */
+export function SignedIn({ children }: SignedInProps): ReactElement {
+  return <>{useAuthContext().state.status === 'authenticated' ? children : null}</>;
+}
+
+/** Renders its children only when signed out (nothing while loading). */
+export function SignedOut({ children }: SignedInProps): ReactElement {
+  return <>{useAuthContext().state.status === 'unauthenticated' ? children : null}</>;
+}
+
+/** Props of {@link RequirePermission}. */
+export interface RequirePermissionProps {
+  /** The permission needed; wildcard grants of the session count. */
+  permission: Permission;
+  /** Rendered when signed out or lacking the permission. Default nothing. */
+  fallback?: ReactNode;
+  /** Rendered when the session holds the permission. */
+  children?: ReactNode;
+}
+
+/**
+ * Renders its children when the session holds `permission`, else `fallback` (nothing while
+ * loading). It shapes the page only: the server enforces permissions on every request.
+ */
+export function RequirePermission({
+  permission,
+  fallback = null,
+  children,
+}: RequirePermissionProps): ReactElement | null {
+  const allowed = usePermission(permission);
+  if (useAuthContext().state.status === 'loading') return null;
+  return <>{allowed ? children : fallback}</>;
+}
+
+/** Props of {@link RequireStepUp}. */
+export interface RequireStepUpProps {
+  /** The lowest acceptable level; higher levels in the provider's `acrLevels` satisfy it too. */
+  acr?: string;
+  /** The last authentication must be at most this many seconds old. */
+  maxAge?: number;
+  /**
+   * Rendered when the session does not meet the requirement (or is signed out). A function gets a
+   * `stepUp()` that asks for this requirement and comes back to this page.
+   */
+  fallback?: ReactNode | ((stepUp: () => void) => ReactNode);
+  /** Rendered when the session meets the requirement. */
+  children?: ReactNode;
+}
+
+/**
+ * Until when (server clock, ms) the session meets the requirement; 0 when it does not. A missing
+ * `authTime` fails closed, as on the server.
+ */
+function metUntil(
+  session: AuthSession | null,
+  { acr, maxAge }: RequireStepUpProps,
+  levels: readonly string[],
+): number {
+  if (!session || (acr !== undefined && !acrSatisfies(session.acr, acr, levels))) return 0;
+  if (maxAge === undefined) return Number.POSITIVE_INFINITY;
+  return session.authTime === null ? 0 : (session.authTime + maxAge) * 1000;
+}
+
+/**
+ * Renders its children when the session was authenticated at level `acr` or higher and within
+ * `maxAge` seconds; otherwise `fallback` (nothing while loading). It re-renders when `maxAge`
+ * runs out. It shapes the page only: the server enforces step-up on every request.
+ *
+ * @example
+ * <RequireStepUp acr="urn:latchkey:acr:mfa" maxAge={300}
+ *   fallback={(stepUp) => <button onClick={stepUp}>Verify it's you</button>}>
+ *   <TransferForm />
+ * </RequireStepUp>
+ */
+export function RequireStepUp(props: RequireStepUpProps): ReactElement | null {
+  const { acr, maxAge, fallback = null, children } = props;
+  const { store, state } = useAuthContext();
+  const [, rerender] = useReducer((count: number) => count + 1, 0);
+  const until = metUntil(state.session, props, store.acrLevels);
+  const met = until >= store.now();
+  useEffect(() => {
+    if (!met || until === Number.POSITIVE_INFINITY) return;
+    // setTimeout overflows beyond 2^31-1 ms; a day is plenty before looking again.
+    const timer = setTimeout(rerender, Math.min(until - store.now() + 1, 86_400_000));
+    return () => clearTimeout(timer);
+  }, [met, until, store]);
+  if (state.status === 'loading') return null;
+  if (met) return <>{children}</>;
+  const stepUp = () => store.stepUp({ acr, maxAge });
+  return <>{typeof fallback === 'function' ? fallback(stepUp) : fallback}</>;
+}

@@ -1,0 +1,354 @@
+import { AuthError } from './errors';
+import { type AuthSession, parseSessionResponse, toSessionResponse } from './session';
+import { parseStepUpChallenge } from './step-up';
+
+/** Where the session stands: `loading` until the first answer, then one of the other two. */
+export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated';
+
+/** What the provider knows about the session. */
+export interface AuthState {
+  status: AuthStatus;
+  /** The session when `authenticated`, else `null`. */
+  session: AuthSession | null;
+  /**
+   * Why the latest session check or sign-out failed; `null` after a success. A failed check keeps
+   * the last known `status` and `session` (a server that cannot tell is not a sign-out).
+   */
+  error: AuthError | null;
+}
+
+/** Options of `signIn()`. */
+export interface SignInOptions {
+  /** Same-origin path to come back to; defaults to the current path and query. */
+  returnTo?: string;
+  /**
+   * Sign in at this authentication level at least: the sign-in then goes through
+   * `/auth/step-up?acr=...` (the login route takes no level).
+   */
+  acr?: string;
+}
+
+/** Options of `stepUp()`. */
+export interface StepUpOptions {
+  /** The level to reach; defaults to the highest of the provider's `acrLevels` when no `maxAge` is given. */
+  acr?: string;
+  /** The new authentication must be at most this many seconds old (`max_age`). */
+  maxAge?: number;
+  /** Same-origin path to come back to; defaults to the current path and query. */
+  returnTo?: string;
+}
+
+/** The provider's engine: state, session checks, navigations and cross-tab messages. */
+export interface AuthStore {
+  getState(): AuthState;
+  subscribe(listener: () => void): () => void;
+  /** The server's clock as estimated from the `Date` header of the last session response, in ms. */
+  now(): number;
+  readonly acrLevels: readonly string[];
+  refresh(): Promise<void>;
+  signIn(options?: SignInOptions): void;
+  stepUp(options?: Loose<StepUpOptions>): void;
+  signOut(): Promise<void>;
+  authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /** Starts listening (focus, visibility, other tabs, expiry timer); returns the stop function. */
+  start(): () => void;
+}
+
+/** Options whose keys may also be present with the value `undefined` (internal calls). */
+type Loose<T> = { [K in keyof T]?: T[K] | undefined };
+
+/** Cross-tab messages: `{ v: 1, basePath, session: SessionResponse }`. */
+interface TabMessage {
+  v?: unknown;
+  basePath?: unknown;
+  session?: unknown;
+}
+
+/** A tab that heard news this recently (its own check or another tab's) skips its focus check. */
+const FRESH_MS = 5_000;
+/** The expiry check runs this long before `expiresAt`, so a session extended by activity shows it. */
+const LEAD_MS = 30_000;
+/** Spreads the timers of several tabs, so that one checks and tells the others. */
+const JITTER_MS = 5_000;
+const MIN_DELAY_MS = 10_000;
+/** Timers beyond 2^31-1 ms fire at once: longer waits are cut into days. */
+const MAX_DELAY_MS = 86_400_000;
+const RETRY_MS = 5_000;
+const MAX_RETRY_MS = 300_000;
+
+const sameOriginPath = (returnTo: string | undefined): string => {
+  if (returnTo === undefined) return location.pathname + location.search;
+  try {
+    const url = new URL(returnTo, location.href);
+    if (url.origin === location.origin) return url.pathname + url.search + url.hash;
+  } catch {}
+  return '/';
+};
+
+const stateOf = (session: AuthSession | null, error: AuthError | null = null): AuthState => ({
+  status: session ? 'authenticated' : 'unauthenticated',
+  session,
+  error,
+});
+
+/**
+ * Creates the engine of one provider. Touches no browser global until `start()` or an action is
+ * called, so that it can be created during a server render.
+ */
+export function createAuthStore(
+  basePath: string,
+  acrLevels: readonly string[],
+  initial: AuthSession | null | undefined,
+): AuthStore {
+  let state: AuthState =
+    initial === undefined ? { status: 'loading', session: null, error: null } : stateOf(initial);
+  const listeners = new Set<() => void>();
+  /** Bumped by every news; a session check that started before is stale and dropped. */
+  let version = 0;
+  let inflight: Promise<void> | undefined;
+  let freshAt = initial === undefined ? 0 : Date.now();
+  let clockOffset = 0;
+  let failures = 0;
+  let running = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let channel: BroadcastChannel | undefined;
+
+  const now = () => Date.now() + clockOffset;
+
+  const set = (next: AuthState) => {
+    state = next;
+    for (const listener of listeners) listener();
+  };
+
+  const schedule = () => {
+    clearTimeout(timer);
+    timer = undefined;
+    if (!running) return;
+    let delay: number;
+    if (state.error) {
+      delay = Math.min(RETRY_MS * 2 ** (failures - 1), MAX_RETRY_MS);
+    } else if (state.session) {
+      const left = state.session.expiresAt * 1000 - now();
+      delay = left - LEAD_MS - Math.random() * JITTER_MS;
+      if (delay < MIN_DELAY_MS) {
+        // Already inside the lead window: look again just after the expiry.
+        delay = Math.max(left + 1000, MIN_DELAY_MS) + Math.random() * JITTER_MS;
+      }
+    } else return;
+    timer = setTimeout(() => void refresh(), Math.min(delay, MAX_DELAY_MS));
+  };
+
+  /** Takes news of the session, from this tab's check or another tab's. */
+  const apply = (session: AuthSession | null) => {
+    version++;
+    freshAt = Date.now();
+    failures = 0;
+    const unchanged =
+      state.status !== 'loading' &&
+      state.error === null &&
+      JSON.stringify(session) === JSON.stringify(state.session);
+    if (!unchanged) set(stateOf(session));
+    schedule();
+  };
+
+  const fail = (error: AuthError): AuthError => {
+    failures++;
+    set({ ...state, error });
+    schedule();
+    return error;
+  };
+
+  const tell = (session: AuthSession | null) => {
+    const message: TabMessage = { v: 1, basePath, session: toSessionResponse(session) };
+    channel?.postMessage(message);
+  };
+
+  const hear = (event: MessageEvent<TabMessage | null>) => {
+    const data = event.data;
+    if (data?.v !== 1 || data.basePath !== basePath) return;
+    const session = parseSessionResponse(data.session);
+    if (session !== undefined) apply(session);
+  };
+
+  const request = async (path: string, init: RequestInit): Promise<[Response, unknown]> => {
+    let response: Response;
+    try {
+      response = await fetch(basePath + path, {
+        ...init,
+        credentials: 'same-origin',
+        headers: { accept: 'application/json' },
+      });
+    } catch (cause) {
+      throw new AuthError(
+        'network_error',
+        `${init.method ?? 'GET'} ${basePath}${path} did not reach the server.`,
+        undefined,
+        cause,
+      );
+    }
+    const body: unknown = await response.json().catch(() => undefined);
+    if (response.ok) return [response, body];
+    const storeDown =
+      response.status === 503 &&
+      (body as { error?: unknown } | undefined)?.error === 'store_unavailable';
+    throw new AuthError(
+      storeDown ? 'store_unavailable' : 'http_error',
+      storeDown
+        ? 'The server cannot read sessions now; retrying.'
+        : `${init.method ?? 'GET'} ${basePath}${path} answered ${response.status}.`,
+      response.status,
+    );
+  };
+
+  const fetchSession = async (): Promise<AuthSession | null> => {
+    const [response, body] = await request('/session', { cache: 'no-store' });
+    const serverDate = Date.parse(response.headers.get('date') ?? '');
+    // The Date header counts whole seconds: the middle of that second is the best estimate.
+    if (!Number.isNaN(serverDate)) clockOffset = serverDate + 500 - Date.now();
+    const session = parseSessionResponse(body);
+    if (session === undefined) {
+      throw new AuthError(
+        'invalid_response',
+        `GET ${basePath}/session answered no session JSON: is latchkey mounted there?`,
+        response.status,
+      );
+    }
+    return session;
+  };
+
+  /** Checks the session with the server; one check at a time per provider (single flight). */
+  const refresh = (): Promise<void> => {
+    if (!inflight) {
+      const started = version;
+      inflight = fetchSession()
+        .then(
+          (session) => {
+            if (started !== version) return;
+            apply(session);
+            tell(session);
+          },
+          (error: AuthError) => {
+            if (started === version) fail(error);
+          },
+        )
+        .finally(() => {
+          inflight = undefined;
+        });
+    }
+    return inflight;
+  };
+
+  const navigate = (route: string, params: Record<string, string | number | undefined>) => {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(params)) {
+      if (value !== undefined) query.set(name, String(value));
+    }
+    location.assign(`${basePath}${route}?${query}`);
+  };
+
+  const stepUp = ({ acr, maxAge, returnTo }: Loose<StepUpOptions> = {}) => {
+    if (maxAge !== undefined && !(maxAge >= 0 && maxAge < 1e9)) {
+      throw new RangeError(`maxAge must be 0 to 999999999 seconds, not ${maxAge}.`);
+    }
+    const seconds = maxAge === undefined ? undefined : Math.floor(maxAge);
+    const level = acr ?? (seconds === undefined ? acrLevels[acrLevels.length - 1] : undefined);
+    navigate('/step-up', {
+      acr: level,
+      // Without any level to ask for, a step-up is a fresh authentication.
+      max_age: level === undefined && seconds === undefined ? 0 : seconds,
+      returnTo: sameOriginPath(returnTo),
+    });
+  };
+
+  const signIn = ({ returnTo, acr }: SignInOptions = {}) => {
+    if (acr === undefined) navigate('/login', { returnTo: sameOriginPath(returnTo) });
+    else stepUp({ acr, returnTo });
+  };
+
+  const signOut = async (): Promise<void> => {
+    let body: unknown;
+    try {
+      [, body] = await request('/logout', { method: 'POST' });
+    } catch (error) {
+      throw fail(error as AuthError);
+    }
+    // The server ended the session: this tab and the others show it before the page leaves.
+    apply(null);
+    tell(null);
+    const target = (body as { redirectTo?: unknown } | undefined)?.redirectTo;
+    let url: URL | undefined;
+    try {
+      url = new URL(target as string, location.href);
+    } catch {}
+    if (typeof target !== 'string' || (url?.protocol !== 'https:' && url?.protocol !== 'http:')) {
+      throw fail(
+        new AuthError(
+          'invalid_response',
+          `POST ${basePath}/logout answered no http(s) redirectTo.`,
+          200,
+        ),
+      );
+    }
+    location.assign(url.href);
+  };
+
+  const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : input, location.href);
+    if (url.origin !== location.origin) {
+      throw new TypeError(`authFetch only calls this app's origin, not ${url.origin}.`);
+    }
+    const response = await fetch(input, { ...init, credentials: 'same-origin' });
+    if (response.status !== 401) return response;
+    const challenge = parseStepUpChallenge(response.headers.get('www-authenticate'));
+    if (!challenge) {
+      // A plain 401: the session is gone (expired, revoked, signed out elsewhere).
+      await refresh();
+      return response;
+    }
+    // RFC 9470: authenticate again as asked, then come back here. The request is not replayed.
+    const { acrValues, maxAge } = challenge;
+    stepUp({ acr: acrValues.find((value) => acrLevels.includes(value)) ?? acrValues[0], maxAge });
+    throw new AuthError(
+      'step_up_required',
+      `${url.pathname} needs a stronger or newer sign-in: on the way to it; retry afterwards.`,
+      401,
+    );
+  };
+
+  return {
+    acrLevels,
+    getState: () => state,
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    now,
+    refresh,
+    signIn,
+    stepUp,
+    signOut,
+    authFetch,
+    start() {
+      running = true;
+      const onFocus = () => {
+        if (!document.hidden && Date.now() - freshAt >= FRESH_MS) void refresh();
+      };
+      addEventListener('focus', onFocus);
+      document.addEventListener('visibilitychange', onFocus);
+      if (typeof BroadcastChannel === 'function') {
+        channel = new BroadcastChannel('latchkey');
+        channel.onmessage = hear;
+      }
+      if (state.status === 'loading') void refresh();
+      else schedule();
+      return () => {
+        running = false;
+        schedule();
+        removeEventListener('focus', onFocus);
+        document.removeEventListener('visibilitychange', onFocus);
+        channel?.close();
+        channel = undefined;
+      };
+    },
+  };
+}
