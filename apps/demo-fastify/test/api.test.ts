@@ -38,7 +38,9 @@ beforeAll(async () => {
         );
       })());
     res.statusCode = response.status;
-    response.headers.forEach((value, name) => name !== 'set-cookie' && res.setHeader(name, value));
+    response.headers.forEach((value, name) => {
+      if (name !== 'set-cookie') res.setHeader(name, value);
+    });
     res.setHeader('set-cookie', [...cookies, ...response.headers.getSetCookie()]);
     res.end(Buffer.from(await response.arrayBuffer()));
   });

@@ -605,7 +605,11 @@ export class Latchkey {
    * about to expire). The API's answer comes back unchanged, its 401 challenges (RFC 6750, RFC
    * 9470) included, so the browser can step up. No cookie or other header is forwarded.
    */
-  async forward(request: Request, context: AuthContext, apiBaseUrl: URL | string): Promise<Response> {
+  async forward(
+    request: Request,
+    context: AuthContext,
+    apiBaseUrl: URL | string,
+  ): Promise<Response> {
     try {
       const incoming = new URL(request.url);
       const target = new URL(apiBaseUrl);
