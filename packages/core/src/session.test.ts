@@ -151,4 +151,19 @@ describe('cookie sessions', () => {
       'session_expired',
     );
   });
+
+  it('serves a cached unseal but still refuses the session once it expires or is revoked', async () => {
+    const config = configFor('http://localhost:3000');
+    const revocations = new MemoryRevocationList();
+    const codec = new CookieSessions(config, new Keyring(config.secrets), revocations);
+    const record = recordWith({});
+    const jar = browserCookies(new Map(), await codec.save(record, new Map(), now));
+    expect((await codec.read(jar, now)).record?.sid).toBe(record.sid);
+    expect((await codec.read(jar, now + 1000)).record?.sid).toBe(record.sid);
+    expect((await codec.read(jar, now + config.idleTimeout * 1000)).problem?.code).toBe(
+      'session_expired',
+    );
+    await revocations.revoke({ sessionId: record.sid }, now + 2000, 60);
+    expect((await codec.read(jar, now + 3000)).problem?.code).toBe('session_revoked');
+  });
 });

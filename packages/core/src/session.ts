@@ -95,9 +95,16 @@ export function withTokens(record: SessionRecord, tokens: TokenSet): SessionReco
   return next;
 }
 
-/** The ID token claims of a record. */
+const claimsCache = new WeakMap<SessionRecord['idt'], Record<string, unknown>>();
+
+/** The ID token claims of a record (parsed once per record). Treat as read-only. */
 export function claimsOf(record: SessionRecord): Record<string, unknown> {
-  return JSON.parse(record.idt.p) as Record<string, unknown>;
+  let claims = claimsCache.get(record.idt);
+  if (!claims) {
+    claims = Object.freeze(JSON.parse(record.idt.p) as Record<string, unknown>);
+    claimsCache.set(record.idt, claims);
+  }
+  return claims;
 }
 
 const optionalString = (value: unknown) => (typeof value === 'string' ? value : undefined);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { ResolvedConfig } from './config';
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
