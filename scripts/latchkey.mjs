@@ -52,6 +52,7 @@ if (task === 'test') {
     'lint',
     'typecheck',
     'test',
+    'package-check',
     '--concurrency=2',
     '--continue',
   ]);
