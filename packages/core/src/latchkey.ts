@@ -72,6 +72,7 @@ interface Transaction {
 }
 
 const TRANSACTION_TTL = 600;
+const MAX_PENDING_SIGN_INS = 5;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** A configured latchkey instance: routes, session reading and guards, framework-free. */
@@ -128,7 +129,7 @@ export class Latchkey {
       switch (route) {
         case '/login':
           if (method !== 'GET') return this.methodNotAllowed(request, 'GET');
-          return await this.login({
+          return await this.login(request, {
             returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
           });
         case '/callback':
@@ -165,7 +166,11 @@ export class Latchkey {
   }
 
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
-  async login(params: LoginParams = {}, stepUp?: Transaction['stepUp']): Promise<Response> {
+  async login(
+    request: Request,
+    params: LoginParams = {},
+    stepUp?: Transaction['stepUp'],
+  ): Promise<Response> {
     const authorization = await this.client.authorizationRequest(params);
     const transaction: Transaction = {
       state: authorization.state,
@@ -181,6 +186,14 @@ export class Latchkey {
       this.nowSeconds() + TRANSACTION_TTL,
     );
     const response = redirectResponse(authorization.url.href, 302);
+    // Sign-ins in a few tabs at once are fine; a page that starts hundreds (to crowd the session
+    // cookie out of the browser's jar) is not: keep the newest few transactions.
+    const pending = [...parseCookies(request.headers.get('cookie')).keys()].filter((name) =>
+      name.startsWith(this.config.transactionCookiePrefix),
+    );
+    for (const name of pending.slice(0, Math.max(0, pending.length - MAX_PENDING_SIGN_INS + 1))) {
+      response.headers.append('set-cookie', expireCookie(name, this.config.secure));
+    }
     response.headers.append(
       'set-cookie',
       serializeCookie(this.transactionCookie(authorization.state), sealed, {
@@ -230,7 +243,10 @@ export class Latchkey {
       });
       const now = this.config.now();
       const record = createRecord(tokens, now);
-      if (transaction.stepUp) await this.completeStepUp(transaction.stepUp, record, cookies);
+      if (transaction.stepUp) this.checkStepUp(transaction.stepUp, record);
+      // A new session replaces any the browser had: that one ends, so a copy of its cookie dies.
+      const { record: previous } = await this.readRecord(cookies);
+      if (previous) await this.sessions.end(previous, new Map(), now);
       const sessionCookies = await this.sessions.save(record, cookies, now);
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])
@@ -472,6 +488,7 @@ export class Latchkey {
       ...(maxAge !== undefined ? { maxAge } : {}),
     };
     return this.login(
+      request,
       {
         returnTo: query.get('returnTo') ?? '/',
         ...(acr ? { acrValues: acr } : {}),
@@ -486,11 +503,7 @@ export class Latchkey {
    * user. On success the session being upgraded ends (the new one has a new sessionId); on
    * failure nothing changes.
    */
-  private async completeStepUp(
-    stepUp: NonNullable<Transaction['stepUp']>,
-    record: SessionRecord,
-    cookies: Map<string, string>,
-  ): Promise<void> {
+  private checkStepUp(stepUp: NonNullable<Transaction['stepUp']>, record: SessionRecord): void {
     const session = toSession(record, this.config);
     if (stepUp.sub !== undefined && session.user.sub !== stepUp.sub) {
       throw new LatchkeyError(
@@ -505,14 +518,12 @@ export class Latchkey {
       this.nowSeconds(),
       this.config.clockTolerance,
     );
-    if (unmet)
+    if (unmet) {
       throw new LatchkeyError(
         ErrorCodes.stepUpFailed,
         `The step-up did not reach what was asked: ${unmet}.`,
       );
-    const { record: previous } = await this.readRecord(cookies);
-    // The upgraded session replaces the old one; its cookie is overwritten by the caller.
-    if (previous) await this.sessions.end(previous, new Map(), this.config.now());
+    }
   }
 
   private denied(

@@ -148,3 +148,48 @@ describe('https base URL', () => {
     expect(session).toMatch(/; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+; Secure$/);
   });
 });
+
+describe('transactions and replaced sessions', () => {
+  it('keeps at most five pending sign-ins per browser', async () => {
+    const latchkey = latchkeyFor(idp.issuer);
+    let jar = '';
+    for (let i = 0; i < 5; i++) {
+      const login = (await latchkey.handle(
+        new Request(`${baseUrl}/auth/login`, { headers: { cookie: jar } }),
+      ))!;
+      jar = [jar, cookieHeader(login)].filter(Boolean).join('; ');
+    }
+    const sixth = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/login`, { headers: { cookie: jar } }),
+    ))!;
+    const lines = sixth.headers.getSetCookie();
+    expect(lines.filter((line) => /^lk_tx\.[^=]+=; .*Max-Age=0/.test(line))).toHaveLength(1);
+    expect(lines.filter((line) => /^lk_tx\.[^=]+=[^;]+;.*Max-Age=600/.test(line))).toHaveLength(1);
+  });
+
+  it('ends the session a new sign-in replaces, so a copy of its cookie is refused', async () => {
+    idp.mode = 'valid';
+    const latchkey = latchkeyFor(idp.issuer);
+    const first = await signIn(latchkey, 'valid');
+    const oldCookie = first.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('lk_session='))!
+      .split(';')[0]!;
+    const login = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/login`, { headers: { cookie: oldCookie } }),
+    ))!;
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const second = (await latchkey.handle(
+      new Request(authorize.headers.get('location')!, {
+        headers: { cookie: `${oldCookie}; ${cookieHeader(login)}` },
+      }),
+    ))!;
+    expect(second.status).toBe(303);
+    const context = await latchkey.authenticate(
+      new Request(`${baseUrl}/profile`, { headers: { cookie: oldCookie } }),
+      () => {},
+    );
+    expect(context.session).toBeNull();
+    expect(context.problem?.code).toBe('session_revoked');
+  });
+});
