@@ -30,7 +30,24 @@ export interface AuthorizationParams {
   maxAge?: number;
   prompt?: string;
   scopes?: readonly string[];
+  /** More parameters (an IdP's step-up vocabulary); they never replace the protocol's own. */
+  extra?: Readonly<Record<string, string>>;
 }
+
+/** Parameters latchkey sets itself; configuration and callers cannot override them. */
+const PROTECTED_PARAMS = new Set([
+  'client_id',
+  'redirect_uri',
+  'response_type',
+  'scope',
+  'state',
+  'nonce',
+  'code_challenge',
+  'code_challenge_method',
+  'response_mode',
+  'request',
+  'request_uri',
+]);
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
 
@@ -131,10 +148,16 @@ export class OidcClient {
     search.set('nonce', nonce);
     search.set('code_challenge', await oauth.calculatePKCECodeChallenge(codeVerifier));
     search.set('code_challenge_method', 'S256');
+    if (this.config.resource) search.set('resource', this.config.resource);
+    for (const [name, value] of Object.entries({
+      ...this.config.authorizationParams,
+      ...params.extra,
+    })) {
+      if (!PROTECTED_PARAMS.has(name)) search.set(name, value);
+    }
     if (params.prompt) search.set('prompt', params.prompt);
     if (params.acrValues) search.set('acr_values', params.acrValues);
     if (params.maxAge !== undefined) search.set('max_age', String(params.maxAge));
-    if (this.config.resource) search.set('resource', this.config.resource);
     return { url, state, nonce, codeVerifier };
   }
 

@@ -31,6 +31,16 @@ export interface LatchkeyOptions {
   scopes?: readonly string[];
   /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
   resource?: string;
+  /**
+   * More parameters for every authorization request, e.g. Auth0's `audience`. The protocol's own
+   * (`client_id`, `redirect_uri`, `state`, `nonce`, PKCE, `scope`) cannot be replaced.
+   */
+  authorizationParams?: Readonly<Record<string, string>>;
+  /**
+   * The authorization parameters of a step-up, in the IdP's vocabulary. Default
+   * `{ acr_values: acr }`; Entra ID asks through the `claims` request (see `idpPresets.entra`).
+   */
+  stepUpParams?: (requirement: { acr?: string; maxAge?: number }) => Record<string, string>;
   /** Session lifetime settings. */
   session?: SessionOptions;
   /** Path (on the base URL) the IdP sends the user back to after sign-out. Default `'/'`. */
@@ -94,6 +104,8 @@ export interface ResolvedConfig {
   redirectUri: string;
   scopes: readonly string[];
   resource: string | undefined;
+  authorizationParams: Readonly<Record<string, string>>;
+  stepUpParams: (requirement: { acr?: string; maxAge?: number }) => Record<string, string>;
   idleTimeout: number;
   absoluteTimeout: number;
   touchInterval: number;
@@ -187,6 +199,10 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     redirectUri: `${baseUrl.origin}${appPath}${basePath}/callback`,
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
     resource: options.resource,
+    authorizationParams: options.authorizationParams ?? {},
+    stepUpParams:
+      options.stepUpParams ??
+      ((requirement) => (requirement.acr ? { acr_values: requirement.acr } : {})),
     idleTimeout,
     absoluteTimeout,
     touchInterval: Math.min(

@@ -27,6 +27,7 @@ export {
   responseParts,
   toWebRequest,
 } from './node';
+export { type IdpPreset, idpPresets } from './presets';
 export {
   type Authorized,
   can,

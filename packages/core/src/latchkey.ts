@@ -44,6 +44,8 @@ export interface LoginParams {
   prompt?: string;
   /** Extra scopes on top of the configured ones. */
   scopes?: readonly string[];
+  /** More authorization parameters (they never replace the protocol's own). */
+  extra?: Readonly<Record<string, string>>;
 }
 
 /** The authentication state of one request. */
@@ -491,8 +493,11 @@ export class Latchkey {
       request,
       {
         returnTo: query.get('returnTo') ?? '/',
-        ...(acr ? { acrValues: acr } : {}),
         ...(maxAge !== undefined ? { maxAge } : {}),
+        extra: this.config.stepUpParams({
+          ...(acr ? { acr } : {}),
+          ...(maxAge !== undefined ? { maxAge } : {}),
+        }),
       },
       requirement,
     );

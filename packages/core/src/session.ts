@@ -24,6 +24,8 @@ export interface Session {
   /** Permissions the roles grant under the configured policy (grants, wildcards included). */
   permissions: string[];
   acr: string | undefined;
+  /** Authentication contexts met (Entra ID's `acrs` claim). */
+  acrs: string[] | undefined;
   amr: string[] | undefined;
   /** Epoch seconds of the user's last authentication at the IdP. */
   authTime: number | undefined;
@@ -133,6 +135,7 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     roles,
     permissions: permissionsFor(roles, config.policy),
     acr: optionalString(claims.acr),
+    acrs: Array.isArray(claims.acrs) ? claims.acrs.filter((a) => typeof a === 'string') : undefined,
     amr: Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : undefined,
     authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
     idpSid: optionalString(claims.sid),

@@ -43,4 +43,19 @@ describe('step-up', () => {
       'Bearer error="insufficient_user_authentication", error_description="Step-up required", acr_values="urn:latchkey:acr:mfa", max_age=300',
     );
   });
+
+  it("accepts Entra ID's acrs claim for a required authentication context", () => {
+    expect(
+      unmetStepUp(
+        { acr: undefined, acrs: ['c1', 'c2'], authTime: 1 },
+        { acr: 'c2' },
+        ['c1', 'c2'],
+        2,
+        0,
+      ),
+    ).toBeUndefined();
+    expect(
+      unmetStepUp({ acr: undefined, acrs: ['c1'], authTime: 1 }, { acr: 'c2' }, ['c1', 'c2'], 2, 0),
+    ).toBeDefined();
+  });
 });

@@ -14,6 +14,8 @@ export interface StepUpRequirement {
 /** The parts of a session or token that step-up reads. */
 export interface Authentication {
   acr: string | undefined;
+  /** Entra ID's authentication contexts met (`acrs` claim); any of them may satisfy `acr`. */
+  acrs?: readonly string[] | undefined;
   /** Epoch seconds. */
   authTime: number | undefined;
 }
@@ -42,7 +44,8 @@ export function unmetStepUp(
   nowSeconds: number,
   clockTolerance: number,
 ): string | undefined {
-  if (requirement.acr && !acrSatisfies(auth.acr, requirement.acr, levels)) {
+  const achieved = [auth.acr, ...(auth.acrs ?? [])];
+  if (requirement.acr && !achieved.some((acr) => acrSatisfies(acr, requirement.acr!, levels))) {
     return `authentication level ${requirement.acr} or higher is required`;
   }
   if (requirement.maxAge !== undefined) {

@@ -7,7 +7,7 @@ import {
   startSilentServer,
 } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLatchkey, type Latchkey } from '../src/index';
+import { createLatchkey, idpPresets, type Latchkey } from '../src/index';
 
 const baseUrl = 'http://127.0.0.1:3999';
 const secrets = ['test-secret-test-secret-test-secret-1234'];
@@ -191,5 +191,34 @@ describe('transactions and replaced sessions', () => {
     );
     expect(context.session).toBeNull();
     expect(context.problem?.code).toBe('session_revoked');
+  });
+});
+
+describe('authorization parameters', () => {
+  it('sends configured parameters and the step-up vocabulary, never overriding the protocol ones', async () => {
+    const latchkey = createLatchkey({
+      issuer: idp.issuer,
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      baseUrl,
+      secrets,
+      ...idpPresets.entra({ authenticationContexts: ['c1'] }),
+      authorizationParams: {
+        audience: 'https://api.example.com',
+        state: 'attacker',
+        redirect_uri: 'https://evil.example',
+      },
+    });
+    const login = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/step-up?acr=c1&returnTo=/`),
+    ))!;
+    const url = new URL(login.headers.get('location')!);
+    expect(url.searchParams.get('audience')).toBe('https://api.example.com');
+    expect(url.searchParams.get('redirect_uri')).toBe(`${baseUrl}/auth/callback`);
+    expect(url.searchParams.get('state')).not.toBe('attacker');
+    expect(JSON.parse(url.searchParams.get('claims')!)).toEqual({
+      id_token: { acrs: { essential: true, value: 'c1' } },
+    });
+    expect(url.searchParams.get('acr_values')).toBeNull();
   });
 });
