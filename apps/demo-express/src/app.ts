@@ -1,91 +1,131 @@
-import type { Latchkey } from '@latchkey/core';
+import { join } from 'node:path';
+import { ErrorCodes, hasRole, type Latchkey, sessionJson } from '@latchkey/core';
 import { ACR_MFA } from '@latchkey/dev-idp';
-import { latchkey, requireAuth, requireRole, requireStepUp } from '@latchkey/express';
-import express, { type Express } from 'express';
+import { forwardTo, latchkey, requireAuth, requireStepUp } from '@latchkey/express';
+import express, {
+  type ErrorRequestHandler,
+  type Express,
+  type Request,
+  type RequestHandler,
+} from 'express';
+import type { SessionResponse, Spa } from './spa';
 
-const escapeHtml = (text: unknown) =>
-  String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-function page(title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · latchkey demo</title>
-<meta name="viewport" content="width=device-width,initial-scale=1">
-<style>body{font-family:system-ui,sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;line-height:1.5}
-nav a{margin-right:1rem}dt{font-weight:600}dd{margin:0 0 .5rem}</style></head>
-<body><nav><a href="/">Home</a><a href="/profile">Profile</a><a href="/admin">Admin</a><a href="/transfer">Transfer</a></nav>${body}</body></html>`;
+/** Options of {@link createApp}. */
+export interface AppOptions {
+  /** The API that `/api/*` is forwarded to (with the user's access token), e.g. `http://localhost:3001`. */
+  apiUrl: string;
+  /** The React app: its client build and server renderer. */
+  spa: Spa;
 }
 
-const signOutForm =
-  '<form method="post" action="/auth/logout"><button type="submit">Sign out</button></form>';
+/**
+ * The session for the page's first render, in the shape of `GET /auth/session`: the React app
+ * hydrates with it, so the page is right before any script runs. `undefined` when the session
+ * store cannot tell (the browser then asks).
+ */
+function initialSession(req: Request): SessionResponse | undefined {
+  const { session, problem } = req.auth;
+  if (!session && problem?.code === ErrorCodes.storeUnavailable) return undefined;
+  return sessionJson(session);
+}
 
 /**
- * The demo's Express app: `/` public, `/profile` signed in, `/admin` (role `admin`), `/transfer`
- * (a step-up to the `mfa` level within 5 minutes), `/api/me` JSON.
+ * The demo's Express app, a backend-for-frontend for the React app (`apps/demo-react`):
+ *
+ * - pages, server-rendered by the React app and hydrated in the browser: `/` public, `/profile`
+ *   and `/payments` signed in, `/admin` (role `admin`, else 403), `/transfer` (a step-up to the
+ *   `mfa` level within 5 minutes);
+ * - `/auth/*`: latchkey's sign-in, session, step-up and sign-out routes;
+ * - `/api/*`: forwarded to the API with the user's access token, its 401 step-up challenges
+ *   passed back unchanged;
+ * - `/assets/*`: the React app's build.
  */
-export function createApp(instance: Latchkey): Express {
+export function createApp(instance: Latchkey, options: AppOptions): Express {
+  const { spa } = options;
   const app = express();
   app.disable('x-powered-by');
+
+  // Build files first: no session is read for them. Their names carry a content hash.
+  if (spa.dist) {
+    app.use(
+      '/assets',
+      express.static(join(spa.dist, 'assets'), {
+        immutable: true,
+        maxAge: '1y',
+        index: false,
+        redirect: false,
+        fallthrough: false,
+      }),
+    );
+    const favicon = join(spa.dist, 'favicon.svg');
+    app.get('/favicon.svg', (_req, res) => res.sendFile(favicon, { maxAge: '1d' }));
+  }
+
   app.use(latchkey(instance));
 
-  app.get('/', (req, res) => {
-    const session = req.auth.session;
-    const body = session
-      ? `<h1>latchkey demo</h1><p>Signed in as <strong>${escapeHtml(session.user.name ?? session.user.sub)}</strong>.</p>${signOutForm}`
-      : '<h1>latchkey demo</h1><p>You are signed out.</p><p><a href="/auth/login?returnTo=/profile">Sign in</a></p>';
-    res.type('html').send(page('Home', body));
+  // Writes need a same-origin Origin: core's forwarding checks it.
+  app.use('/api', forwardTo(options.apiUrl));
+
+  // Pages hold the user's details: never cached; scripts and styles from this origin only.
+  const pageHeaders = {
+    'cache-control': 'no-store',
+    'content-security-policy': [
+      "default-src 'self'",
+      "script-src 'self'",
+      "style-src 'self'",
+      "img-src 'self'",
+      "object-src 'none'",
+      "base-uri 'none'",
+      "frame-ancestors 'none'",
+      // Sign-out without scripts is a form whose answer redirects to the IdP.
+      `form-action 'self' ${instance.config.issuer.origin}`,
+    ].join('; '),
+    'referrer-policy': 'same-origin',
+    'x-content-type-options': 'nosniff',
+  };
+  const page =
+    (status: (req: Request) => number = () => 200): RequestHandler =>
+    (req, res) => {
+      res
+        .status(status(req))
+        .set(pageHeaders)
+        .type('html')
+        .send(spa.render(req.path, initialSession(req)));
+    };
+
+  app.get('/', page());
+  app.get('/profile', requireAuth(), page());
+  app.get('/payments', requireAuth(), page());
+  // Signed in without the role: the page explains, with the status the server means.
+  app.get(
+    '/admin',
+    requireAuth(),
+    page((req) => (hasRole(req.auth.session, 'admin') ? 200 : 403)),
+  );
+  app.get('/transfer', requireStepUp({ acr: ACR_MFA, maxAge: 300 }), page());
+
+  // Anything else: the app's "not found" page for browsers, JSON for the rest.
+  const notFoundPage = page(() => 404);
+  app.use((req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') next();
+    else if (req.accepts(['html', 'json']) === 'html') notFoundPage(req, res, next);
+    else res.status(404).json({ error: 'not_found', message: `Nothing at ${req.path}.` });
   });
 
-  app.get('/profile', requireAuth(), (req, res) => {
-    const session = req.auth.session!;
-    const rows: Array<[string, unknown]> = [
-      ['Name', session.user.name ?? ''],
-      ['Email', session.user.email ?? ''],
-      ['Subject', session.user.sub],
-      ['Roles', session.roles.join(', ') || '(none)'],
-      ['Authentication level (acr)', session.acr ?? '(none)'],
-      ['Methods (amr)', session.amr?.join(', ') ?? '(none)'],
-      [
-        'Authenticated at',
-        session.authTime ? new Date(session.authTime * 1000).toISOString() : '(unknown)',
-      ],
-      ['Session ends', new Date(session.expiresAt * 1000).toISOString()],
-    ];
-    const list = rows
-      .map(([k, v]) => `<dt>${escapeHtml(k)}</dt><dd>${escapeHtml(v)}</dd>`)
-      .join('');
-    res.type('html').send(page('Profile', `<h1>Profile</h1><dl>${list}</dl>${signOutForm}`));
-  });
-
-  app.get('/admin', requireRole('admin'), (req, res) => {
-    const session = req.auth.session!;
+  // Never a stack trace in a response.
+  const onError: ErrorRequestHandler = (error: { status?: unknown }, _req, res, next) => {
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    const status = typeof error.status === 'number' && error.status >= 400 ? error.status : 500;
+    if (status >= 500) console.error('[demo-express]', error);
     res
-      .type('html')
-      .send(
-        page(
-          'Admin',
-          `<h1>Admin</h1><p>Only the <code>admin</code> role sees this page. Your permissions: <code>${escapeHtml(session.permissions.join(' ') || '(none)')}</code>.</p>`,
-        ),
-      );
-  });
-
-  app.get('/transfer', requireStepUp({ acr: ACR_MFA, maxAge: 300 }), (req, res) => {
-    const session = req.auth.session!;
-    const at = session.authTime ? new Date(session.authTime * 1000).toISOString() : '(unknown)';
-    res
-      .type('html')
-      .send(
-        page(
-          'Transfer',
-          `<h1>Transfer money</h1><p>You stepped up to <code>${escapeHtml(session.acr)}</code> at ${escapeHtml(at)}; for the next 5 minutes this page needs no new code.</p>`,
-        ),
-      );
-  });
-
-  app.get('/api/me', requireAuth(), (req, res) => {
-    const session = req.auth.session!;
-    res
-      .set('cache-control', 'no-store')
-      .json({ user: session.user, roles: session.roles, acr: session.acr ?? null });
-  });
+      .status(status)
+      .type('text')
+      .send(status === 404 ? 'Not found.' : 'Something went wrong.');
+  };
+  app.use(onError);
 
   return app;
 }

@@ -5,11 +5,17 @@ import { createLatchkey } from '@latchkey/core';
 import { ACR_LEVELS, startDevIdp } from '@latchkey/dev-idp';
 import type { Express } from 'express';
 import { createApp } from './app';
+import { loadSpa } from './spa';
+
+/** Where `/api/*` goes when API_URL is not set: demo-fastify's port in `npm run demo`. */
+const DEFAULT_API_URL = 'http://localhost:3001';
 
 /** A running demo. */
 export interface Demo {
   url: string;
   issuer: string;
+  /** The API that `/api/*` is forwarded to. */
+  apiUrl: string;
   /** True when the demo started its own dev IdP (no OIDC_ISSUER given). */
   devIdp: boolean;
   warnings: string[];
@@ -18,11 +24,22 @@ export interface Demo {
 
 /**
  * Starts the demo from environment variables: OIDC_ISSUER, OIDC_CLIENT_ID, OIDC_CLIENT_SECRET,
- * APP_BASE_URL, SESSION_SECRET, PORT (default 3000; 0 picks a free port) and, for the dev IdP
- * started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
+ * APP_BASE_URL, SESSION_SECRET, PORT (default 3000; 0 picks a free port), API_URL (the demo API
+ * that `/api/*` is forwarded to, default http://localhost:3001: `npm run demo` starts it there)
+ * and, for the dev IdP started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
+  const apiUrl = env.API_URL ?? DEFAULT_API_URL;
+  if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) {
+    throw new Error(`API_URL must be an http(s) URL such as ${DEFAULT_API_URL}, not '${apiUrl}'.`);
+  }
+  const spa = await loadSpa();
+  if (!spa.dist) {
+    warnings.push(
+      'The React app is not built: pages are served without their scripts. Run `pnpm --filter @latchkey/demo-react build`.',
+    );
+  }
   let app: Express | undefined;
   const server = createServer((req, res) => {
     if (app) app(req, res);
@@ -77,10 +94,12 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       resource: env.API_AUDIENCE ?? 'urn:latchkey:demo-api',
       scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
     }),
+    { apiUrl, spa },
   );
   return {
     url: baseUrl,
     issuer,
+    apiUrl,
     devIdp: stopIdp !== undefined,
     warnings,
     async stop() {

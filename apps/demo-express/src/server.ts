@@ -5,6 +5,7 @@ const demo = await startDemo(process.env);
 for (const warning of demo.warnings) console.warn(warning);
 console.log(`\nlatchkey demo running at ${demo.url}`);
 console.log(`Identity provider: ${demo.issuer}`);
+console.log(`API (for /api/*): ${demo.apiUrl}`);
 if (demo.devIdp) {
   console.log('Demo users:');
   for (const user of defaultUsers) {

@@ -1,5 +1,6 @@
+import { createServer } from 'node:http';
 import { DEV_OTP, signInAtDevIdp } from '@latchkey/dev-idp';
-import { TestBrowser } from '@latchkey/test-utils';
+import { close, freePort, listen, TestBrowser } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Demo, startDemo } from '../src/demo';
 
@@ -80,5 +81,173 @@ describe('demo-express authorization', () => {
     const transfer = await browser.submitForm(otpPage, { otp: DEV_OTP });
     expect(transfer.url).toBe(`${demo.url}/transfer`);
     expect(transfer.body).toContain('urn:latchkey:acr:mfa');
+  });
+});
+
+describe('demo-express serving the React app', () => {
+  let demo: Demo;
+  beforeAll(async () => {
+    demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0003',
+    });
+  });
+  afterAll(() => demo?.stop());
+
+  it('renders the pages on the server, with the session for hydration and a strict CSP', async () => {
+    const browser = new TestBrowser();
+    const signedOut = await browser.get(`${demo.url}/`);
+    expect(signedOut.headers.get('cache-control')).toBe('no-store');
+    expect(signedOut.headers.get('content-security-policy')).toContain("script-src 'self'");
+    expect(signedOut.body).toContain('<div id="root">');
+    expect(signedOut.body).toContain(
+      '<script type="application/json" id="latchkey-session">{"authenticated":false}</script>',
+    );
+    const profile = await signInAtDevIdp(
+      browser,
+      await browser.get(`${demo.url}/auth/login?returnTo=/payments`),
+      { username: 'alice', password: 'alice-password' },
+    );
+    expect(profile.url).toBe(`${demo.url}/payments`);
+    expect(profile.body).toContain('<title>Payments · latchkey demo</title>');
+    expect(profile.body).toMatch(
+      /id="latchkey-session">\{"authenticated":true,"user":\{"sub":"usr_alice","name":"Alice Example"/,
+    );
+    // The session never carries a token to the page.
+    expect(profile.body).not.toMatch(/eyJ[\w-]+\.eyJ/);
+  });
+
+  it('shows bob the admin page with its refusal and status 403', async () => {
+    const browser = new TestBrowser();
+    const admin = await signInAtDevIdp(
+      browser,
+      await browser.get(`${demo.url}/auth/login?returnTo=/admin`),
+      { username: 'bob', password: 'bob-password' },
+    );
+    expect(admin.status).toBe(403);
+    expect(admin.body).toContain('Not allowed');
+    expect(admin.body).not.toContain('Only the <code>admin</code> role');
+  });
+
+  it('answers unknown paths 404: the app page for browsers, JSON for API clients', async () => {
+    const browser = new TestBrowser();
+    const page = await browser.get(`${demo.url}/nowhere`);
+    expect(page.status).toBe(404);
+    expect(page.body).toContain('Page not found');
+    const json = await browser.request(`${demo.url}/nowhere`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(json.status).toBe(404);
+    expect(json.json()).toMatchObject({ error: 'not_found' });
+  });
+});
+
+describe('demo-express forwarding /api/* (BFF)', () => {
+  /** A stand-in for the demo API: records what reaches it, challenges payments (RFC 9470). */
+  const received: Array<{ method: string; url: string; authorization: string | undefined }> = [];
+  const challenge =
+    'Bearer error="insufficient_user_authentication", acr_values="urn:latchkey:acr:mfa", max_age=300';
+  const api = createServer((req, res) => {
+    received.push({
+      method: req.method ?? '',
+      url: req.url ?? '',
+      authorization: req.headers.authorization,
+    });
+    if (req.method === 'POST') {
+      res.writeHead(401, { 'content-type': 'application/json', 'www-authenticate': challenge });
+      res.end(JSON.stringify({ error: 'insufficient_user_authentication' }));
+    } else {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ reports: [] }));
+    }
+  });
+  let demo: Demo;
+  let browser: TestBrowser;
+  beforeAll(async () => {
+    const apiUrl = await listen(api);
+    demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0004',
+      API_URL: apiUrl,
+    });
+    browser = new TestBrowser();
+    await signInAtDevIdp(browser, await browser.get(`${demo.url}/auth/login?returnTo=/`), {
+      username: 'alice',
+      password: 'alice-password',
+    });
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    await close(api);
+  });
+
+  it('calls the API with the session access token, never the cookie', async () => {
+    received.length = 0;
+    const answer = await browser.request(`${demo.url}/api/reports?year=2025`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(answer.status).toBe(200);
+    expect(answer.json()).toEqual({ reports: [] });
+    expect(received).toHaveLength(1);
+    expect(received[0]?.url).toBe('/api/reports?year=2025');
+    expect(received[0]?.authorization).toMatch(/^Bearer eyJ[\w-]+\.[\w-]+\.[\w-]+$/);
+  });
+
+  it("passes the API's step-up challenge back unchanged", async () => {
+    const answer = await browser.request(`${demo.url}/api/payments`, {
+      method: 'POST',
+      headers: { origin: demo.url, 'content-type': 'application/json' },
+      body: JSON.stringify({ amount: 10, to: 'bob' }),
+    });
+    expect(answer.status).toBe(401);
+    expect(answer.headers.get('www-authenticate')).toBe(challenge);
+  });
+
+  it('refuses API writes from another origin before they reach the API', async () => {
+    received.length = 0;
+    for (const origin of ['http://evil.example', undefined]) {
+      const answer = await browser.request(`${demo.url}/api/payments`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(origin ? { origin } : {}) },
+        body: '{"amount":10,"to":"mallory"}',
+      });
+      expect(answer.status).toBe(403);
+      expect(answer.json()).toMatchObject({ error: 'origin_mismatch' });
+    }
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers 401 without calling the API when signed out', async () => {
+    received.length = 0;
+    const answer = await new TestBrowser().request(`${demo.url}/api/reports`, {
+      headers: { accept: 'application/json' },
+    });
+    expect(answer.status).toBe(401);
+    expect(received).toHaveLength(0);
+  });
+
+  it('answers 502 api_unreachable when the API is down', async () => {
+    const down = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0005',
+      API_URL: `http://127.0.0.1:${await freePort()}`,
+    });
+    try {
+      const b = new TestBrowser();
+      await signInAtDevIdp(b, await b.get(`${down.url}/auth/login?returnTo=/`), {
+        username: 'alice',
+        password: 'alice-password',
+      });
+      const answer = await b.request(`${down.url}/api/me`, {
+        headers: { accept: 'application/json' },
+      });
+      expect(answer.status).toBe(502);
+      expect(answer.json()).toMatchObject({ error: 'api_unreachable' });
+    } finally {
+      await down.stop();
+    }
   });
 });

@@ -45,7 +45,7 @@ export {
 } from './rbac';
 export { errorResponse, safeReturnTo, wantsJson } from './request';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
-export type { Session, SessionUser } from './session';
+export { type Session, type SessionJson, type SessionUser, sessionJson } from './session';
 export {
   type Authentication,
   acrSatisfies,

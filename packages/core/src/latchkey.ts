@@ -619,7 +619,8 @@ export class Latchkey {
    * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
    * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
    * about to expire). The API's answer comes back unchanged, its 401 challenges (RFC 6750, RFC
-   * 9470) included, so the browser can step up. No cookie or other header is forwarded.
+   * 9470) included, so the browser can step up. No cookie or other header is forwarded. Writes
+   * (anything but GET and HEAD) need a same-origin `Origin`, like latchkey's own routes.
    */
   async forward(
     request: Request,
@@ -637,13 +638,24 @@ export class Latchkey {
           new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to call this API.')
         );
       }
+      const method = request.method.toUpperCase();
+      // The browser's call carries the session cookie: a write must come from the app's own pages.
+      if (
+        method !== 'GET' &&
+        method !== 'HEAD' &&
+        !isSameOrigin(request, this.config.baseUrl.origin)
+      ) {
+        throw new LatchkeyError(
+          ErrorCodes.originMismatch,
+          'API writes must come from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
+        );
+      }
       const token = await context.getAccessToken();
       const headers = new Headers({ authorization: `Bearer ${token}` });
       for (const name of ['accept', 'content-type']) {
         const value = request.headers.get(name);
         if (value) headers.set(name, value);
       }
-      const method = request.method.toUpperCase();
       const init: RequestInit = {
         method,
         headers,

@@ -144,8 +144,24 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
   };
 }
 
-/** The session JSON of `GET /auth/session`: the contract the React package reads. Never tokens. */
-export function sessionJson(session: Session | null): Record<string, unknown> {
+/** The body of `GET /auth/session`: the contract `@latchkey/react` reads. Never tokens. */
+export type SessionJson =
+  | { authenticated: false }
+  | {
+      authenticated: true;
+      user: SessionUser;
+      roles: string[];
+      permissions: string[];
+      acr: string | null;
+      amr: string[];
+      /** Epoch seconds. */
+      authTime: number | null;
+      /** Epoch seconds. */
+      expiresAt: number;
+    };
+
+/** The session JSON of `GET /auth/session` (e.g. to render the first page on the server). */
+export function sessionJson(session: Session | null): SessionJson {
   if (!session) return { authenticated: false };
   return {
     authenticated: true,

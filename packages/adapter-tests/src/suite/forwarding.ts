@@ -29,6 +29,22 @@ export function forwardingTests(env: SuiteEnv): void {
     expect(post.json()).toMatchObject({ method: 'POST', body: '{"amount":5}', bearer: true });
   });
 
+  it('refuses a forwarded write from another origin with 403 origin_mismatch', async () => {
+    const { app } = env;
+    const { browser } = await signedInBrowser(app);
+    const response = await browser.request(`${app.url}${PROXY_PATH}/payments`, {
+      method: 'POST',
+      headers: {
+        ...JSON_HEADERS,
+        'content-type': 'application/json',
+        origin: 'http://localhost:4000',
+      },
+      body: '{}',
+    });
+    expect(response.status).toBe(403);
+    expect(response.json()).toMatchObject({ error: 'origin_mismatch' });
+  });
+
   it("passes the API's RFC 9470 challenge back unchanged", async () => {
     const { app } = env;
     const { browser } = await signedInBrowser(app);

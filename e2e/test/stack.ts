@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { startDemo } from '@latchkey/demo-express';
+import { createApi } from '@latchkey/demo-fastify';
+import { type DevIdp, startDevIdp } from '@latchkey/dev-idp';
+import { freePort } from '@latchkey/test-utils';
+
+/** The demo as `npm run demo` runs it, in this process on free loopback ports. */
+export interface Stack {
+  /** demo-express, serving the React app: `http://localhost:<port>`. */
+  site: string;
+  /** The dev IdP's issuer: `http://localhost:<port>`. */
+  issuer: string;
+  idp: DevIdp;
+  stop(): Promise<void>;
+}
+
+/**
+ * One dev IdP, demo-fastify's API and demo-express pointed at both. Every URL uses `localhost`,
+ * as in the demo: browsers give cookies and WebAuthn to host names, not to IP addresses.
+ */
+export async function startStack(): Promise<Stack> {
+  const port = await freePort();
+  const site = `http://localhost:${port}`;
+  const client = { id: 'latchkey-e2e', secret: randomBytes(16).toString('base64url') };
+  const idp = await startDevIdp({
+    hostname: 'localhost',
+    clients: [
+      {
+        client_id: client.id,
+        client_secret: client.secret,
+        redirect_uris: [`${site}/auth/callback`],
+        post_logout_redirect_uris: [`${site}/`],
+        backchannel_logout_uri: `${site}/auth/backchannel-logout`,
+      },
+    ],
+  });
+  const stops: Array<() => Promise<unknown>> = [() => idp.stop()];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step();
+  };
+  try {
+    const api = createApi({ issuer: idp.issuer });
+    await api.listen({ port: 0, host: '127.0.0.1' });
+    stops.push(() => api.close());
+    const apiPort = (api.server.address() as AddressInfo).port;
+    const demo = await startDemo({
+      PORT: String(port),
+      APP_BASE_URL: site,
+      OIDC_ISSUER: idp.issuer,
+      OIDC_CLIENT_ID: client.id,
+      OIDC_CLIENT_SECRET: client.secret,
+      SESSION_SECRET: randomBytes(32).toString('base64url'),
+      API_URL: `http://localhost:${apiPort}`,
+    });
+    stops.push(() => demo.stop());
+    if (demo.warnings.length > 0) throw new Error(`demo-express: ${demo.warnings.join(' ')}`);
+    return { site, issuer: idp.issuer, idp, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
