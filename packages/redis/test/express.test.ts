@@ -127,12 +127,13 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
   it('a sign-out at the IdP (back-channel logout to one instance) ends the sessions of all', async () => {
     const { browser, cookie, cookies } = await signIn(storeA);
     // A second sign-in, on the other instance: the same IdP session (no password asked), a new
-    // app session (it replaces the first one's cookie: same host).
+    // app session that replaces the first one's cookie (same host), and so ends the first one.
     const other = await browser.get(`${storeB.url}/auth/login?returnTo=%2Fprofile`);
     expect(other.url).toBe(`${storeB.url}/profile`);
     const otherId = (await browser.cookies(storeB.url)).find((c) => c.name === 'lk_session')!.value;
-    const ids = [cookies[0]!.value, otherId];
-    expect(ids[1]).not.toBe(ids[0]);
+    expect(otherId).not.toBe(cookies[0]!.value);
+    expect(await admin.exists(`latchkey:session:${cookies[0]!.value}`)).toBe(0);
+    const ids = [otherId];
     for (const id of ids) expect(await admin.exists(`latchkey:session:${id}`)).toBe(1);
 
     const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
