@@ -40,6 +40,7 @@ if (task === 'test') {
     'ci',
     'scripts',
     'vitest.shared.ts',
+    'tsup.node.ts',
     'biome.json',
     'turbo.json',
     'package.json',
@@ -59,6 +60,11 @@ if (task === 'test') {
 } else if (task === 'demo') {
   run(['exec', 'turbo', 'run', 'build', '--filter=./apps/*...']);
   await startDemo();
+} else if (task === 'bench') {
+  // Benchmarks (bench/README.md): not part of `test`. The bench imports the built packages.
+  // Extra arguments go to bench/run.mjs, e.g. `pnpm bench --quick`.
+  run(['exec', 'turbo', 'run', 'build']);
+  run(['--filter', '@latchkey/bench', 'bench', ...process.argv.slice(3)]);
 } else {
   console.error('usage: node scripts/latchkey.mjs <demo|test>');
   process.exit(2);

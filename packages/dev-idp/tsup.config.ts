@@ -1,10 +1,3 @@
-import { defineConfig } from 'tsup';
+import { nodeLibrary } from '../../tsup.node';
 
-export default defineConfig({
-  entry: ['src/index.ts', 'src/cli.ts'],
-  format: ['esm', 'cjs'],
-  dts: true,
-  clean: true,
-  target: 'node20',
-  sourcemap: true,
-});
+export default nodeLibrary(['src/index.ts', 'src/cli.ts']);
