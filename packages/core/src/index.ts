@@ -21,6 +21,7 @@ export {
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export {
   BODY_LIMIT,
+  fromNodeRequest,
   type NodeRequestLike,
   payloadTooLarge,
   type ResponseParts,
@@ -43,7 +44,7 @@ export {
   type RoleMapper,
   roleMappers,
 } from './rbac';
-export { errorResponse, safeReturnTo, wantsJson } from './request';
+export { errorResponse, type HttpRequest, safeReturnTo, wantsJson } from './request';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export { type Session, type SessionJson, type SessionUser, sessionJson } from './session';
 export {

@@ -8,6 +8,7 @@ import { can, hasRole, type Permission } from './rbac';
 import {
   errorResponse,
   escapeHtml,
+  type HttpRequest,
   htmlResponse,
   isSameOrigin,
   jsonResponse,
@@ -123,7 +124,7 @@ export class Latchkey {
    * `/auth/logout`); returns undefined for any other request. Never throws: failures become the
    * error response for the request (JSON or HTML).
    */
-  async handle(request: Request): Promise<Response | undefined> {
+  async handle(request: HttpRequest): Promise<Response | undefined> {
     const route = this.routeOf(new URL(request.url).pathname);
     if (route === undefined) return undefined;
     const method = request.method.toUpperCase();
@@ -158,7 +159,7 @@ export class Latchkey {
     }
   }
 
-  private methodNotAllowed(request: Request, allow: string): Response {
+  private methodNotAllowed(request: HttpRequest, allow: string): Response {
     const response = errorResponse(
       new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),
       request,
@@ -169,7 +170,7 @@ export class Latchkey {
 
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
   async login(
-    request: Request,
+    request: HttpRequest,
     params: LoginParams = {},
     stepUp?: Transaction['stepUp'],
   ): Promise<Response> {
@@ -214,7 +215,7 @@ export class Latchkey {
    * Completes a sign-in. Any failure clears the transaction, writes no session and answers a typed
    * error; success starts a new session (new sessionId) and redirects to `returnTo`.
    */
-  private async callback(request: Request): Promise<Response> {
+  private async callback(request: HttpRequest): Promise<Response> {
     const url = new URL(request.url);
     const state = url.searchParams.get('state');
     const cookies = parseCookies(request.headers.get('cookie'));
@@ -291,7 +292,7 @@ export class Latchkey {
       : [];
   }
 
-  private async sessionRoute(request: Request): Promise<Response> {
+  private async sessionRoute(request: HttpRequest): Promise<Response> {
     const cookies = parseCookies(request.headers.get('cookie'));
     const { record, problem } = await this.readRecord(cookies);
     // Without its store, latchkey cannot say whether the user is signed in: fail, don't guess.
@@ -314,7 +315,7 @@ export class Latchkey {
    * too), and sends the browser to the IdP's end-session endpoint (`303`, or JSON
    * `{ redirectTo }` for `fetch` callers).
    */
-  private async logout(request: Request): Promise<Response> {
+  private async logout(request: HttpRequest): Promise<Response> {
     if (!isSameOrigin(request, this.config.baseUrl.origin)) {
       throw new LatchkeyError(
         ErrorCodes.originMismatch,
@@ -347,7 +348,7 @@ export class Latchkey {
    * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
    * Exempt from the Origin check: the request comes from the IdP, not a browser.
    */
-  private async backchannelLogout(request: Request): Promise<Response> {
+  private async backchannelLogout(request: HttpRequest): Promise<Response> {
     try {
       const type = request.headers.get('content-type') ?? '';
       if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -394,7 +395,7 @@ export class Latchkey {
    * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared; an
    * unreachable store leaves the request signed out with the problem `store_unavailable`.
    */
-  async authenticate(request: Request, sink: SetCookieSink): Promise<AuthContext> {
+  async authenticate(request: HttpRequest, sink: SetCookieSink): Promise<AuthContext> {
     const setCookie: SetCookieSink = (lines) => {
       if (lines.length > 0) sink(lines);
     };
@@ -463,7 +464,7 @@ export class Latchkey {
    * `GET /auth/step-up?acr=...&max_age=...&returnTo=...`: re-authenticates at the IdP with
    * `acr_values` and `max_age`. `acr` must be one of the configured levels.
    */
-  private async stepUp(request: Request): Promise<Response> {
+  private async stepUp(request: HttpRequest): Promise<Response> {
     const query = new URL(request.url).searchParams;
     const acr = query.get('acr') ?? undefined;
     const maxAgeText = query.get('max_age');
@@ -532,7 +533,7 @@ export class Latchkey {
   }
 
   private denied(
-    request: Request,
+    request: HttpRequest,
     error: LatchkeyError,
     headers?: Record<string, string>,
   ): Response {
@@ -542,7 +543,7 @@ export class Latchkey {
   }
 
   /** Guard: signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
-  requireRole(request: Request, context: AuthContext, role: string): Response | undefined {
+  requireRole(request: HttpRequest, context: AuthContext, role: string): Response | undefined {
     const unauthenticated = this.requireAuth(request, context);
     if (unauthenticated) return unauthenticated;
     if (hasRole(context.session, role)) return undefined;
@@ -554,7 +555,7 @@ export class Latchkey {
 
   /** Guard: signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
   requirePermission(
-    request: Request,
+    request: HttpRequest,
     context: AuthContext,
     permission: Permission,
   ): Response | undefined {
@@ -573,7 +574,7 @@ export class Latchkey {
    * `WWW-Authenticate` challenge.
    */
   requireStepUp(
-    request: Request,
+    request: HttpRequest,
     context: AuthContext,
     requirement: StepUpRequirement,
   ): Response | undefined {
@@ -623,7 +624,7 @@ export class Latchkey {
    * (anything but GET and HEAD) need a same-origin `Origin`, like latchkey's own routes.
    */
   async forward(
-    request: Request,
+    request: HttpRequest,
     context: AuthContext,
     apiBaseUrl: URL | string,
   ): Promise<Response> {
@@ -662,7 +663,7 @@ export class Latchkey {
         redirect: 'manual',
         signal: AbortSignal.timeout(this.config.idpTimeout),
       };
-      if (method !== 'GET' && method !== 'HEAD') init.body = await request.arrayBuffer();
+      if (method !== 'GET' && method !== 'HEAD') init.body = await request.text();
       let answer: Response;
       try {
         answer = await fetch(target, init);
@@ -697,7 +698,7 @@ export class Latchkey {
    * Guard for signed-in routes: undefined when the request has a session; otherwise a 401 JSON
    * error for API requests, or a redirect to sign-in (returning to this page) for navigations.
    */
-  requireAuth(request: Request, context: AuthContext): Response | undefined {
+  requireAuth(request: HttpRequest, context: AuthContext): Response | undefined {
     if (context.session) return undefined;
     const problem =
       context.problem ??

@@ -1,5 +1,5 @@
 import { ErrorCodes, LatchkeyError } from './errors';
-import { errorResponse } from './request';
+import { errorResponse, type HttpRequest } from './request';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
 export interface NodeRequestLike {
@@ -25,14 +25,15 @@ export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: stri
   const method = (request.method ?? 'GET').toUpperCase();
   const init: RequestInit = { method, headers };
   if (body !== undefined && method !== 'GET' && method !== 'HEAD') init.body = body;
-  return new Request(new URL(path, baseUrl.origin), init);
+  // A path such as `//host/x` must not become a URL of another host.
+  return new Request(`${baseUrl.origin}/${path.replace(/^\/+/, '')}`, init);
 }
 
 /** Largest request body latchkey's routes read (their bodies are small forms); adapters stop reading past it. */
 export const BODY_LIMIT = 64 * 1024;
 
 /** The answer to a request whose body is over {@link BODY_LIMIT}. */
-export function payloadTooLarge(request: Request): Response {
+export function payloadTooLarge(request: HttpRequest): Response {
   return errorResponse(
     new LatchkeyError(
       ErrorCodes.payloadTooLarge,
@@ -63,5 +64,28 @@ export async function responseParts(response: Response): Promise<ResponseParts> 
     headers,
     setCookies: response.headers.getSetCookie(),
     body: response.body === null ? undefined : Buffer.from(await response.arrayBuffer()),
+  };
+}
+
+/**
+ * A light {@link HttpRequest} over a Node.js request, for adapters' hot path: headers are read
+ * from the Node object on demand, nothing is copied. `body` is what the adapter read, if anything.
+ */
+export function fromNodeRequest(request: NodeRequestLike, baseUrl: URL, body = ''): HttpRequest {
+  const path = request.url?.startsWith('/') ? request.url : '/';
+  const raw = request.headers;
+  return {
+    method: (request.method ?? 'GET').toUpperCase(),
+    url: `${baseUrl.origin}/${path.replace(/^\/+/, '')}`,
+    headers: {
+      get(name) {
+        const value = raw[name.toLowerCase()];
+        if (value === undefined) return null;
+        return Array.isArray(value)
+          ? value.join(name.toLowerCase() === 'cookie' ? '; ' : ', ')
+          : value;
+      },
+    },
+    text: async () => body,
   };
 }

@@ -1,13 +1,26 @@
 import { isLatchkeyError, type LatchkeyError } from './errors';
 
 /**
+ * The parts of an HTTP request latchkey reads. A Web `Request` is one; adapters build a lighter
+ * one over their framework's request (see `fromNodeRequest`), so the hot path allocates little.
+ */
+export interface HttpRequest {
+  readonly method: string;
+  /** The absolute URL, its origin always the configured base URL's. */
+  readonly url: string;
+  readonly headers: { get(name: string): string | null };
+  /** The body as text (latchkey's own POST routes and forwarding read it). */
+  text(): Promise<string>;
+}
+
+/**
  * Page or API? One rule for every guard and error: JSON when `Accept` prefers
  * `application/json`, when `Sec-Fetch-Mode` is present and not `navigate` (a `fetch`), or when
  * `X-Requested-With` is set; otherwise the request is a page navigation.
  */
-export function wantsJson(request: Request): boolean {
+export function wantsJson(request: HttpRequest): boolean {
   const headers = request.headers;
-  if (headers.has('x-requested-with')) return true;
+  if (headers.get('x-requested-with') !== null) return true;
   const mode = headers.get('sec-fetch-mode');
   if (mode && mode !== 'navigate') return true;
   return prefersJson(headers.get('accept'));
@@ -31,7 +44,7 @@ function prefersJson(accept: string | null): boolean {
  * CSRF defence for state-changing routes: the `Origin` header must be the app's origin; without
  * `Origin`, `Sec-Fetch-Site` must be `same-origin`. Anything else (no header, `null`) is refused.
  */
-export function isSameOrigin(request: Request, appOrigin: string): boolean {
+export function isSameOrigin(request: HttpRequest, appOrigin: string): boolean {
   const origin = request.headers.get('origin');
   if (origin !== null) return origin === appOrigin;
   return request.headers.get('sec-fetch-site') === 'same-origin';
@@ -105,7 +118,7 @@ export function htmlResponse(title: string, bodyHtml: string, status = 200): Res
  * The one mapping from an error to a response: JSON `{ error, message }` for API requests, a
  * small HTML page for navigations. Unknown errors answer 500 without details.
  */
-export function errorResponse(error: unknown, request: Request): Response {
+export function errorResponse(error: unknown, request: HttpRequest): Response {
   const known: LatchkeyError | undefined = isLatchkeyError(error) ? error : undefined;
   const status = known?.status ?? 500;
   const code = known?.code ?? 'internal_error';

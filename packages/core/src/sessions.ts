@@ -76,24 +76,46 @@ const maxAgeOf = (record: SessionRecord, config: ResolvedConfig, now: number) =>
 /** Seconds a revocation or a seen `jti` must be remembered: as long as any session can live. */
 const rememberFor = (config: ResolvedConfig) => config.absoluteTimeout + 60;
 
-/** Sessions sealed (JWE) in chunked cookies; sign-outs kept in a revocation list. */
+/** Most unsealed sessions kept in memory, so a busy session is decrypted once, not per request. */
+const UNSEALED_CACHE_SIZE = 10_000;
+
+/**
+ * Sessions sealed (JWE) in chunked cookies; sign-outs kept in a revocation list. Unsealed records
+ * are cached by a hash of the sealed value (the same bytes always open to the same record); every
+ * read still checks expiry and revocation, and an entry never outlives its seal.
+ */
 export class CookieSessions implements SessionBackend {
+  private readonly unsealed = new Map<string, { record: SessionRecord; sealedUntil: number }>();
+
   constructor(
     private readonly config: ResolvedConfig,
     private readonly keyring: Keyring,
     private readonly revocations: RevocationList,
   ) {}
 
-  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
-    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
-    if (sealed === undefined) return { problem: undefined };
+  private async unseal(sealed: string, now: number): Promise<SessionRecord | null> {
+    const key = createHash('sha256').update(sealed).digest('base64url');
+    const hit = this.unsealed.get(key);
+    if (hit && hit.sealedUntil > now) return hit.record;
+    if (hit) this.unsealed.delete(key);
     const record = await this.keyring.unseal<SessionRecord>(
       'session',
       sealed,
       Math.floor(now / 1000),
     );
-    if (!record || typeof record.sid !== 'string' || !record.idt)
-      return { problem: invalidCookie() };
+    if (!record || typeof record.sid !== 'string' || !record.idt) return null;
+    this.unsealed.set(key, { record, sealedUntil: (record.exp ?? 0) * 1000 });
+    if (this.unsealed.size > UNSEALED_CACHE_SIZE) {
+      this.unsealed.delete(this.unsealed.keys().next().value!);
+    }
+    return record;
+  }
+
+  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
+    if (sealed === undefined) return { problem: undefined };
+    const record = await this.unseal(sealed, now);
+    if (!record) return { problem: invalidCookie() };
     if (expiryOf(record, this.config) <= now) return { problem: expired() };
     const claims = claimsOf(record);
     const isRevoked = await viaStore(() =>

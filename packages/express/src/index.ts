@@ -3,12 +3,13 @@ import {
   type BearerRequirement,
   type BearerVerifier,
   BODY_LIMIT,
+  fromNodeRequest,
+  type HttpRequest,
   type Latchkey,
   type Permission,
   payloadTooLarge,
   responseParts,
   type StepUpRequirement,
-  toWebRequest,
   type VerifiedToken,
 } from '@latchkey/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
@@ -25,7 +26,7 @@ declare global {
 }
 
 /** The latchkey instance and Web request behind an Express request, for the guards. */
-const mounted = new WeakMap<Request, { latchkey: Latchkey; request: globalThis.Request }>();
+const mounted = new WeakMap<Request, { latchkey: Latchkey; request: HttpRequest }>();
 
 function appendSetCookie(res: Response, lines: readonly string[]): void {
   if (lines.length > 0) res.append('Set-Cookie', [...lines]);
@@ -112,11 +113,11 @@ export function latchkey(instance: Latchkey): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
       const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-      let request = toWebRequest(head, instance.config.baseUrl);
+      let request = fromNodeRequest(head, instance.config.baseUrl);
       if (request.method === 'POST' && instance.ownsPath(new URL(request.url).pathname)) {
         const body = await bodyOf(req);
         if (body === undefined) return await send(res, payloadTooLarge(request));
-        request = toWebRequest(head, instance.config.baseUrl, body);
+        request = fromNodeRequest(head, instance.config.baseUrl, body);
       }
       const response = await instance.handle(request);
       if (response) return await send(res, response);
@@ -139,7 +140,7 @@ function mountedOn(req: Request) {
 function guard(
   decide: (
     latchkey: Latchkey,
-    request: globalThis.Request,
+    request: HttpRequest,
     auth: AuthContext,
   ) => globalThis.Response | undefined,
 ): RequestHandler {
@@ -219,11 +220,11 @@ export function forwardTo(apiBaseUrl: string | URL): RequestHandler {
     try {
       const { latchkey } = mountedOn(req);
       const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-      let request = toWebRequest(head, latchkey.config.baseUrl);
+      let request = fromNodeRequest(head, latchkey.config.baseUrl);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         const body = await bodyOf(req);
         if (body === undefined) return await send(res, payloadTooLarge(request));
-        request = toWebRequest(head, latchkey.config.baseUrl, body);
+        request = fromNodeRequest(head, latchkey.config.baseUrl, body);
       }
       await send(res, await latchkey.forward(request, req.auth, apiBaseUrl));
     } catch (error) {

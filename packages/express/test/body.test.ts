@@ -36,7 +36,8 @@ function spyOnBodies(instance: Latchkey): string[] {
   const received: string[] = [];
   const handle = instance.handle.bind(instance);
   vi.spyOn(instance, 'handle').mockImplementation(async (request) => {
-    if (request.body !== null) received.push(await request.clone().text());
+    const body = await request.text();
+    if (body) received.push(body);
     return handle(request);
   });
   return received;

@@ -3,12 +3,13 @@ import {
   type BearerRequirement,
   type BearerVerifier,
   BODY_LIMIT,
+  fromNodeRequest,
+  type HttpRequest,
   type Latchkey,
   type Permission,
   payloadTooLarge,
   responseParts,
   type StepUpRequirement,
-  toWebRequest,
   type VerifiedToken,
 } from '@latchkey/core';
 import type {
@@ -40,7 +41,7 @@ export interface LatchkeyPluginOptions {
 }
 
 /** The latchkey instance and Web request behind a Fastify request, for the guards. */
-const mounted = new WeakMap<FastifyRequest, { latchkey: Latchkey; request: Request }>();
+const mounted = new WeakMap<FastifyRequest, { latchkey: Latchkey; request: HttpRequest }>();
 
 function appendSetCookie(reply: FastifyReply, lines: readonly string[]): void {
   // Fastify appends to the `set-cookie` lines already on the reply; pass a copy, never the caller's array.
@@ -57,8 +58,8 @@ async function send(reply: FastifyReply, response: Response): Promise<FastifyRep
 }
 
 /** The Web request for a Fastify request: path and query from the request, origin from config. */
-function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: string): Request {
-  return toWebRequest(
+function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: string): HttpRequest {
+  return fromNodeRequest(
     { method: request.method, url: request.raw.url, headers: request.headers },
     latchkey.config.baseUrl,
     body,
@@ -139,7 +140,7 @@ export default latchkeyPlugin;
 
 /** A `preHandler` guard: core decides with the request's session; a denial is sent. */
 function guard(
-  decide: (latchkey: Latchkey, request: Request, auth: AuthContext) => Response | undefined,
+  decide: (latchkey: Latchkey, request: HttpRequest, auth: AuthContext) => Response | undefined,
 ): preHandlerAsyncHookHandler {
   return async (request, reply) => {
     const state = mounted.get(request);

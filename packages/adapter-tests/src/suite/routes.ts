@@ -13,7 +13,7 @@ export function routeTests(env: SuiteEnv): void {
     const received: string[] = [];
     const handle = app.latchkey.handle.bind(app.latchkey);
     const spy = vi.spyOn(app.latchkey, 'handle').mockImplementation(async (request) => {
-      if (request.method === 'POST') received.push(await request.clone().text());
+      if (request.method === 'POST') received.push(await request.text());
       return handle(request);
     });
     try {
