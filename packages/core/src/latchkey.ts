@@ -76,6 +76,7 @@ interface Transaction {
 
 const TRANSACTION_TTL = 600;
 const MAX_PENDING_SIGN_INS = 5;
+const RECENT_TOUCHES = 10_000;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** A configured latchkey instance: routes, session reading and guards, framework-free. */
@@ -86,6 +87,8 @@ export class Latchkey {
   private readonly client: OidcClient;
   private readonly sessions: SessionBackend;
   private readonly refresher: TokenRefresher;
+  /** The latest re-seal of each recently active session, reused within the touch interval. */
+  private readonly touches = new Map<string, { record: SessionRecord; lines: string[] }>();
 
   constructor(options: LatchkeyOptions) {
     this.config = resolveConfig(options);
@@ -407,13 +410,29 @@ export class Latchkey {
     }
     const now = this.config.now();
     if (now - record.touchedAt >= this.config.touchInterval * 1000) {
+      // At most one re-seal per session per interval, however many requests carry the old cookie.
+      const recent = this.touches.get(record.sid);
+      if (
+        recent &&
+        recent.record.rt === record.rt &&
+        now - recent.record.touchedAt < this.config.touchInterval * 1000
+      ) {
+        setCookie(recent.lines);
+        return this.context(recent.record, undefined, cookies, setCookie);
+      }
       const touched = { ...record, touchedAt: now };
+      let lines: string[];
       try {
-        setCookie(await this.sessions.save(touched, cookies, now));
+        lines = await this.sessions.save(touched, cookies, now);
       } catch (error) {
         if (!isLatchkeyError(error)) throw error;
         return this.context(null, error, cookies, setCookie);
       }
+      this.touches.delete(record.sid);
+      this.touches.set(record.sid, { record: touched, lines });
+      if (this.touches.size > RECENT_TOUCHES)
+        this.touches.delete(this.touches.keys().next().value!);
+      setCookie(lines);
       return this.context(touched, undefined, cookies, setCookie);
     }
     return this.context(record, undefined, cookies, setCookie);

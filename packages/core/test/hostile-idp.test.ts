@@ -222,3 +222,37 @@ describe('authorization parameters', () => {
     expect(url.searchParams.get('acr_values')).toBeNull();
   });
 });
+
+describe('rolling sessions', () => {
+  it('re-seals a session at most once per touch interval, however many requests carry the old cookie', async () => {
+    let offset = 0;
+    const latchkey = createLatchkey({
+      issuer: idp.issuer,
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      baseUrl,
+      secrets,
+      now: () => Date.now() + offset,
+    });
+    const signedIn = await signIn(latchkey, 'valid');
+    const cookie = signedIn.headers
+      .getSetCookie()
+      .find((line) => line.startsWith('lk_session='))!
+      .split(';')[0]!;
+    const request = () => new Request(`${baseUrl}/profile`, { headers: { cookie } });
+    const sealedBy = async () => {
+      const lines: string[] = [];
+      await latchkey.authenticate(request(), (set) => lines.push(...set));
+      return lines;
+    };
+    expect(await sealedBy()).toEqual([]);
+    offset = 301_000;
+    const first = await sealedBy();
+    expect(first).toHaveLength(1);
+    expect(await sealedBy()).toEqual(first);
+    offset = 602_000;
+    const later = await sealedBy();
+    expect(later).toHaveLength(1);
+    expect(later).not.toEqual(first);
+  });
+});
