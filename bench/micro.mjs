@@ -1,0 +1,203 @@
+// Micro-benchmarks (mitata, in-process; the orchestrator starts this with `taskset -c 0`):
+// latchkey's session read, unseal and re-seal through the public `authenticate()`, and the bearer
+// verifier cold, uncached and warm, serial and 64 concurrent, next to jose's `jwtVerify`.
+// Configured by BENCH_MICRO (JSON); prints one JSON line.
+import { createServer } from 'node:http';
+import { createBearerVerifier, createLatchkey, toWebRequest } from '@latchkey/core';
+import { signInAtDevIdp } from '@latchkey/dev-idp';
+import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { bench, do_not_optimize, run } from 'mitata';
+import { Agent } from './lib/agent.mjs';
+import { AUDIENCE, fastMinter, REQUIRED_SCOPE } from './lib/tokens.mjs';
+
+/**
+ * @typedef {object} MicroConfig
+ * @property {string} issuer the dev IdP
+ * @property {string} clientId
+ * @property {string} clientSecret
+ * @property {string} secret
+ * @property {number} port for the sign-in listener (registered at the dev IdP)
+ * @property {{ issuer: string, jwksUri: string, keys: Record<string, import('./lib/tokens.mjs').SigningKey> }} bearer
+ * @property {number} sessions distinct sessions to sign in
+ */
+
+/** @type {MicroConfig} */
+const config = JSON.parse(process.env.BENCH_MICRO ?? '{}');
+const baseUrl = `http://127.0.0.1:${config.port}`;
+const options = {
+  issuer: config.issuer,
+  clientId: config.clientId,
+  clientSecret: config.clientSecret,
+  baseUrl,
+  secrets: [config.secret],
+};
+const auth = createLatchkey(options);
+
+// Sign in through the dev IdP with latchkey's own routes, served for the occasion.
+const server = createServer(async (req, res) => {
+  const response = (await auth.handle(toWebRequest(req, new URL(baseUrl)))) ?? new Response('ok');
+  res.statusCode = response.status;
+  response.headers.forEach((value, name) => {
+    if (name !== 'set-cookie') res.setHeader(name, value);
+  });
+  res.setHeader('set-cookie', response.headers.getSetCookie());
+  res.end(Buffer.from(await response.arrayBuffer()));
+});
+await new Promise((resolve) => server.listen(config.port, '127.0.0.1', () => resolve(undefined)));
+const cookies = [];
+for (let index = 0; index < config.sessions; index++) {
+  const agent = new Agent();
+  const user = index % 2 ? 'bob' : 'alice';
+  await signInAtDevIdp(agent, await agent.get(`${baseUrl}/auth/login?returnTo=/`), {
+    username: user,
+    password: `${user}-password`,
+  });
+  cookies.push(agent.cookieHeader(`${baseUrl}/`, (name) => name.startsWith('lk_session')));
+}
+server.close();
+if (cookies.some((cookie) => !cookie)) throw new Error('a sign-in produced no session cookie');
+
+const requestWith = (cookie) =>
+  new Request(`${baseUrl}/api/hello`, { headers: { cookie, accept: 'application/json' } });
+const requests = cookies.map(requestWith);
+const sink = () => {};
+const check = async (instance, request) => {
+  const context = await instance.authenticate(request, sink);
+  if (!context.session) throw new Error(`no session: ${context.problem?.code}`);
+  return context;
+};
+await check(auth, requests[0]);
+
+// A clock past the touch interval: authenticate() re-seals the session (what a rolling session
+// costs once per touch interval). A new instance each time, so no cache of any kind is involved.
+const laterOptions = { ...options, now: () => Date.now() + 301_000 };
+let resealed = 0;
+await createLatchkey(laterOptions).authenticate(requests[0], () => {
+  resealed += 1;
+});
+if (resealed !== 1) throw new Error('the touched session was not re-sealed');
+
+// Bearer tokens: a warm set, and a pool of distinct tokens twice the size of a verifier's cache,
+// cycled in order, so that every verify() of it misses the (FIFO) cache.
+const UNCACHED_POOL = 2000;
+const CACHE = 1000;
+const verifierOptions = {
+  issuer: config.bearer.issuer,
+  audience: AUDIENCE,
+  jwksUri: config.bearer.jwksUri,
+};
+const tokens = {};
+for (const alg of ['ES256', 'RS256']) {
+  const mint = fastMinter(config.bearer.issuer, config.bearer.keys[alg]);
+  tokens[alg] = Array.from({ length: UNCACHED_POOL }, (_, index) => mint(index));
+}
+const requirement = { scopes: [REQUIRED_SCOPE] };
+const warm = createBearerVerifier(verifierOptions);
+const uncached = createBearerVerifier({ ...verifierOptions, cacheSize: CACHE });
+for (const alg of ['ES256', 'RS256']) {
+  for (const token of tokens[alg].slice(0, 64)) await warm.verify(token, requirement);
+}
+const localKeys = createLocalJWKSet({
+  keys: [config.bearer.keys.ES256.publicJwk, config.bearer.keys.RS256.publicJwk],
+});
+const remoteKeys = createRemoteJWKSet(new URL(config.bearer.jwksUri));
+const joseOptions = { issuer: config.bearer.issuer, audience: AUDIENCE, typ: 'at+jwt' };
+await jwtVerify(tokens.ES256[0], remoteKeys, joseOptions);
+
+let cursor = 0;
+const nextOf = (list) => list[cursor++ % list.length];
+const batchOf = (list) => Array.from({ length: 64 }, () => nextOf(list));
+
+/** @type {Array<{ name: string, group: string, per?: number }>} */
+const meta = [];
+/** @param {string} group @param {string} name @param {() => unknown} fn @param {number} [per] ops per call */
+const add = (group, name, fn, per = 1) => {
+  meta.push({ name, group, per });
+  bench(name, fn);
+};
+
+add('session', 'authenticate(): cookie session read (same cookie)', async () =>
+  do_not_optimize(await auth.authenticate(requests[0], sink)),
+);
+add(
+  'session',
+  `authenticate(): cookie session read (${cookies.length} sessions in rotation)`,
+  async () => do_not_optimize(await auth.authenticate(nextOf(requests), sink)),
+);
+add('session', 'authenticate(): fresh Request + cookie session read', async () =>
+  do_not_optimize(await auth.authenticate(requestWith(nextOf(cookies)), sink)),
+);
+add('session', 'createLatchkey() alone (part of the two cold rows below)', () =>
+  do_not_optimize(createLatchkey(options)),
+);
+add('session', 'cold: new instance + authenticate() (unseal, nothing cached)', async () =>
+  do_not_optimize(await createLatchkey(options).authenticate(nextOf(requests), sink)),
+);
+add(
+  'session',
+  'cold + re-seal: new instance, clock 301 s ahead + authenticate() (unseal and seal)',
+  async () =>
+    do_not_optimize(await createLatchkey(laterOptions).authenticate(nextOf(requests), sink)),
+);
+
+for (const alg of ['ES256', 'RS256']) {
+  add('bearer', `verify() warm (cached token), serial, ${alg}`, async () =>
+    do_not_optimize(await warm.verify(tokens[alg][cursor++ % 64], requirement)),
+  );
+  add('bearer', `verify() uncached (distinct tokens, keys loaded), serial, ${alg}`, async () =>
+    do_not_optimize(await uncached.verify(nextOf(tokens[alg]), requirement)),
+  );
+  add('bearer', `jose jwtVerify() floor (distinct tokens, local JWKS), serial, ${alg}`, async () =>
+    do_not_optimize(await jwtVerify(nextOf(tokens[alg]), localKeys, joseOptions)),
+  );
+}
+add(
+  'bearer',
+  'verify() warm, 64 concurrent, ES256',
+  async () => {
+    const batch = Array.from({ length: 64 }, (_, index) => tokens.ES256[index]);
+    do_not_optimize(await Promise.all(batch.map((token) => warm.verify(token, requirement))));
+  },
+  64,
+);
+add(
+  'bearer',
+  'verify() uncached, 64 concurrent, ES256',
+  async () => {
+    do_not_optimize(
+      await Promise.all(batchOf(tokens.ES256).map((token) => uncached.verify(token, requirement))),
+    );
+  },
+  64,
+);
+add(
+  'bearer',
+  'jose jwtVerify() floor, 64 concurrent, ES256',
+  async () => {
+    do_not_optimize(
+      await Promise.all(
+        batchOf(tokens.ES256).map((token) => jwtVerify(token, localKeys, joseOptions)),
+      ),
+    );
+  },
+  64,
+);
+add('bearer', 'verify() cold: new verifier, JWKS fetched over loopback, ES256', async () =>
+  do_not_optimize(await createBearerVerifier(verifierOptions).verify(tokens.ES256[0], requirement)),
+);
+
+const { benchmarks } = await run({ format: 'quiet', throw: true });
+const results = benchmarks.map((trial, index) => {
+  const stats = trial.runs[0].stats;
+  return {
+    ...meta[index],
+    avg: stats.avg,
+    p50: stats.p50,
+    p99: stats.p99,
+    min: stats.min,
+    max: stats.max,
+    samples: stats.samples.length,
+  };
+});
+process.stdout.write(`${JSON.stringify({ results })}\n`);
+process.exit(0);
