@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { isLoopback } from './config';
@@ -291,7 +291,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     token: string,
     requirement: BearerRequirement = {},
   ): Promise<VerifiedToken> {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     let verified = cache.get(key);
     if (verified && verified.expiresAt + clockTolerance <= now() / 1000) {
       cache.delete(key);

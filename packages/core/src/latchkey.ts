@@ -79,6 +79,14 @@ const MAX_PENDING_SIGN_INS = 5;
 const RECENT_TOUCHES = 10_000;
 const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
+/** The path of an absolute URL, without parsing it (this runs on every request). */
+function pathOf(url: string): string {
+  const start = url.indexOf('/', url.indexOf('//') + 2);
+  if (start === -1) return '/';
+  const end = url.search(/[?#]/);
+  return url.slice(start, end === -1 ? undefined : end);
+}
+
 /** A configured latchkey instance: routes, session reading and guards, framework-free. */
 export class Latchkey {
   /** The validated configuration. */
@@ -128,7 +136,7 @@ export class Latchkey {
    * error response for the request (JSON or HTML).
    */
   async handle(request: HttpRequest): Promise<Response | undefined> {
-    const route = this.routeOf(new URL(request.url).pathname);
+    const route = this.routeOf(pathOf(request.url));
     if (route === undefined) return undefined;
     const method = request.method.toUpperCase();
     try {

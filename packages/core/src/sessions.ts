@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { ResolvedConfig } from './config';
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
@@ -94,7 +94,7 @@ export class CookieSessions implements SessionBackend {
   ) {}
 
   private async unseal(sealed: string, now: number): Promise<SessionRecord | null> {
-    const key = createHash('sha256').update(sealed).digest('base64url');
+    const key = hash('sha256', sealed, 'base64url');
     const hit = this.unsealed.get(key);
     if (hit && hit.sealedUntil > now) return hit.record;
     if (hit) this.unsealed.delete(key);
