@@ -84,15 +84,7 @@ async function startDemo() {
   const idp = await devIdp.startDevIdp({
     port: Number(process.env.DEV_IDP_PORT ?? 4000),
     hostname: 'localhost',
-    clients: [
-      {
-        client_id: client.id,
-        client_secret: client.secret,
-        redirect_uris: [`${site}/auth/callback`],
-        post_logout_redirect_uris: [`${site}/`],
-        backchannel_logout_uri: `${site}/auth/backchannel-logout`,
-      },
-    ],
+    clients: [devIdp.latchkeyClient(site, client.id, client.secret)],
   });
   const children = [];
   const start = (name, extraEnv) => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startDemo } from '@latchkey/demo-express';
 import { createApi } from '@latchkey/demo-fastify';
-import { type DevIdp, startDevIdp } from '@latchkey/dev-idp';
+import { type DevIdp, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
 import { freePort } from '@latchkey/test-utils';
 
 /** The demo as `npm run demo` runs it, in this process on free loopback ports. */
@@ -25,15 +25,7 @@ export async function startStack(): Promise<Stack> {
   const client = { id: 'latchkey-e2e', secret: randomBytes(16).toString('base64url') };
   const idp = await startDevIdp({
     hostname: 'localhost',
-    clients: [
-      {
-        client_id: client.id,
-        client_secret: client.secret,
-        redirect_uris: [`${site}/auth/callback`],
-        post_logout_redirect_uris: [`${site}/`],
-        backchannel_logout_uri: `${site}/auth/backchannel-logout`,
-      },
-    ],
+    clients: [latchkeyClient(site, client.id, client.secret)],
   });
   const stops: Array<() => Promise<unknown>> = [() => idp.stop()];
   const stop = async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLatchkey } from '@latchkey/core';
-import { ACR_LEVELS, startDevIdp } from '@latchkey/dev-idp';
+import { ACR_LEVELS, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
 import type { Express } from 'express';
 import { createApp } from './app';
 import { loadSpa } from './spa';
@@ -60,15 +60,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     const idp = await startDevIdp({
       port: Number(env.DEV_IDP_PORT ?? 4000),
       hostname: 'localhost',
-      clients: [
-        {
-          client_id: clientId,
-          client_secret: clientSecret,
-          redirect_uris: [`${baseUrl}/auth/callback`],
-          post_logout_redirect_uris: [`${baseUrl}/`],
-          backchannel_logout_uri: `${baseUrl}/auth/backchannel-logout`,
-        },
-      ],
+      clients: [latchkeyClient(baseUrl, clientId, clientSecret)],
     });
     issuer = idp.issuer;
     stopIdp = () => idp.stop();

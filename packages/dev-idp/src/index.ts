@@ -1,3 +1,4 @@
+export { latchkeyClient } from './clients';
 export {
   DEFAULT_RESOURCES,
   type DevIdp,
