@@ -1,7 +1,8 @@
-import { hash } from 'node:crypto';
 import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import { isLoopback } from './config';
+import { CredentialCache } from './credential-cache';
 import { ErrorCodes, LatchkeyError } from './errors';
 import {
   type Authorized,
@@ -73,13 +74,14 @@ export interface BearerVerifier {
   /** Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge. */
   verify(token: string, requirement?: BearerRequirement): Promise<VerifiedToken>;
   /**
-   * Verifies the value of an `Authorization` header (`Bearer ...`): resolves the token, or a
-   * 401/403 JSON response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge.
+   * Verifies the value of an `Authorization` header (`Bearer ...`): the token, or a 401/403 JSON
+   * response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge. Never rejects. Synchronous
+   * for a token verified before (the hot path of an API); `await` the result.
    */
   authenticate(
     authorization: string | null | undefined,
     requirement?: BearerRequirement,
-  ): Promise<
+  ): Awaitable<
     { token: VerifiedToken; response?: undefined } | { token?: undefined; response: Response }
   >;
 }
@@ -125,7 +127,7 @@ const scopesOf = (claims: JWTPayload): string[] => {
  * Creates a verifier of JWT access tokens for an API. The JWKS is fetched once and cached (no
  * network per request); an unknown `kid` triggers one refetch, shared by concurrent requests and
  * at most once per cooldown, so a flood of bad tokens cannot hammer the IdP. Verified tokens are
- * cached by hash until their `exp` (failures never are); every hit still checks `exp` and the
+ * cached until their `exp` (failures never are); every hit still checks `exp` and the
  * route's own requirement.
  */
 export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
@@ -152,8 +154,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   const timeout = options.timeout ?? 5000;
   const roles = options.roles ?? roleMappers.claim('roles');
   const acrLevels = options.acrLevels ?? [];
-  const cacheSize = options.cacheSize ?? 10_000;
-  const cache = new Map<string, VerifiedToken>();
+  const cache = new CredentialCache<VerifiedToken>(options.cacheSize ?? 10_000);
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
   const keySet = () => {
@@ -287,29 +288,28 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     }
   }
 
-  async function verify(
-    token: string,
-    requirement: BearerRequirement = {},
-  ): Promise<VerifiedToken> {
-    const key = hash('sha256', token, 'base64url');
-    let verified = cache.get(key);
-    if (verified && verified.expiresAt + clockTolerance <= now() / 1000) {
-      cache.delete(key);
-      verified = undefined;
-    }
-    if (!verified) {
-      verified = await verifySignature(token);
-      cache.set(key, verified);
-      if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-    }
-    check(verified, requirement);
-    return verified;
+  /** The verified token meeting the requirement; synchronous when the token is cached. */
+  function verifyNow(token: string, requirement: BearerRequirement): Awaitable<VerifiedToken> {
+    const cached = cache.get(token, now());
+    const verified =
+      cached ??
+      verifySignature(token).then((fresh) => {
+        cache.set(token, fresh, (fresh.expiresAt + clockTolerance) * 1000);
+        return fresh;
+      });
+    return andThen(verified, (result) => {
+      check(result, requirement);
+      return result;
+    });
   }
 
+  const failed = (error: unknown) => ({ response: bearerErrorResponse(error) });
+
   return {
-    verify,
-    async authenticate(header, requirement = {}) {
-      const match = header ? /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim()) : null;
+    async verify(token, requirement = {}) {
+      return verifyNow(token, requirement);
+    },
+    authenticate(header, requirement = {}) {
       try {
         if (!header) {
           // RFC 6750 section 3.1: no credentials, no error code.
@@ -319,10 +319,14 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
             'Bearer',
           );
         }
+        const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
         if (!match) throw invalidToken('the Authorization header is not a Bearer token');
-        return { token: await verify(match[1]!, requirement) };
+        const verified = verifyNow(match[1]!, requirement);
+        return isPromiseLike(verified)
+          ? Promise.resolve(verified).then((token) => ({ token }), failed)
+          : { token: verified };
       } catch (error) {
-        return { response: bearerErrorResponse(error) };
+        return failed(error);
       }
     },
   };

@@ -1,3 +1,4 @@
+export { type Awaitable, isPromiseLike } from './awaitable';
 export {
   BearerError,
   type BearerRequirement,

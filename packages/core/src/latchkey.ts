@@ -1,3 +1,4 @@
+import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import { OidcClient } from './client';
 import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
 import { expireCookie, parseCookies, serializeCookie } from './cookies';
@@ -87,19 +88,31 @@ function pathOf(url: string): string {
   return url.slice(start, end === -1 ? undefined : end);
 }
 
+/** Fail closed: no session, and the problem (503) for guards and getAccessToken to answer. */
+function failClosed(error: unknown): ReadResult {
+  if (isLatchkeyError(error) && error.code === ErrorCodes.storeUnavailable)
+    return { problem: error };
+  throw error;
+}
+
 /** A configured latchkey instance: routes, session reading and guards, framework-free. */
 export class Latchkey {
   /** The validated configuration. */
   readonly config: ResolvedConfig;
+  /** The path under which latchkey's routes live, e.g. `/auth` (plus the base URL's path). */
+  readonly routesPath: string;
   private readonly keyring: Keyring;
   private readonly client: OidcClient;
   private readonly sessions: SessionBackend;
   private readonly refresher: TokenRefresher;
   /** The latest re-seal of each recently active session, reused within the touch interval. */
   private readonly touches = new Map<string, { record: SessionRecord; lines: string[] }>();
+  /** The app-facing view of each record in use (see {@link sessionOf}). */
+  private readonly views = new WeakMap<SessionRecord, Session>();
 
   constructor(options: LatchkeyOptions) {
     this.config = resolveConfig(options);
+    this.routesPath = `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
     this.keyring = new Keyring(this.config.secrets);
     this.client = new OidcClient(this.config);
     this.sessions = this.config.store
@@ -112,6 +125,16 @@ export class Latchkey {
     this.refresher = new TokenRefresher(this.config, this.client, this.sessions);
   }
 
+  /** The app-facing session of a record, built once per record and shared (it is frozen). */
+  private sessionOf(record: SessionRecord): Session {
+    let session = this.views.get(record);
+    if (!session) {
+      session = toSession(record, this.config);
+      this.views.set(record, session);
+    }
+    return session;
+  }
+
   private nowSeconds(): number {
     return Math.floor(this.config.now() / 1000);
   }
@@ -119,15 +142,17 @@ export class Latchkey {
   /** The route of a path relative to latchkey's base path (`/login`, ...), or undefined. */
   private routeOf(pathname: string): string | undefined {
     const prefix = this.routesPath;
-    return pathname.startsWith(`${prefix}/`) ? pathname.slice(prefix.length) : undefined;
+    return pathname.charCodeAt(prefix.length) === 47 && pathname.startsWith(prefix)
+      ? pathname.slice(prefix.length)
+      : undefined;
   }
 
   /**
-   * True when `pathname` is under latchkey's routes (`/auth/...`). Adapters use it to hand the
-   * request body of those routes (and only those) to {@link handle}.
+   * True when the request is for latchkey's routes (`/auth/...`): adapters hand those (with their
+   * body) to {@link handle} and {@link authenticate} every other request.
    */
-  ownsPath(pathname: string): boolean {
-    return this.routeOf(pathname) !== undefined;
+  owns(request: HttpRequest): boolean {
+    return this.routeOf(pathOf(request.url)) !== undefined;
   }
 
   /**
@@ -285,14 +310,12 @@ export class Latchkey {
   }
 
   /** Reads the request's session; never extends the idle timeout. */
-  private async readRecord(cookies: Map<string, string>): Promise<ReadResult> {
+  private readRecord(cookies: Map<string, string>): Awaitable<ReadResult> {
     try {
-      return await this.sessions.read(cookies, this.config.now());
+      const result = this.sessions.read(cookies, this.config.now());
+      return isPromiseLike(result) ? Promise.resolve(result).catch(failClosed) : result;
     } catch (error) {
-      // Fail closed: no session, and the problem (503) for guards and getAccessToken to answer.
-      if (isLatchkeyError(error) && error.code === ErrorCodes.storeUnavailable)
-        return { problem: error };
-      throw error;
+      return failClosed(error);
     }
   }
 
@@ -308,7 +331,7 @@ export class Latchkey {
     const { record, problem } = await this.readRecord(cookies);
     // Without its store, latchkey cannot say whether the user is signed in: fail, don't guess.
     if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
-    const response = jsonResponse(sessionJson(record ? toSession(record, this.config) : null));
+    const response = jsonResponse(sessionJson(record ? this.sessionOf(record) : null));
     for (const line of this.clearIfDead(problem, cookies))
       response.headers.append('set-cookie', line);
     return response;
@@ -405,13 +428,23 @@ export class Latchkey {
    * Reads the session of an app request. This is activity: a rolling session is re-saved (at most
    * once per `touchInterval`) through `setCookie`. A bad, expired or revoked cookie is cleared; an
    * unreachable store leaves the request signed out with the problem `store_unavailable`.
+   * Synchronous when memory can answer (a session read recently, an in-memory revocation list),
+   * as on most requests of a busy session; `await` the result.
    */
-  async authenticate(request: HttpRequest, sink: SetCookieSink): Promise<AuthContext> {
+  authenticate(request: HttpRequest, sink: SetCookieSink): Awaitable<AuthContext> {
     const setCookie: SetCookieSink = (lines) => {
       if (lines.length > 0) sink(lines);
     };
     const cookies = parseCookies(request.headers.get('cookie'));
-    const { record, problem } = await this.readRecord(cookies);
+    return andThen(this.readRecord(cookies), (read) => this.contextOf(read, cookies, setCookie));
+  }
+
+  /** The request's context once its session is read; re-seals a rolling session when due. */
+  private contextOf(
+    { record, problem }: ReadResult,
+    cookies: Map<string, string>,
+    setCookie: SetCookieSink,
+  ): Awaitable<AuthContext> {
     if (!record) {
       setCookie(this.clearIfDead(problem, cookies));
       return this.context(null, problem, cookies, setCookie);
@@ -428,22 +461,31 @@ export class Latchkey {
         setCookie(recent.lines);
         return this.context(recent.record, undefined, cookies, setCookie);
       }
-      const touched = { ...record, touchedAt: now };
-      let lines: string[];
-      try {
-        lines = await this.sessions.save(touched, cookies, now);
-      } catch (error) {
-        if (!isLatchkeyError(error)) throw error;
-        return this.context(null, error, cookies, setCookie);
-      }
-      this.touches.delete(record.sid);
-      this.touches.set(record.sid, { record: touched, lines });
-      if (this.touches.size > RECENT_TOUCHES)
-        this.touches.delete(this.touches.keys().next().value!);
-      setCookie(lines);
-      return this.context(touched, undefined, cookies, setCookie);
+      return this.touch(record, cookies, setCookie, now);
     }
     return this.context(record, undefined, cookies, setCookie);
+  }
+
+  /** Re-saves a rolling session as active now, and remembers the result for the interval. */
+  private async touch(
+    record: SessionRecord,
+    cookies: Map<string, string>,
+    setCookie: SetCookieSink,
+    now: number,
+  ): Promise<AuthContext> {
+    const touched = { ...record, touchedAt: now };
+    let lines: string[];
+    try {
+      lines = await this.sessions.save(touched, cookies, now);
+    } catch (error) {
+      if (!isLatchkeyError(error)) throw error;
+      return this.context(null, error, cookies, setCookie);
+    }
+    this.touches.delete(record.sid);
+    this.touches.set(record.sid, { record: touched, lines });
+    if (this.touches.size > RECENT_TOUCHES) this.touches.delete(this.touches.keys().next().value!);
+    setCookie(lines);
+    return this.context(touched, undefined, cookies, setCookie);
   }
 
   private context(
@@ -455,7 +497,7 @@ export class Latchkey {
     let record = initial;
     const latchkey = this;
     return {
-      session: record ? toSession(record, this.config) : null,
+      session: record ? this.sessionOf(record) : null,
       problem,
       async getAccessToken() {
         if (!record)
@@ -537,7 +579,7 @@ export class Latchkey {
    * failure nothing changes.
    */
   private checkStepUp(stepUp: NonNullable<Transaction['stepUp']>, record: SessionRecord): void {
-    const session = toSession(record, this.config);
+    const session = this.sessionOf(record);
     if (stepUp.sub !== undefined && session.user.sub !== stepUp.sub) {
       throw new LatchkeyError(
         ErrorCodes.stepUpFailed,
@@ -630,11 +672,6 @@ export class Latchkey {
       new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`),
       { 'www-authenticate': stepUpChallenge(requirement, description) },
     );
-  }
-
-  /** The path under which latchkey's routes live, e.g. `/auth` (plus the base URL's path). */
-  get routesPath(): string {
-    return `${this.config.baseUrl.pathname.replace(/\/+$/, '')}${this.config.basePath}`;
   }
 
   /** The path of one of latchkey's routes, e.g. `/auth/login`. */

@@ -125,36 +125,38 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
-const revocationKey = (target: RevocationTarget): string =>
-  'sessionId' in target
-    ? `s:${target.sessionId}`
-    : 'idpSid' in target
-      ? `i:${target.idpSid}`
-      : `u:${target.sub}`;
-
 /** A revocation list (and seen-`jti` set) in this process's memory, bounded and expiring. */
 export class MemoryRevocationList implements RevocationList {
-  private readonly entries: ExpiringMap<number>;
+  /** `revokedAt` by what the entry targets: a session, an IdP session or a user. */
+  private readonly bySessionId: ExpiringMap<number>;
+  private readonly byIdpSid: ExpiringMap<number>;
+  private readonly bySub: ExpiringMap<number>;
   private readonly seen: ExpiringMap<true>;
   private readonly now: () => number;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
-    this.entries = new ExpiringMap(options.maxEntries ?? 100_000, this.now);
-    this.seen = new ExpiringMap(options.maxEntries ?? 100_000, this.now);
+    const maxEntries = options.maxEntries ?? 100_000;
+    this.bySessionId = new ExpiringMap(maxEntries, this.now);
+    this.byIdpSid = new ExpiringMap(maxEntries, this.now);
+    this.bySub = new ExpiringMap(maxEntries, this.now);
+    this.seen = new ExpiringMap(maxEntries, this.now);
   }
 
   async revoke(target: RevocationTarget, revokedAt: number, ttlSeconds: number): Promise<void> {
-    this.entries.set(revocationKey(target), revokedAt, ttlSeconds * 1000);
+    if ('sessionId' in target) this.bySessionId.set(target.sessionId, revokedAt, ttlSeconds * 1000);
+    else if ('idpSid' in target) this.byIdpSid.set(target.idpSid, revokedAt, ttlSeconds * 1000);
+    else this.bySub.set(target.sub, revokedAt, ttlSeconds * 1000);
   }
 
-  async isRevoked(subject: RevocationSubject): Promise<boolean> {
-    const targets: RevocationTarget[] = [{ sessionId: subject.sessionId }, { sub: subject.sub }];
-    if (subject.idpSid) targets.push({ idpSid: subject.idpSid });
-    return targets.some((target) => {
-      const revokedAt = this.entries.get(revocationKey(target));
-      return revokedAt !== undefined && subject.createdAt <= revokedAt;
-    });
+  isRevoked(subject: RevocationSubject): boolean {
+    const covers = (revokedAt: number | undefined) =>
+      revokedAt !== undefined && subject.createdAt <= revokedAt;
+    return (
+      covers(this.bySessionId.get(subject.sessionId)) ||
+      covers(this.bySub.get(subject.sub)) ||
+      (subject.idpSid !== undefined && covers(this.byIdpSid.get(subject.idpSid)))
+    );
   }
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {

@@ -67,25 +67,50 @@ export async function responseParts(response: Response): Promise<ResponseParts> 
   };
 }
 
+/** Header lookup over a Node.js header object, without copying it. */
+class NodeHeaders {
+  constructor(private readonly raw: NodeRequestLike['headers']) {}
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    const value = this.raw[key];
+    if (value === undefined) return null;
+    return Array.isArray(value) ? value.join(key === 'cookie' ? '; ' : ', ') : value;
+  }
+}
+
+class NodeHttpRequest implements HttpRequest {
+  readonly headers: NodeHeaders;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    headers: NodeRequestLike['headers'],
+    private readonly body: string,
+  ) {
+    this.headers = new NodeHeaders(headers);
+  }
+
+  async text(): Promise<string> {
+    return this.body;
+  }
+}
+
+/** Origins of base URLs (`URL.origin` builds a new string on each read). */
+const origins = new WeakMap<URL, string>();
+
 /**
  * A light {@link HttpRequest} over a Node.js request, for adapters' hot path: headers are read
  * from the Node object on demand, nothing is copied. `body` is what the adapter read, if anything.
  */
 export function fromNodeRequest(request: NodeRequestLike, baseUrl: URL, body = ''): HttpRequest {
+  let origin = origins.get(baseUrl);
+  if (origin === undefined) {
+    origin = baseUrl.origin;
+    origins.set(baseUrl, origin);
+  }
   const path = request.url?.startsWith('/') ? request.url : '/';
-  const raw = request.headers;
-  return {
-    method: (request.method ?? 'GET').toUpperCase(),
-    url: `${baseUrl.origin}/${path.replace(/^\/+/, '')}`,
-    headers: {
-      get(name) {
-        const value = raw[name.toLowerCase()];
-        if (value === undefined) return null;
-        return Array.isArray(value)
-          ? value.join(name.toLowerCase() === 'cookie' ? '; ' : ', ')
-          : value;
-      },
-    },
-    text: async () => body,
-  };
+  // A path such as `//host/x` must not become a URL of another host.
+  const url = path.charCodeAt(1) === 47 ? `${origin}/${path.replace(/^\/+/, '')}` : origin + path;
+  return new NodeHttpRequest((request.method ?? 'GET').toUpperCase(), url, request.headers, body);
 }

@@ -1,3 +1,4 @@
+import type { Awaitable } from './awaitable';
 import type { ReplayCache } from './store';
 
 /** What a revocation entry matches: one session of ours, an IdP session, or every session of a user. */
@@ -20,6 +21,9 @@ export interface RevocationSubject {
 export interface RevocationList extends ReplayCache {
   /** Revokes matching sessions created at or before `revokedAt` (epoch ms), for `ttlSeconds`. */
   revoke(target: RevocationTarget, revokedAt: number, ttlSeconds: number): Promise<void>;
-  /** True when an entry matches `subject`. */
-  isRevoked(subject: RevocationSubject): Promise<boolean>;
+  /**
+   * True when an entry matches `subject`. Asked on every request with a cookie session: a list in
+   * memory answers synchronously, so that a cached session is read without any await.
+   */
+  isRevoked(subject: RevocationSubject): Awaitable<boolean>;
 }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { isPromiseLike } from './awaitable';
 import { resolveConfig } from './config';
 import { parseCookies } from './cookies';
+import { createLatchkey } from './latchkey';
 import { MemoryRevocationList } from './memory';
+import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
 import { claimsOf, createRecord, idTokenOf } from './session';
 import { CookieSessions } from './sessions';
@@ -165,5 +168,64 @@ describe('cookie sessions', () => {
     );
     await revocations.revoke({ sessionId: record.sid }, now + 2000, 60);
     expect((await codec.read(jar, now + 3000)).problem?.code).toBe('session_revoked');
+  });
+
+  it('reads a cached session without a promise, and never serves it for a cookie altered before its tag', async () => {
+    const config = configFor('http://localhost:3000');
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
+    const record = recordWith({});
+    const jar = browserCookies(new Map(), await codec.save(record, new Map(), now));
+    expect((await codec.read(jar, now)).record?.sid).toBe(record.sid);
+    const cached = codec.read(jar, now + 1000);
+    expect(isPromiseLike(cached)).toBe(false);
+    expect((await cached).record?.sid).toBe(record.sid);
+    // The same JWE authentication tag (last segment) with another ciphertext: unsealed, and refused.
+    const sealed = jar.get('lk_session')!;
+    const parts = sealed.split('.');
+    const ciphertext = parts[3]!;
+    parts[3] = `${ciphertext.slice(0, 10)}${ciphertext[10] === 'A' ? 'B' : 'A'}${ciphertext.slice(11)}`;
+    const altered = new Map([['lk_session', parts.join('.')]]);
+    expect((await codec.read(altered, now + 1000)).problem?.code).toBe('session_invalid');
+    expect((await codec.read(jar, now + 1000)).record?.sid).toBe(record.sid);
+  });
+
+  it('answers store_unavailable when the revocation list fails, synchronously or not', async () => {
+    const config = configFor('http://localhost:3000');
+    const failing = (mode: 'throw' | 'reject'): RevocationList => ({
+      revoke: async () => {},
+      markSeen: async () => true,
+      isRevoked: (): boolean | Promise<boolean> => {
+        if (mode === 'throw') throw new Error('down');
+        return Promise.reject(new Error('down'));
+      },
+    });
+    for (const mode of ['throw', 'reject'] as const) {
+      const codec = new CookieSessions(config, new Keyring(config.secrets), failing(mode));
+      const jar = browserCookies(new Map(), await codec.save(recordWith({}), new Map(), now));
+      await expect(Promise.resolve().then(() => codec.read(jar, now))).rejects.toMatchObject({
+        code: 'store_unavailable',
+      });
+      // The app's request goes on signed out, with the problem for guards to answer (503).
+      const latchkey = createLatchkey({
+        issuer: 'https://idp.example.com',
+        clientId: 'app',
+        clientSecret: 's',
+        baseUrl: 'http://localhost:3000',
+        secrets: [secret],
+        revocations: failing(mode),
+        now: () => now,
+      });
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+      const context = await latchkey.authenticate(
+        new Request('http://localhost:3000/', { headers: { cookie } }),
+        () => {},
+      );
+      expect(context.session).toBeNull();
+      expect(context.problem?.code).toBe('store_unavailable');
+    }
   });
 });

@@ -13,7 +13,10 @@ export interface SessionUser {
   picture?: string;
 }
 
-/** A signed-in session as the app sees it. Never holds tokens. */
+/**
+ * A signed-in session as the app sees it. Never holds tokens. Read-only: it is frozen, because the
+ * requests of one session share it.
+ */
 export interface Session {
   /** latchkey's own session id: new at every sign-in, never the IdP's `sid`. */
   sessionId: string;
@@ -119,7 +122,12 @@ export function expiryOf(record: SessionRecord, config: ResolvedConfig): number 
   );
 }
 
-/** The app-facing view of a record. */
+const strings = (value: unknown) =>
+  Array.isArray(value)
+    ? Object.freeze(value.filter((item) => typeof item === 'string'))
+    : undefined;
+
+/** The app-facing view of a record, frozen (requests of the same session share it). */
 export function toSession(record: SessionRecord, config: ResolvedConfig): Session {
   const claims = claimsOf(record);
   const user: SessionUser = { sub: String(claims.sub) };
@@ -127,21 +135,21 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     const value = optionalString(claims[key]);
     if (value !== undefined) user[key] = value;
   }
-  const roles = config.roles(claims);
-  return {
+  const roles = Object.freeze(config.roles(claims));
+  return Object.freeze({
     sessionId: record.sid,
-    user,
+    user: Object.freeze(user),
     claims,
     roles,
-    permissions: permissionsFor(roles, config.policy),
+    permissions: Object.freeze(permissionsFor(roles, config.policy)),
     acr: optionalString(claims.acr),
-    acrs: Array.isArray(claims.acrs) ? claims.acrs.filter((a) => typeof a === 'string') : undefined,
-    amr: Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : undefined,
+    acrs: strings(claims.acrs),
+    amr: strings(claims.amr),
     authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
     idpSid: optionalString(claims.sid),
     createdAt: Math.floor(record.createdAt / 1000),
     expiresAt: Math.floor(expiryOf(record, config) / 1000),
-  };
+  }) as Session;
 }
 
 /** The body of `GET /auth/session`: the contract `@latchkey/react` reads. Never tokens. */

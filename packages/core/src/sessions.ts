@@ -1,6 +1,7 @@
-import { hash } from 'node:crypto';
+import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import type { ResolvedConfig } from './config';
 import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
+import { CredentialCache } from './credential-cache';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
@@ -17,8 +18,11 @@ export type ReadResult =
  * opaque id in the cookie. Everything else in latchkey is the same for both.
  */
 export interface SessionBackend {
-  /** The request's session, checked for seal, expiry and revocation. Never throws for bad input. */
-  read(cookies: Map<string, string>, now: number): Promise<ReadResult>;
+  /**
+   * The request's session, checked for seal, expiry and revocation. Never throws for bad input.
+   * Synchronous when memory can answer (a cached cookie session and an in-memory revocation list).
+   */
+  read(cookies: Map<string, string>, now: number): Awaitable<ReadResult>;
   /** Saves the record; resolves the `Set-Cookie` lines the response must carry. */
   save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]>;
   /** The `Set-Cookie` lines for a record already saved (by {@link coordinateRefresh}). */
@@ -56,17 +60,23 @@ const expired = () =>
 const revoked = () =>
   new LatchkeyError(ErrorCodes.sessionRevoked, 'The session was signed out; sign in again.');
 
-/** Runs a store call; a failure becomes `store_unavailable`. */
-async function viaStore<T>(operation: () => Promise<T>): Promise<T> {
+/** A store failure as `store_unavailable` (latchkey's own errors pass through). */
+function storeFailure(cause: unknown): never {
+  if (isLatchkeyError(cause)) throw cause;
+  throw new LatchkeyError(
+    ErrorCodes.storeUnavailable,
+    'The session store is unavailable; try again shortly.',
+    { cause },
+  );
+}
+
+/** Runs a store call (synchronous or not); a failure becomes `store_unavailable`. */
+function viaStore<T>(operation: () => Awaitable<T>): Awaitable<T> {
   try {
-    return await operation();
+    const result = operation();
+    return isPromiseLike(result) ? Promise.resolve(result).catch(storeFailure) : result;
   } catch (cause) {
-    if (isLatchkeyError(cause)) throw cause;
-    throw new LatchkeyError(
-      ErrorCodes.storeUnavailable,
-      'The session store is unavailable; try again shortly.',
-      { cause },
-    );
+    storeFailure(cause);
   }
 }
 
@@ -81,11 +91,11 @@ const UNSEALED_CACHE_SIZE = 10_000;
 
 /**
  * Sessions sealed (JWE) in chunked cookies; sign-outs kept in a revocation list. Unsealed records
- * are cached by a hash of the sealed value (the same bytes always open to the same record); every
- * read still checks expiry and revocation, and an entry never outlives its seal.
+ * are cached by sealed value (the same bytes always open to the same record); every read still
+ * checks expiry and revocation, and an entry never outlives its seal.
  */
 export class CookieSessions implements SessionBackend {
-  private readonly unsealed = new Map<string, { record: SessionRecord; sealedUntil: number }>();
+  private readonly unsealed = new CredentialCache<SessionRecord>(UNSEALED_CACHE_SIZE);
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -94,31 +104,31 @@ export class CookieSessions implements SessionBackend {
   ) {}
 
   private async unseal(sealed: string, now: number): Promise<SessionRecord | null> {
-    const key = hash('sha256', sealed, 'base64url');
-    const hit = this.unsealed.get(key);
-    if (hit && hit.sealedUntil > now) return hit.record;
-    if (hit) this.unsealed.delete(key);
     const record = await this.keyring.unseal<SessionRecord>(
       'session',
       sealed,
       Math.floor(now / 1000),
     );
     if (!record || typeof record.sid !== 'string' || !record.idt) return null;
-    this.unsealed.set(key, { record, sealedUntil: (record.exp ?? 0) * 1000 });
-    if (this.unsealed.size > UNSEALED_CACHE_SIZE) {
-      this.unsealed.delete(this.unsealed.keys().next().value!);
-    }
+    this.unsealed.set(sealed, record, (record.exp ?? 0) * 1000);
     return record;
   }
 
-  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+  read(cookies: Map<string, string>, now: number): Awaitable<ReadResult> {
     const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
     if (sealed === undefined) return { problem: undefined };
-    const record = await this.unseal(sealed, now);
-    if (!record) return { problem: invalidCookie() };
+    const cached = this.unsealed.get(sealed, now);
+    if (cached) return this.check(cached, now);
+    return this.unseal(sealed, now).then((record) =>
+      record ? this.check(record, now) : { problem: invalidCookie() },
+    );
+  }
+
+  /** Expiry and revocation, checked on every read. */
+  private check(record: SessionRecord, now: number): Awaitable<ReadResult> {
     if (expiryOf(record, this.config) <= now) return { problem: expired() };
     const claims = claimsOf(record);
-    const isRevoked = await viaStore(() =>
+    const isRevoked = viaStore(() =>
       this.revocations.isRevoked({
         sessionId: record.sid,
         sub: String(claims.sub),
@@ -126,7 +136,7 @@ export class CookieSessions implements SessionBackend {
         createdAt: record.createdAt,
       }),
     );
-    return isRevoked ? { problem: revoked() } : { record };
+    return andThen(isRevoked, (revokedNow) => (revokedNow ? { problem: revoked() } : { record }));
   }
 
   save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
@@ -173,7 +183,7 @@ export class CookieSessions implements SessionBackend {
     await viaStore(() => this.revocations.revoke(filter, now, rememberFor(this.config)));
   }
 
-  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return viaStore(() => this.revocations.markSeen(key, ttlSeconds));
   }
 
@@ -255,7 +265,7 @@ export class StoreSessions implements SessionBackend {
     await viaStore(() => this.store.destroyBy(filter));
   }
 
-  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return viaStore(() => this.store.markSeen(key, ttlSeconds));
   }
 

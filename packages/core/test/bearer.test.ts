@@ -3,7 +3,7 @@ import type { DevIdp } from '@latchkey/dev-idp';
 import { freePort } from '@latchkey/test-utils';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type BearerVerifierOptions, createBearerVerifier } from '../src/index';
+import { type BearerVerifierOptions, createBearerVerifier, isPromiseLike } from '../src/index';
 import { accessTokenFor, type CoreApp, startCoreApp, startIdpFor } from './helpers';
 
 const API = 'urn:latchkey:demo-api';
@@ -95,6 +95,20 @@ describe('bearer verification against the dev IdP', () => {
     expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
     offset = 3600 * 1000;
     await expectRefused(verifier, token, 401, 'invalid_token', /invalid_token/);
+  });
+
+  it('answers a cached token without a promise, and never for a token altered under the same signature', async () => {
+    const verifier = verifierFor();
+    expect((await verifier.authenticate(withBearer(token))).token?.sub).toBe('usr_alice');
+    const cached = verifier.authenticate(withBearer(token));
+    expect(isPromiseLike(cached)).toBe(false);
+    expect((await cached).token?.sub).toBe('usr_alice');
+    const [header, payload, signature] = token.split('.');
+    const claims = { ...decodeJwt(token), sub: 'usr_bob' };
+    const altered = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${signature}`;
+    expect(payload).not.toBe(altered.split('.')[1]);
+    await expectRefused(verifier, altered, 401, 'invalid_token', /invalid_token/);
+    expect((await verifier.authenticate(withBearer(token))).token?.sub).toBe('usr_alice');
   });
 
   it('refuses alg none and an HS256 token signed with the IdP public key', async () => {

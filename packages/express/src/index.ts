@@ -5,7 +5,9 @@ import {
   BODY_LIMIT,
   fromNodeRequest,
   type HttpRequest,
+  isPromiseLike,
   type Latchkey,
+  type NodeRequestLike,
   type Permission,
   payloadTooLarge,
   responseParts,
@@ -25,7 +27,10 @@ declare global {
   }
 }
 
-/** The latchkey instance and Web request behind an Express request, for the guards. */
+/**
+ * The latchkey instance and request behind an Express request, for the guards. A WeakMap, not a
+ * property: Express re-prototypes each request, which makes every property added to it slow.
+ */
 const mounted = new WeakMap<Request, { latchkey: Latchkey; request: HttpRequest }>();
 
 function appendSetCookie(res: Response, lines: readonly string[]): void {
@@ -110,24 +115,38 @@ async function bodyOf(req: Request): Promise<string | undefined> {
  * app.get('/profile', requireAuth(), (req, res) => res.json(req.auth.session?.user));
  */
 export function latchkey(instance: Latchkey): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-      let request = fromNodeRequest(head, instance.config.baseUrl);
-      if (request.method === 'POST' && instance.ownsPath(new URL(request.url).pathname)) {
-        const body = await bodyOf(req);
-        if (body === undefined) return await send(res, payloadTooLarge(request));
-        request = fromNodeRequest(head, instance.config.baseUrl, body);
-      }
-      const response = await instance.handle(request);
-      if (response) return await send(res, response);
-      req.auth = await instance.authenticate(request, (lines) => appendSetCookie(res, lines));
-      mounted.set(req, { latchkey: instance, request });
-      next();
-    } catch (error) {
-      next(error);
-    }
+  return (req: Request, res: Response, next: NextFunction) => {
+    const head = { method: req.method, url: req.originalUrl, headers: req.headers };
+    const request = fromNodeRequest(head, instance.config.baseUrl);
+    // Synchronous when core answers from memory: no promise on the hot path of a busy session.
+    const proceed = () => {
+      const signedIn = (auth: AuthContext) => {
+        req.auth = auth;
+        mounted.set(req, { latchkey: instance, request });
+        next();
+      };
+      const auth = instance.authenticate(request, (lines) => appendSetCookie(res, lines));
+      if (isPromiseLike(auth)) Promise.resolve(auth).then(signedIn, next);
+      else signedIn(auth);
+    };
+    if (!instance.owns(request)) return proceed();
+    answer(instance, req, head)
+      .then((response) => (response ? send(res, response) : proceed()))
+      .catch(next);
   };
+}
+
+/** latchkey's answer to a request for its routes (with the body of a POST); undefined for a path it does not know. */
+async function answer(
+  instance: Latchkey,
+  req: Request,
+  head: NodeRequestLike,
+): Promise<globalThis.Response | undefined> {
+  const baseUrl = instance.config.baseUrl;
+  if (req.method !== 'POST') return instance.handle(fromNodeRequest(head, baseUrl));
+  const body = await bodyOf(req);
+  if (body === undefined) return payloadTooLarge(fromNodeRequest(head, baseUrl));
+  return instance.handle(fromNodeRequest(head, baseUrl, body));
 }
 
 function mountedOn(req: Request) {
@@ -144,15 +163,12 @@ function guard(
     auth: AuthContext,
   ) => globalThis.Response | undefined,
 ): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const { latchkey, request } = mountedOn(req);
-      const denied = decide(latchkey, request, req.auth);
-      if (denied) return await send(res, denied);
-      next();
-    } catch (error) {
-      next(error);
-    }
+  // Synchronous: Express catches what it throws and passes it to the error handlers.
+  return (req: Request, res: Response, next: NextFunction) => {
+    const { latchkey, request } = mountedOn(req);
+    const denied = decide(latchkey, request, req.auth);
+    if (denied) send(res, denied).catch(next);
+    else next();
   };
 }
 
@@ -191,18 +207,18 @@ export function requireBearer(
   verifier: BearerVerifier,
   requirement: BearerRequirement = {},
 ): RequestHandler {
-  return async (req: Request, res: Response, next: NextFunction) => {
-    try {
-      const { token, response } = await verifier.authenticate(
-        req.headers.authorization,
-        requirement,
-      );
-      if (response) return await send(res, response);
-      req.bearer = token;
-      next();
-    } catch (error) {
-      next(error);
-    }
+  return (req: Request, res: Response, next: NextFunction) => {
+    const verified = (outcome: Awaited<ReturnType<BearerVerifier['authenticate']>>) => {
+      if (outcome.response) {
+        send(res, outcome.response).catch(next);
+      } else {
+        req.bearer = outcome.token;
+        next();
+      }
+    };
+    const outcome = verifier.authenticate(req.headers.authorization, requirement);
+    if (isPromiseLike(outcome)) Promise.resolve(outcome).then(verified, next);
+    else verified(outcome);
   };
 }
 

@@ -1,0 +1,15 @@
+/**
+ * A value or a promise of it. latchkey's per-request methods return one so that an answer from
+ * memory (a cached session or token) costs no promise and no await; callers always `await` it.
+ */
+export type Awaitable<T> = T | PromiseLike<T>;
+
+/** True when `value` is a promise (any thenable). */
+export function isPromiseLike<T>(value: Awaitable<T>): value is PromiseLike<T> {
+  return typeof (value as PromiseLike<T> | null)?.then === 'function';
+}
+
+/** Runs `next` on the value now, or once its promise resolves (rejections pass through). */
+export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
+  return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value);
+}
