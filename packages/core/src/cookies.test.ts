@@ -60,7 +60,48 @@ describe('chunked cookies', () => {
   });
 
   it('parses a Cookie header, keeping the first of duplicate names and ignoring junk', () => {
-    const cookies = parseCookies('a=1; b="2"; a=3; junk; =x; c=');
-    expect(Object.fromEntries(cookies)).toEqual({ a: '1', b: '2', c: '' });
+    const cookies = parseCookies('a=1; b="2"; a=3; junk; =x; c=; d = 4 ;e==5');
+    expect(cookies.names()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(['a', 'b', 'c', 'd', 'e'].map((name) => cookies.get(name))).toEqual([
+      '1',
+      '2',
+      '',
+      '4',
+      '=5',
+    ]);
+    expect(cookies.has('junk')).toBe(false);
+    expect(cookies.get('x')).toBeUndefined();
+    expect(parseCookies('b=a=1; a=2').get('a')).toBe('2');
+    expect(parseCookies(undefined).get('a')).toBeUndefined();
+  });
+
+  it('reads each cookie as a full parse of the header would, whatever the header holds', () => {
+    const pieces = ['a', 'b', 'ab', ' ', '=', ';', '"', 'x', '\t'];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    for (let round = 0; round < 2000; round++) {
+      let header = '';
+      for (let i = 0; i < 12; i++) header += pieces[Math.floor(random() * pieces.length)];
+      const expected = new Map<string, string>();
+      for (const part of header.split(';')) {
+        const eq = part.indexOf('=');
+        const name = eq === -1 ? '' : part.slice(0, eq).trim();
+        if (!name || expected.has(name)) continue;
+        const value = part.slice(eq + 1).trim();
+        expected.set(
+          name,
+          value.length >= 2 && value.startsWith('"') && value.endsWith('"')
+            ? value.slice(1, -1)
+            : value,
+        );
+      }
+      const cookies = parseCookies(header);
+      expect(cookies.names()).toEqual([...expected.keys()]);
+      for (const name of ['a', 'b', 'ab', 'x', '"'])
+        expect(cookies.get(name)).toBe(expected.get(name));
+    }
   });
 });

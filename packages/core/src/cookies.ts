@@ -12,21 +12,61 @@ export interface CookieAttributes {
  */
 const MAX_SET_COOKIE_BYTES = 4000;
 
-/** Parses a `Cookie` request header into a name-to-value map (first occurrence wins). */
-export function parseCookies(header: string | null | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  if (!header) return cookies;
-  for (const part of header.split(';')) {
-    const eq = part.indexOf('=');
-    if (eq === -1) continue;
-    const name = part.slice(0, eq).trim();
-    if (!name || cookies.has(name)) continue;
-    let value = part.slice(eq + 1).trim();
-    if (value.startsWith('"') && value.endsWith('"') && value.length >= 2)
-      value = value.slice(1, -1);
-    cookies.set(name, value);
+/** The cookies of a request by name (a `Map` of them is one). */
+export interface CookieReader {
+  get(name: string): string | undefined;
+  has(name: string): boolean;
+}
+
+const unquote = (value: string) =>
+  value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
+
+/**
+ * A `Cookie` request header, read on demand: looking one cookie up walks the header without
+ * splitting it or parsing the other cookies (this runs on every request). The first occurrence of
+ * a name wins; names and values are trimmed, and values lose surrounding double quotes.
+ */
+export class CookieHeader implements CookieReader {
+  constructor(private readonly header: string) {}
+
+  get(name: string): string | undefined {
+    const header = this.header;
+    // The next `=` at or after `start`; found again only once passed, so the walk stays linear.
+    let eq = -1;
+    for (let start = 0; start < header.length; ) {
+      let end = header.indexOf(';', start);
+      if (end === -1) end = header.length;
+      if (eq < start) {
+        eq = header.indexOf('=', start);
+        if (eq === -1) return undefined;
+      }
+      if (eq < end && header.slice(start, eq).trim() === name) {
+        return unquote(header.slice(eq + 1, end).trim());
+      }
+      start = end + 1;
+    }
+    return undefined;
   }
-  return cookies;
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  /** Every cookie name in the header, once each, in order. */
+  names(): string[] {
+    const names = new Set<string>();
+    for (const part of this.header.split(';')) {
+      const eq = part.indexOf('=');
+      const name = eq === -1 ? '' : part.slice(0, eq).trim();
+      if (name) names.add(name);
+    }
+    return [...names];
+  }
+}
+
+/** The cookies of a `Cookie` request header (read on demand, see {@link CookieHeader}). */
+export function parseCookies(header: string | null | undefined): CookieHeader {
+  return new CookieHeader(header ?? '');
 }
 
 /** Serializes one `Set-Cookie` line: HttpOnly, SameSite=Lax, Path=/ always. */
@@ -46,7 +86,7 @@ export function expireCookie(name: string, secure: boolean): string {
 const chunkName = (name: string, index: number) => `${name}.${index}`;
 
 /** Names of the chunks of `name` present in the request, in order, plus the unchunked cookie. */
-function presentParts(name: string, cookies: Map<string, string>): string[] {
+function presentParts(name: string, cookies: CookieReader): string[] {
   const names: string[] = [];
   if (cookies.has(name)) names.push(name);
   for (let index = 0; cookies.has(chunkName(name, index)); index++)
@@ -58,7 +98,7 @@ function presentParts(name: string, cookies: Map<string, string>): string[] {
  * Reads a value written by {@link writeChunkedCookie}: the single cookie `name`, or the chunks
  * `name.0`, `name.1`, ... joined in order.
  */
-export function readChunkedCookie(name: string, cookies: Map<string, string>): string | undefined {
+export function readChunkedCookie(name: string, cookies: CookieReader): string | undefined {
   const single = cookies.get(name);
   if (single !== undefined) return single;
   if (!cookies.has(chunkName(name, 0))) return undefined;
@@ -79,7 +119,7 @@ export function writeChunkedCookie(
   name: string,
   value: string,
   attributes: CookieAttributes,
-  cookies: Map<string, string>,
+  cookies: CookieReader,
 ): string[] {
   const overhead = serializeCookie(chunkName(name, 99), '', attributes).length;
   const room = MAX_SET_COOKIE_BYTES - overhead;
@@ -102,10 +142,6 @@ export function writeChunkedCookie(
 }
 
 /** `Set-Cookie` lines that delete `name` and every chunk of it the request carried. */
-export function clearChunkedCookie(
-  name: string,
-  cookies: Map<string, string>,
-  secure: boolean,
-): string[] {
+export function clearChunkedCookie(name: string, cookies: CookieReader, secure: boolean): string[] {
   return presentParts(name, cookies).map((part) => expireCookie(part, secure));
 }

@@ -1,6 +1,11 @@
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import type { ResolvedConfig } from './config';
-import { clearChunkedCookie, readChunkedCookie, writeChunkedCookie } from './cookies';
+import {
+  type CookieReader,
+  clearChunkedCookie,
+  readChunkedCookie,
+  writeChunkedCookie,
+} from './cookies';
 import { CredentialCache } from './credential-cache';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
@@ -22,17 +27,13 @@ export interface SessionBackend {
    * The request's session, checked for seal, expiry and revocation. Never throws for bad input.
    * Synchronous when memory can answer (a cached cookie session and an in-memory revocation list).
    */
-  read(cookies: Map<string, string>, now: number): Awaitable<ReadResult>;
+  read(cookies: CookieReader, now: number): Awaitable<ReadResult>;
   /** Saves the record; resolves the `Set-Cookie` lines the response must carry. */
-  save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]>;
+  save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]>;
   /** The `Set-Cookie` lines for a record already saved (by {@link coordinateRefresh}). */
-  cookiesFor(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]>;
+  cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]>;
   /** Ends one session (logout); resolves the `Set-Cookie` lines that clear it. */
-  end(
-    record: SessionRecord | undefined,
-    cookies: Map<string, string>,
-    now: number,
-  ): Promise<string[]>;
+  end(record: SessionRecord | undefined, cookies: CookieReader, now: number): Promise<string[]>;
   /** Ends every session of an IdP session or user (back-channel logout). */
   endBy(filter: SessionFilter, now: number): Promise<void>;
   /** Records a back-channel logout token's `jti`; false when it was seen before. */
@@ -47,7 +48,7 @@ export interface SessionBackend {
     refresh: (current: SessionRecord) => Promise<SessionRecord>,
   ): Promise<SessionRecord>;
   /** `Set-Cookie` lines that delete the session cookie. */
-  clear(cookies: Map<string, string>): string[];
+  clear(cookies: CookieReader): string[];
 }
 
 const invalidCookie = () =>
@@ -114,7 +115,7 @@ export class CookieSessions implements SessionBackend {
     return record;
   }
 
-  read(cookies: Map<string, string>, now: number): Awaitable<ReadResult> {
+  read(cookies: CookieReader, now: number): Awaitable<ReadResult> {
     const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
     if (sealed === undefined) return { problem: undefined };
     const cached = this.unsealed.get(sealed, now);
@@ -139,15 +140,11 @@ export class CookieSessions implements SessionBackend {
     return andThen(isRevoked, (revokedNow) => (revokedNow ? { problem: revoked() } : { record }));
   }
 
-  save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
+  save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     return this.cookiesFor(record, cookies, now);
   }
 
-  async cookiesFor(
-    record: SessionRecord,
-    cookies: Map<string, string>,
-    now: number,
-  ): Promise<string[]> {
+  async cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     // The seal outlives the cookie by a minute, so expiry is reported as such, not as tampering.
     const sealUntil = Math.floor(record.createdAt / 1000) + this.config.absoluteTimeout + 60;
     const sealed = await this.keyring.seal('session', record, sealUntil);
@@ -168,7 +165,7 @@ export class CookieSessions implements SessionBackend {
 
   async end(
     record: SessionRecord | undefined,
-    cookies: Map<string, string>,
+    cookies: CookieReader,
     now: number,
   ): Promise<string[]> {
     if (record) {
@@ -195,7 +192,7 @@ export class CookieSessions implements SessionBackend {
     return refresh(record);
   }
 
-  clear(cookies: Map<string, string>): string[] {
+  clear(cookies: CookieReader): string[] {
     return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
   }
 }
@@ -217,7 +214,7 @@ export class StoreSessions implements SessionBackend {
     return record?.sid === sessionId ? record : undefined;
   }
 
-  async read(cookies: Map<string, string>, now: number): Promise<ReadResult> {
+  async read(cookies: CookieReader, now: number): Promise<ReadResult> {
     const sessionId = cookies.get(this.config.sessionCookie);
     if (sessionId === undefined) return { problem: undefined };
     if (!SESSION_ID_PATTERN.test(sessionId)) return { problem: invalidCookie() };
@@ -238,16 +235,12 @@ export class StoreSessions implements SessionBackend {
     await viaStore(() => this.store.set(record.sid, session, ttl));
   }
 
-  async save(record: SessionRecord, cookies: Map<string, string>, now: number): Promise<string[]> {
+  async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     await this.persist(record, now);
     return this.cookiesFor(record, cookies, now);
   }
 
-  async cookiesFor(
-    record: SessionRecord,
-    cookies: Map<string, string>,
-    now: number,
-  ): Promise<string[]> {
+  async cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     return writeChunkedCookie(
       this.config.sessionCookie,
       record.sid,
@@ -256,7 +249,7 @@ export class StoreSessions implements SessionBackend {
     );
   }
 
-  async end(record: SessionRecord | undefined, cookies: Map<string, string>): Promise<string[]> {
+  async end(record: SessionRecord | undefined, cookies: CookieReader): Promise<string[]> {
     if (record) await viaStore(() => this.store.destroy(record.sid));
     return this.clear(cookies);
   }
@@ -304,7 +297,7 @@ export class StoreSessions implements SessionBackend {
     }
   }
 
-  clear(cookies: Map<string, string>): string[] {
+  clear(cookies: CookieReader): string[] {
     return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
   }
 }

@@ -84,7 +84,7 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
       `Register latchkeyPlugin outside prefixed plugins (here: '${fastify.prefix}'): its routes live at the path of its baseUrl and basePath.`,
     );
   }
-  // The path core's routes start with (as in `ownsPath`), below the path of the base URL.
+  // The path core's routes start with (as in `owns`), below the path of the base URL.
   const routeUrl = `${latchkey.routesPath}/*`;
 
   // Declared on every request (Fastify's shape), set by the hook below before any handler runs.
