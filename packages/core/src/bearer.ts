@@ -246,20 +246,20 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   }
 
   function check(token: VerifiedToken, requirement: BearerRequirement): void {
-    const missingScopes = (requirement.scopes ?? []).filter(
-      (scope) => !token.scopes.includes(scope),
-    );
-    if (missingScopes.length > 0) {
+    const scopes = requirement.scopes;
+    const lacks = (scope: string) => !token.scopes.includes(scope);
+    if (scopes?.some(lacks)) {
       // RFC 6750 section 3.1
-      const scope = (requirement.scopes ?? []).join(' ');
+      const missingScopes = scopes.filter(lacks);
+      const scope = scopes.join(' ');
       throw new BearerError(
         ErrorCodes.insufficientScope,
         `The access token lacks the scope ${missingScopes.join(', ')}.`,
         `Bearer error="insufficient_scope", error_description=${quote('insufficient scope')}, scope=${quote(scope)}`,
       );
     }
-    const missingRole = (requirement.roles ?? []).find((role) => !hasRole(token, role));
-    const missingPermission = (requirement.permissions ?? []).find(
+    const missingRole = requirement.roles?.find((role) => !hasRole(token, role));
+    const missingPermission = requirement.permissions?.find(
       (permission) => !can(token, permission),
     );
     if (missingRole || missingPermission) {

@@ -44,8 +44,11 @@ export function unmetStepUp(
   nowSeconds: number,
   clockTolerance: number,
 ): string | undefined {
-  const achieved = [auth.acr, ...(auth.acrs ?? [])];
-  if (requirement.acr && !achieved.some((acr) => acrSatisfies(acr, requirement.acr!, levels))) {
+  const wanted = requirement.acr;
+  if (
+    wanted &&
+    ![auth.acr, ...(auth.acrs ?? [])].some((acr) => acrSatisfies(acr, wanted, levels))
+  ) {
     return `authentication level ${requirement.acr} or higher is required`;
   }
   if (requirement.maxAge !== undefined) {
