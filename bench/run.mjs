@@ -33,7 +33,7 @@ const settings = {
   connections: 50,
   warmup: Number(option('warmup') ?? (QUICK ? 1 : 3)),
   duration: Number(option('duration') ?? (QUICK ? 2 : 5)),
-  runs: Number(option('runs') ?? (QUICK ? 2 : 5)),
+  runs: Number(option('runs') ?? (QUICK ? 2 : 7)),
   sessions: QUICK ? 4 : 8,
   tokens: QUICK ? 32 : 100,
   memoryCheckpoints: QUICK ? [10_000, 40_000] : [100_000, 1_000_000],
