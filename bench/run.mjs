@@ -47,6 +47,15 @@ const USERS = [
   { username: 'bob', password: 'bob-password' },
 ];
 
+/** The commit measured, marked `+ changes` when the working tree differs from it. */
+function gitCommit() {
+  const git = (...args) =>
+    spawnSync('git', args, { cwd: here, encoding: 'utf8' }).stdout?.trim() ?? '';
+  const commit = git('rev-parse', '--short', 'HEAD');
+  if (!commit) return 'unknown (not a git checkout)';
+  return git('status', '--porcelain', '--untracked-files=no') ? `${commit} + changes` : commit;
+}
+
 const started = Date.now();
 const log = (message) =>
   process.stderr.write(
@@ -526,6 +535,7 @@ const report = {
     node: process.version,
     platform: `${os.type()} ${os.release()} ${os.arch()}`,
     date: new Date().toISOString(),
+    commit: gitCommit(),
     loadBefore: os.loadavg(),
     pinned: hasTaskset,
   },
@@ -967,6 +977,7 @@ function renderReport() {
         ['Cores', `${m.cores}`],
         ['RAM', `${fixed(m.ram / 1024 ** 3, 1)} GiB`],
         ['Node.js', m.node],
+        ['latchkey commit', m.commit],
         ['OS', m.platform],
         [
           'Load average (1/5/15 min) before → after',

@@ -13,3 +13,16 @@ export function isPromiseLike<T>(value: Awaitable<T>): value is PromiseLike<T> {
 export function andThen<T, R>(value: Awaitable<T>, next: (value: T) => Awaitable<R>): Awaitable<R> {
   return isPromiseLike(value) ? Promise.resolve(value).then(next) : next(value);
 }
+
+/**
+ * Calls `next` with the value now, or once its promise resolves; a rejection goes to `fail`.
+ * Adapters use it to stay synchronous (no promise, no microtask) when core answers from memory.
+ */
+export function whenReady<T>(
+  value: Awaitable<T>,
+  next: (value: T) => void,
+  fail: (error: unknown) => void,
+): void {
+  if (isPromiseLike(value)) Promise.resolve(value).then(next, fail);
+  else next(value);
+}

@@ -1,4 +1,4 @@
-export { type Awaitable, isPromiseLike } from './awaitable';
+export { type Awaitable, isPromiseLike, whenReady } from './awaitable';
 export {
   BearerError,
   type BearerRequirement,

@@ -5,7 +5,6 @@ import {
   BODY_LIMIT,
   fromNodeRequest,
   type HttpRequest,
-  isPromiseLike,
   type Latchkey,
   type NodeRequestLike,
   type Permission,
@@ -13,6 +12,7 @@ import {
   responseParts,
   type StepUpRequirement,
   type VerifiedToken,
+  whenReady,
 } from '@latchkey/core';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
@@ -119,16 +119,16 @@ export function latchkey(instance: Latchkey): RequestHandler {
     const head = { method: req.method, url: req.originalUrl, headers: req.headers };
     const request = fromNodeRequest(head, instance.config.baseUrl);
     // Synchronous when core answers from memory: no promise on the hot path of a busy session.
-    const proceed = () => {
-      const signedIn = (auth: AuthContext) => {
-        req.auth = auth;
-        mounted.set(req, { latchkey: instance, request });
-        next();
-      };
-      const auth = instance.authenticate(request, (lines) => appendSetCookie(res, lines));
-      if (isPromiseLike(auth)) Promise.resolve(auth).then(signedIn, next);
-      else signedIn(auth);
-    };
+    const proceed = () =>
+      whenReady(
+        instance.authenticate(request, (lines) => appendSetCookie(res, lines)),
+        (auth) => {
+          req.auth = auth;
+          mounted.set(req, { latchkey: instance, request });
+          next();
+        },
+        next,
+      );
     if (!instance.owns(request)) return proceed();
     answer(instance, req, head)
       .then((response) => (response ? send(res, response) : proceed()))
@@ -208,17 +208,18 @@ export function requireBearer(
   requirement: BearerRequirement = {},
 ): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const verified = (outcome: Awaited<ReturnType<BearerVerifier['authenticate']>>) => {
-      if (outcome.response) {
-        send(res, outcome.response).catch(next);
-      } else {
-        req.bearer = outcome.token;
-        next();
-      }
-    };
-    const outcome = verifier.authenticate(req.headers.authorization, requirement);
-    if (isPromiseLike(outcome)) Promise.resolve(outcome).then(verified, next);
-    else verified(outcome);
+    whenReady(
+      verifier.authenticate(req.headers.authorization, requirement),
+      ({ token, response }) => {
+        if (response) {
+          send(res, response).catch(next);
+        } else {
+          req.bearer = token;
+          next();
+        }
+      },
+      next,
+    );
   };
 }
 

@@ -11,13 +11,14 @@ import {
   responseParts,
   type StepUpRequirement,
   type VerifiedToken,
+  whenReady,
 } from '@latchkey/core';
 import type {
   FastifyError,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
-  preHandlerAsyncHookHandler,
+  preHandlerHookHandler,
   RouteHandlerMethod,
 } from 'fastify';
 import fp from 'fastify-plugin';
@@ -66,15 +67,31 @@ function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: string):
   );
 }
 
-/** Reads the session into `request.auth`; cookie updates go on the reply. */
-async function authenticate(
+/**
+ * Reads the session into `request.auth` (cookie updates go on the reply), then calls `done`:
+ * synchronously when core answers from memory.
+ */
+function authenticate(
   latchkey: Latchkey,
   request: FastifyRequest,
   reply: FastifyReply,
-): Promise<void> {
+  done: (error?: Error) => void,
+): void {
   const web = webRequest(latchkey, request);
-  request.auth = await latchkey.authenticate(web, (lines) => appendSetCookie(reply, lines));
-  mounted.set(request, { latchkey, request: web });
+  whenReady(
+    latchkey.authenticate(web, (lines) => appendSetCookie(reply, lines)),
+    (auth) => {
+      request.auth = auth;
+      mounted.set(request, { latchkey, request: web });
+      done();
+    },
+    (error) => done(error as Error),
+  );
+}
+
+/** Sends a denial from a callback-style hook: the chain stops there (`done` only on failure). */
+function deny(reply: FastifyReply, response: Response, done: (error?: Error) => void): void {
+  send(reply, response).catch((error: Error) => done(error));
 }
 
 const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, options) => {
@@ -89,10 +106,10 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
 
   // Declared on every request (Fastify's shape), set by the hook below before any handler runs.
   fastify.decorateRequest('auth');
-  fastify.addHook('onRequest', async (request, reply) => {
+  fastify.addHook('onRequest', (request, reply, done) => {
     // latchkey's own routes answer in their handler; everything else gets `request.auth`.
-    if (request.routeOptions.url === routeUrl) return;
-    await authenticate(latchkey, request, reply);
+    if (request.routeOptions.url === routeUrl) done();
+    else authenticate(latchkey, request, reply, done);
   });
 
   // latchkey's routes, in their own context: every request body is read there as a string (at most
@@ -117,7 +134,9 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
         const response = await latchkey.handle(webRequest(latchkey, request, body));
         if (response) return send(reply, response);
         // Not one of latchkey's routes after all: the app's not-found handler answers.
-        await authenticate(latchkey, request, reply);
+        await new Promise<void>((resolve, reject) =>
+          authenticate(latchkey, request, reply, (error) => (error ? reject(error) : resolve())),
+        );
         reply.callNotFound();
         return reply;
       },
@@ -141,15 +160,17 @@ export default latchkeyPlugin;
 /** A `preHandler` guard: core decides with the request's session; a denial is sent. */
 function guard(
   decide: (latchkey: Latchkey, request: HttpRequest, auth: AuthContext) => Response | undefined,
-): preHandlerAsyncHookHandler {
-  return async (request, reply) => {
+): preHandlerHookHandler {
+  // Callback style: no promise when the request passes.
+  return (request, reply, done) => {
     const state = mounted.get(request);
     if (!state) {
-      throw new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.');
+      done(new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.'));
+      return;
     }
     const denied = decide(state.latchkey, state.request, request.auth);
-    if (denied) return send(reply, denied);
-    return undefined;
+    if (denied) deny(reply, denied, done);
+    else done();
   };
 }
 
@@ -157,17 +178,17 @@ function guard(
  * `preHandler` guard that lets signed-in requests through. Signed out: a redirect to sign-in
  * (returning to this page) for page navigations, a 401 JSON error for API requests.
  */
-export function requireAuth(): preHandlerAsyncHookHandler {
+export function requireAuth(): preHandlerHookHandler {
   return guard((latchkey, request, auth) => latchkey.requireAuth(request, auth));
 }
 
 /** `preHandler` guard for sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
-export function requireRole(role: string): preHandlerAsyncHookHandler {
+export function requireRole(role: string): preHandlerHookHandler {
   return guard((latchkey, request, auth) => latchkey.requireRole(request, auth, role));
 }
 
 /** `preHandler` guard for sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
-export function requirePermission(permission: Permission): preHandlerAsyncHookHandler {
+export function requirePermission(permission: Permission): preHandlerHookHandler {
   return guard((latchkey, request, auth) => latchkey.requirePermission(request, auth, permission));
 }
 
@@ -176,7 +197,7 @@ export function requirePermission(permission: Permission): preHandlerAsyncHookHa
  * Page navigations are sent to step up and come back; API requests get 401 with the RFC 9470
  * challenge.
  */
-export function requireStepUp(requirement: StepUpRequirement): preHandlerAsyncHookHandler {
+export function requireStepUp(requirement: StepUpRequirement): preHandlerHookHandler {
   return guard((latchkey, request, auth) => latchkey.requireStepUp(request, auth, requirement));
 }
 
@@ -188,16 +209,20 @@ export function requireStepUp(requirement: StepUpRequirement): preHandlerAsyncHo
 export function requireBearer(
   verifier: BearerVerifier,
   requirement: BearerRequirement = {},
-): preHandlerAsyncHookHandler {
-  return async (request, reply) => {
-    const { token, response } = await verifier.authenticate(
-      request.headers.authorization,
-      requirement,
+): preHandlerHookHandler {
+  return (request, reply, done) =>
+    whenReady(
+      verifier.authenticate(request.headers.authorization, requirement),
+      ({ token, response }) => {
+        if (response) {
+          deny(reply, response, done);
+        } else {
+          request.bearer = token;
+          done();
+        }
+      },
+      (error) => done(error as Error),
     );
-    if (response) return send(reply, response);
-    request.bearer = token;
-    return undefined;
-  };
 }
 
 /**

@@ -9,7 +9,7 @@ import {
 import type { BearerVerifier } from '@latchkey/core';
 import { createLatchkey } from '@latchkey/core';
 import { close, listen } from '@latchkey/test-utils';
-import Fastify, { type preHandlerAsyncHookHandler } from 'fastify';
+import Fastify, { type preHandlerHookHandler } from 'fastify';
 import {
   forwardTo,
   latchkeyPlugin,
@@ -21,7 +21,7 @@ import {
 } from '../src/index';
 
 /** The Fastify guard for a test route's guard. */
-function guardFor(guard: TestGuard, verifier: BearerVerifier): preHandlerAsyncHookHandler {
+function guardFor(guard: TestGuard, verifier: BearerVerifier): preHandlerHookHandler {
   switch (guard.kind) {
     case 'auth':
       return requireAuth();

@@ -89,6 +89,19 @@ describe('latchkeyPlugin', () => {
     ]);
   });
 
+  it("sends the error of a guard used without the plugin to Fastify's error handler", async () => {
+    const app = fastify();
+    app.setErrorHandler(async (error: Error, _request, reply) =>
+      reply.code(500).send({ caught: error.message }),
+    );
+    app.get('/private', { preHandler: requireAuth() }, async () => 'never');
+    const response = await app.inject('/private');
+    expect([response.statusCode, response.json()]).toEqual([
+      500,
+      { caught: 'latchkey guards need app.register(latchkeyPlugin, ...) before them.' },
+    ]);
+  });
+
   it('guards routes of child contexts and leaves signed-out requests out', async () => {
     const app = fastify();
     await app.register(latchkeyPlugin, { latchkey: instance() });

@@ -67,7 +67,8 @@ export interface RedisStoreOptions {
   prefix?: string | undefined;
   /**
    * More ioredis options for the client created from `url` (TLS certificates, `db`,
-   * `connectionName`, ...; for Sentinel pass your own `client`). The fail-fast options apply on
+   * `connectionName`, ...; for Sentinel pass your own `client`). Auto-pipelining is on unless you
+   * set `enableAutoPipelining: false`. The fail-fast options apply on
    * top, except `commandTimeout`, `connectTimeout` and `socketTimeout`, which you may change here.
    * `keyPrefix` is ignored: use `prefix`.
    */
@@ -210,6 +211,8 @@ export class Connection {
       const { commandTimeout, connectTimeout, socketTimeout } = failFastRedisOptions;
       this.client = new Redis(url as string, {
         connectionName: 'latchkey',
+        // The commands of concurrent requests leave in one write (one GET each per request).
+        enableAutoPipelining: true,
         commandTimeout,
         connectTimeout,
         socketTimeout,
