@@ -20,11 +20,14 @@ export function packageOf(url) {
 }
 
 const IDLE = new Set(['(idle)', '(program)']);
+/** Packages latchkey's adapters call back into: the frameworks and the benchmark's own routes. */
+const CALLBACK_PACKAGES = new Set(['express', 'router', 'fastify', 'bench server']);
 
 /**
  * @param {any} profile a parsed .cpuprofile
  * @returns {{ busyMs: number, gcMs: number, byPackage: Array<[string, number]>, self: Array<[string, number]>, inclusive: Array<[string, number]> }}
- *   times in ms; `busyMs` excludes idle time.
+ *   times in ms; `busyMs` excludes idle time; `inclusive` leaves out time spent in the framework
+ *   or app code a function called back into.
  */
 export function summarize(profile) {
   /** @type {Map<number, any>} */
@@ -53,9 +56,13 @@ export function summarize(profile) {
     add(self, keyOf(node), delta);
     add(byPackage, packageOf(node.callFrame.url), delta);
     const seen = new Set();
+    // Time below a framework or app frame is the app's, even when latchkey called into it (its
+    // middleware continues with `next()` or `done()`): it does not count for the frames above.
+    let inApp = false;
     while (node) {
       const key = keyOf(node);
-      if (!seen.has(key) && node.callFrame.functionName !== '(root)') {
+      inApp ||= CALLBACK_PACKAGES.has(packageOf(node.callFrame.url));
+      if (!inApp && !seen.has(key) && node.callFrame.functionName !== '(root)') {
         seen.add(key);
         add(inclusive, key, delta);
       }
