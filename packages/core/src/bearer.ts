@@ -288,15 +288,23 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     }
   }
 
+  /** Verifications under way, so that concurrent requests with a new token share one. */
+  const verifying = new Map<string, Promise<VerifiedToken>>();
+
   /** The verified token meeting the requirement; synchronous when the token is cached. */
   function verifyNow(token: string, requirement: BearerRequirement): Awaitable<VerifiedToken> {
-    const cached = cache.get(token, now());
-    const verified =
-      cached ??
-      verifySignature(token).then((fresh) => {
-        cache.set(token, fresh, (fresh.expiresAt + clockTolerance) * 1000);
-        return fresh;
-      });
+    let verified: Awaitable<VerifiedToken> | undefined =
+      cache.get(token, now()) ?? verifying.get(token);
+    if (!verified) {
+      const fresh = verifySignature(token)
+        .then((result) => {
+          cache.set(token, result, (result.expiresAt + clockTolerance) * 1000);
+          return result;
+        })
+        .finally(() => verifying.delete(token));
+      verifying.set(token, fresh);
+      verified = fresh;
+    }
     return andThen(verified, (result) => {
       check(result, requirement);
       return result;

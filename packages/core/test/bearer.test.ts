@@ -2,7 +2,7 @@ import { createPublicKey, createSecretKey, randomUUID } from 'node:crypto';
 import type { DevIdp } from '@latchkey/dev-idp';
 import { freePort } from '@latchkey/test-utils';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BearerVerifierOptions, createBearerVerifier, isPromiseLike } from '../src/index';
 import { accessTokenFor, type CoreApp, startCoreApp, startIdpFor } from './helpers';
 
@@ -109,6 +109,22 @@ describe('bearer verification against the dev IdP', () => {
     expect(payload).not.toBe(altered.split('.')[1]);
     await expectRefused(verifier, altered, 401, 'invalid_token', /invalid_token/);
     expect((await verifier.authenticate(withBearer(token))).token?.sub).toBe('usr_alice');
+  });
+
+  it('verifies the signature of a new token once for many concurrent requests', async () => {
+    const verifier = verifierFor();
+    await verifier.authenticate(withBearer(token)); // JWKS loaded, token cached
+    const fresh = await accessTokenFor(app);
+    const verify = vi.spyOn(crypto.subtle, 'verify');
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, () => verifier.authenticate(withBearer(fresh))),
+      );
+      expect(outcomes.every((outcome) => outcome.token?.sub === 'usr_alice')).toBe(true);
+      expect(verify).toHaveBeenCalledTimes(1);
+    } finally {
+      verify.mockRestore();
+    }
   });
 
   it('refuses alg none and an HS256 token signed with the IdP public key', async () => {
