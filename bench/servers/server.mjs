@@ -91,6 +91,37 @@ const scenarios = {
     return expressListen(app);
   },
 
+  // Express's floor for latchkey's shapes: the same middleware and guards doing nothing but
+  // setting the same request property (a constant), so no library can cost less in Express.
+  async 'express-noop-session'() {
+    const app = await expressApp();
+    const auth = { session: { user: { sub: 'anonymous' } } };
+    app.use((req, _res, next) => {
+      req.auth = auth;
+      next();
+    });
+    app.get(
+      '/api/hello',
+      (_req, _res, next) => next(),
+      (req, res) => res.json(json(req.auth.session.user.sub)),
+    );
+    return expressListen(app);
+  },
+
+  async 'express-noop-bearer'() {
+    const app = await expressApp();
+    const bearer = { sub: 'anonymous' };
+    app.get(
+      '/api/hello',
+      (req, _res, next) => {
+        req.bearer = bearer;
+        next();
+      },
+      (req, res) => res.json(json(req.bearer.sub)),
+    );
+    return expressListen(app);
+  },
+
   async 'fastify-bare'() {
     const app = await fastifyApp();
     app.get('/api/hello', async () => json('anonymous'));

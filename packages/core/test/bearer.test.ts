@@ -127,6 +127,27 @@ describe('bearer verification against the dev IdP', () => {
     }
   });
 
+  it("checks each route's scopes, permissions and acr again on a cache hit", async () => {
+    const verifier = verifierFor();
+    const bob = await accessTokenFor(app, { username: 'bob', password: 'bob-password' });
+    for (const value of [token, bob]) {
+      expect((await verifier.authenticate(withBearer(value))).token).toBeDefined();
+    }
+    const hit = (value: string, requirement: Parameters<typeof verifier.authenticate>[1]) => {
+      const outcome = verifier.authenticate(withBearer(value), requirement);
+      expect(isPromiseLike(outcome)).toBe(false); // answered from the cache
+      return outcome as Awaited<typeof outcome>;
+    };
+    expect(hit(token, { scopes: ['payments:write'] }).response?.status).toBe(403);
+    expect(hit(token, { scopes: ['reports:read'] }).token?.sub).toBe('usr_alice');
+    expect(hit(bob, { permissions: ['payments:write'] }).response?.status).toBe(403);
+    expect(hit(token, { permissions: ['payments:write'] }).token?.sub).toBe('usr_alice');
+    const stepUp = hit(token, { acr: 'urn:latchkey:acr:mfa' }).response;
+    expect(stepUp?.status).toBe(401);
+    expect(await stepUp?.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    expect(hit(token, { acr: 'urn:latchkey:acr:pwd' }).token?.sub).toBe('usr_alice');
+  });
+
   it('refuses alg none and an HS256 token signed with the IdP public key', async () => {
     const payload = token.split('.')[1];
     const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'at+jwt' })).toString('base64url')}.${payload}.`;
