@@ -196,24 +196,31 @@ const PROFILED = [
   'fastify-latchkey-bearer-es256',
 ];
 
-/** The diagnostic rows of this run that show what the same requests cost without latchkey. */
+const SAME_HEADERS = 'the bare route with the same request headers, credential ignored';
+
+/**
+ * Per target scenario, the diagnostic rows of the same run that show what its requests cost
+ * without latchkey; `floor` marks Express's floor for latchkey's middleware shape.
+ * @type {Record<string, Array<{ id: string, what: string, floor?: boolean }>>}
+ */
 const DIAGNOSTICS = {
   'express-latchkey-cookie': [
-    [
-      'express-bare-with-cookie',
-      'the bare route with the same request headers, credential ignored',
-    ],
-    ['express-noop-session', "Express's floor for this shape, no-op middleware and guard"],
+    { id: 'express-bare-with-cookie', what: SAME_HEADERS },
+    {
+      id: 'express-noop-session',
+      what: "Express's floor for this shape, no-op middleware and guard",
+      floor: true,
+    },
   ],
   'express-latchkey-bearer-es256': [
-    ['express-noop-bearer', "Express's floor for this shape, a no-op guard, same headers"],
+    {
+      id: 'express-noop-bearer',
+      what: "Express's floor for this shape, a no-op guard, same headers",
+      floor: true,
+    },
   ],
-  'fastify-latchkey-bearer-es256': [
-    ['fastify-bare-with-token', 'the bare route with the same request headers, credential ignored'],
-  ],
-  'fastify-latchkey-bearer-rs256': [
-    ['fastify-bare-with-token', 'the bare route with the same request headers, credential ignored'],
-  ],
+  'fastify-latchkey-bearer-es256': [{ id: 'fastify-bare-with-token', what: SAME_HEADERS }],
+  'fastify-latchkey-bearer-rs256': [{ id: 'fastify-bare-with-token', what: SAME_HEADERS }],
 };
 
 /** Targets of issue #6 and the peers' reference figures it quotes. */
@@ -1113,7 +1120,7 @@ function renderReport() {
           `\`${id}\``,
           `${withSpread(s.ratio, 2)}`,
           held ? (always ? '**held**' : '**held** (median; not in every run)') : '**not held**',
-          `bare costs ${fixed(bareUs, 1)} µs/request, so ${target.min}× leaves ${fixed(budgetUs, 1)} µs for auth; measured ${signed(s.addedUs.median)} µs${headerCost(id, summary)}${held ? '' : limitOf(id)}`,
+          `bare costs ${fixed(bareUs, 1)} µs/request, so ${target.min}× leaves ${fixed(budgetUs, 1)} µs for auth; measured ${signed(s.addedUs.median)} µs${diagnosticsOf(id, summary)}${held ? '' : limitOf(id)}`,
         ]);
       }
     }
@@ -1289,8 +1296,8 @@ function signed(value) {
 }
 
 /** What the diagnostic rows measured for a target's scenario, as a parenthesis. */
-function headerCost(id, summary) {
-  const parts = (DIAGNOSTICS[id] ?? []).flatMap(([diagnostic, what]) => {
+function diagnosticsOf(id, summary) {
+  const parts = (DIAGNOSTICS[id] ?? []).flatMap(({ id: diagnostic, what }) => {
     const s = summary.get(diagnostic);
     return s?.addedUs
       ? [`${what}: ${signed(s.addedUs.median)} µs, ${fixed(s.ratio.median, 2)}×`]
@@ -1329,17 +1336,16 @@ function whatLimits(summary) {
       `- The session cookie itself: the bare Express route, sent the same ~3.4 KB cookie and ignoring it, ran at ${fixed(cookie.median, 2)}× of itself without it.`,
     );
   }
-  const floors = [
-    ['express-latchkey-cookie', 'express-noop-session', '`requireAuth()`'],
-    ['express-latchkey-bearer-es256', 'express-noop-bearer', '`requireBearer()`'],
-  ].flatMap(([id, floor, guard]) => {
-    const measured = summary.get(id)?.ratio;
-    const bound = summary.get(floor)?.ratio;
-    if (!measured || !bound) return [];
-    return [
-      `${guard}'s shape ${fixed(bound.median, 2)}× (latchkey ${fixed(measured.median, 2)}×, about ${fixed((100 * measured.median) / bound.median, 0)}% of that floor)`,
-    ];
-  });
+  const floors = Object.entries(DIAGNOSTICS).flatMap(([id, rows]) =>
+    rows.flatMap(({ id: floor, floor: isFloor }) => {
+      const measured = summary.get(id)?.ratio;
+      const bound = summary.get(floor)?.ratio;
+      if (!isFloor || !measured || !bound) return [];
+      return [
+        `${fixed(bound.median, 2)}× for the shape of \`${id}\` (latchkey ${fixed(measured.median, 2)}×, about ${fixed((100 * measured.median) / bound.median, 0)}% of that floor)`,
+      ];
+    }),
+  );
   lines.push(
     `- Express itself: it re-prototypes every request (\`Object.setPrototypeOf(req, app.request)\`), so every property added to a request (\`req.auth\`, \`req.bearer\`) makes V8 build a new hidden class, and every guard is one more router layer.${floors.length ? ` Middleware and guards of latchkey's shapes that do nothing but set that property, sent the same credentials, ran at ${floors.join(' and ')} of the bare route: no Express library of that shape can do better.` : ''} latchkey's middleware and guards add no promise when the session or token is cached, and keep their own per-request state off \`req\` (a WeakMap).`,
   );
