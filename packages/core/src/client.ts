@@ -24,6 +24,14 @@ export interface AuthorizationRequest {
   codeVerifier: string;
 }
 
+/** Who is signing out, for the IdP's end-session endpoint. */
+export interface EndSessionHint {
+  /** The ID token, sent as `id_token_hint`. */
+  idTokenHint?: string | undefined;
+  /** Sent as `logout_hint` (IdP-specific: Entra's `login_hint` claim, Auth0's `sid`). */
+  logoutHint?: string | undefined;
+}
+
 /** Extra parameters of one authorization request. */
 export interface AuthorizationParams {
   acrValues?: string;
@@ -127,7 +135,10 @@ export class OidcClient {
   }
 
   /** Builds an authorization request with PKCE S256, `state` and `nonce`. */
-  async authorizationRequest(params: AuthorizationParams): Promise<AuthorizationRequest> {
+  async authorizationRequest(
+    params: AuthorizationParams,
+    state: string,
+  ): Promise<AuthorizationRequest> {
     const as = await this.discover();
     if (!as.authorization_endpoint) {
       throw new LatchkeyError(
@@ -135,7 +146,6 @@ export class OidcClient {
         'The discovery document has no authorization_endpoint.',
       );
     }
-    const state = oauth.generateRandomState();
     const nonce = oauth.generateRandomNonce();
     const codeVerifier = oauth.generateRandomCodeVerifier();
     const url = new URL(as.authorization_endpoint);
@@ -225,14 +235,18 @@ export class OidcClient {
     });
   }
 
-  /** The RP-initiated logout URL, or undefined when the IdP has no end-session endpoint. */
-  async endSessionUrl(idTokenHint: string | undefined): Promise<URL | undefined> {
+  /**
+   * The RP-initiated logout URL (OpenID RP-Initiated Logout 1.0, section 2), or undefined when the
+   * IdP has no end-session endpoint.
+   */
+  async endSessionUrl(hint: EndSessionHint = {}): Promise<URL | undefined> {
     const as = await this.discover();
     if (!as.end_session_endpoint) return undefined;
     const url = new URL(as.end_session_endpoint);
     url.searchParams.set('client_id', this.config.clientId);
     url.searchParams.set('post_logout_redirect_uri', this.config.postLogoutRedirectUri);
-    if (idTokenHint) url.searchParams.set('id_token_hint', idTokenHint);
+    if (hint.idTokenHint) url.searchParams.set('id_token_hint', hint.idTokenHint);
+    if (hint.logoutHint) url.searchParams.set('logout_hint', hint.logoutHint);
     return url;
   }
 

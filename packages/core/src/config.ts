@@ -1,3 +1,4 @@
+import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { type Policy, type RoleMapper, roleMappers } from './rbac';
@@ -45,8 +46,15 @@ export interface LatchkeyOptions {
   session?: SessionOptions;
   /** Path (on the base URL) the IdP sends the user back to after sign-out. Default `'/'`. */
   postLogoutRedirectPath?: string;
+  /** How sign-out ends the IdP session (RP-Initiated Logout). */
+  logout?: LogoutOptions;
   /** Milliseconds to wait for any IdP request before failing with `idp_unreachable`. Default 5000. */
   idpTimeout?: number;
+  /**
+   * Milliseconds a client may take to send the body of a POST to latchkey's routes (or of a
+   * forwarded API call) before it is answered 408 `request_timeout`. Default 10000.
+   */
+  bodyTimeout?: number;
   /** Seconds of clock skew tolerated when checking token times, at most 300. Default 30. */
   clockTolerance?: number;
   /** ID token signature algorithms accepted. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
@@ -91,6 +99,19 @@ export interface SessionOptions {
   maxSize?: number;
 }
 
+/** How sign-out ends the IdP session. */
+export interface LogoutOptions {
+  /**
+   * Send the ID token as `id_token_hint` to the IdP's end-session endpoint. It travels in the
+   * browser's redirect URL (and in the `{ redirectTo }` JSON of a script's sign-out), so the
+   * browser sees the ID token at sign-out. With `false`, latchkey sends `client_id` plus a
+   * `logout_hint` instead (the ID token's `login_hint` claim, as Entra ID issues it, else its
+   * `sid`); IdPs that need the hint to skip their confirmation page then ask the user to confirm.
+   * Default `true`.
+   */
+  idTokenHint?: boolean;
+}
+
 /** Validated configuration with every default applied. */
 export interface ResolvedConfig {
   issuer: URL;
@@ -110,10 +131,14 @@ export interface ResolvedConfig {
   absoluteTimeout: number;
   touchInterval: number;
   sessionCookie: string;
+  /** The most chunks the session cookie can take at `maxSessionSize` (4 at the defaults). */
+  sessionCookieChunks: number;
   transactionCookiePrefix: string;
   maxSessionSize: number;
   postLogoutRedirectUri: string;
+  logoutIdTokenHint: boolean;
   idpTimeout: number;
+  bodyTimeout: number;
   clockTolerance: number;
   idTokenAlgorithms: readonly string[];
   store: SessionStore | undefined;
@@ -187,6 +212,8 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     options.session?.absoluteTimeout,
     604_800,
   );
+  const sessionCookie = `${prefix}${options.session?.cookieName ?? 'lk_session'}`;
+  const maxSessionSize = positive('session.maxSize', options.session?.maxSize, 14_000);
   return {
     issuer,
     clientId: options.clientId,
@@ -209,11 +236,14 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
       positive('session.touchInterval', options.session?.touchInterval, 300),
       idleTimeout,
     ),
-    sessionCookie: `${prefix}${options.session?.cookieName ?? 'lk_session'}`,
+    sessionCookie,
+    sessionCookieChunks: chunkLimit(sessionCookie, maxSessionSize),
     transactionCookiePrefix: `${prefix}lk_tx.`,
-    maxSessionSize: positive('session.maxSize', options.session?.maxSize, 14_000),
+    maxSessionSize,
     postLogoutRedirectUri: `${baseUrl.origin}${appPath}${postLogoutPath}`,
+    logoutIdTokenHint: options.logout?.idTokenHint ?? true,
     idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
+    bodyTimeout: positive('bodyTimeout', options.bodyTimeout, 10_000),
     clockTolerance,
     idTokenAlgorithms: options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'],
     store: options.store,

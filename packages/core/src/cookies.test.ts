@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { clearChunkedCookie, parseCookies, readChunkedCookie, writeChunkedCookie } from './cookies';
+import {
+  CookieHeader,
+  chunkLimit,
+  clearChunkedCookie,
+  parseCookies,
+  readChunkedCookie,
+  writeChunkedCookie,
+} from './cookies';
 
 /** Turns Set-Cookie lines into the Cookie header a browser would send next (deletions applied). */
 function nextCookieHeader(
@@ -19,41 +26,47 @@ function nextCookieHeader(
 
 describe('chunked cookies', () => {
   it('keeps a small value in one cookie with HttpOnly, SameSite=Lax and Path=/', () => {
-    const lines = writeChunkedCookie('lk', 'abc', { secure: false, maxAge: 60 }, new Map());
+    const lines = writeChunkedCookie('lk', 'abc', { secure: false, maxAge: 60 }, new Map(), 4);
     expect(lines).toEqual(['lk=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=60']);
   });
 
   it('splits a 14 kB value into chunks that each stay under 4096 bytes and reads it back', () => {
     const value = 'x'.repeat(14_000);
-    const lines = writeChunkedCookie('__Host-lk', value, { secure: true, maxAge: 60 }, new Map());
+    const lines = writeChunkedCookie(
+      '__Host-lk',
+      value,
+      { secure: true, maxAge: 60 },
+      new Map(),
+      4,
+    );
     expect(lines.length).toBe(4);
     for (const line of lines) {
       expect(new TextEncoder().encode(line).length).toBeLessThan(4096);
       expect(line).toMatch(/; Secure$/);
     }
-    expect(readChunkedCookie('__Host-lk', nextCookieHeader(new Map(), lines))).toBe(value);
+    expect(readChunkedCookie('__Host-lk', nextCookieHeader(new Map(), lines), 4)).toBe(value);
   });
 
   it('deletes stale chunks when the value shrinks, and the single cookie when it grows', () => {
     const big = nextCookieHeader(
       new Map(),
-      writeChunkedCookie('lk', 'y'.repeat(12_000), { secure: false }, new Map()),
+      writeChunkedCookie('lk', 'y'.repeat(12_000), { secure: false }, new Map(), 4),
     );
     expect([...big.keys()]).toEqual(['lk.0', 'lk.1', 'lk.2', 'lk.3']);
-    const shrink = writeChunkedCookie('lk', 'small', { secure: false }, big);
+    const shrink = writeChunkedCookie('lk', 'small', { secure: false }, big, 4);
     const after = nextCookieHeader(big, shrink);
     expect([...after.keys()]).toEqual(['lk']);
-    expect(readChunkedCookie('lk', after)).toBe('small');
+    expect(readChunkedCookie('lk', after, 4)).toBe('small');
     const grow = nextCookieHeader(
       after,
-      writeChunkedCookie('lk', 'z'.repeat(5000), { secure: false }, after),
+      writeChunkedCookie('lk', 'z'.repeat(5000), { secure: false }, after, 4),
     );
     expect([...grow.keys()].sort()).toEqual(['lk.0', 'lk.1']);
   });
 
   it('clears every chunk the request carried', () => {
     const cookies = parseCookies('lk.0=a; lk.1=b; other=c');
-    expect(clearChunkedCookie('lk', cookies, false)).toEqual([
+    expect(clearChunkedCookie('lk', cookies, false, 4)).toEqual([
       'lk.0=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
       'lk.1=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
     ]);
@@ -103,5 +116,43 @@ describe('chunked cookies', () => {
       for (const name of ['a', 'b', 'ab', 'x', '"'])
         expect(cookies.get(name)).toBe(expected.get(name));
     }
+  });
+
+  it('allows 4 chunks for a 14 kB session, the default session.maxSize', () => {
+    expect(chunkLimit('lk_session', 14_000)).toBe(4);
+    expect(chunkLimit('__Host-lk_session', 14_000)).toBe(4);
+    expect(chunkLimit('lk_session', 3000)).toBe(1);
+  });
+
+  // The red-team request: 8,000 empty cookies, then 480 chunk names (15.5 kB).
+  const packed = `${';'.repeat(8000)} ${Array.from({ length: 480 }, (_, i) => `lk.${i}=`).join(';')}`;
+
+  /** A Cookie header that counts its scans. */
+  class CountingHeader extends CookieHeader {
+    scans = 0;
+    protected override scan(): Map<string, string> {
+      this.scans++;
+      return super.scan();
+    }
+  }
+
+  it('walks a packed Cookie header once, however many chunk names it holds', () => {
+    const cookies = new CountingHeader(packed);
+    expect(readChunkedCookie('lk', cookies, 4)).toBeNull();
+    clearChunkedCookie('lk', cookies, false, 4);
+    writeChunkedCookie('lk', 'v', { secure: false }, cookies, 4);
+    expect(cookies.scans).toBe(1);
+  });
+
+  it('refuses more chunks than the limit and clears only the allowed indices the request sent', () => {
+    expect(readChunkedCookie('lk', parseCookies(packed), 4)).toBeNull();
+    expect(readChunkedCookie('lk', parseCookies('lk.0=a; lk.1=b; lk.2=c; lk.3=d'), 4)).toBe('abcd');
+    expect(
+      readChunkedCookie('lk', parseCookies('lk.0=a; lk.1=b; lk.2=c; lk.3=d; lk.4=e'), 4),
+    ).toBeNull();
+    expect(clearChunkedCookie('lk', parseCookies(packed), false, 4)).toHaveLength(4);
+    expect(clearChunkedCookie('lk', parseCookies('lk.1=x; lk.7=y'), false, 4)).toEqual([
+      'lk.1=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
   });
 });

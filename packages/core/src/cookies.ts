@@ -22,45 +22,54 @@ const unquote = (value: string) =>
   value.length >= 2 && value.startsWith('"') && value.endsWith('"') ? value.slice(1, -1) : value;
 
 /**
- * A `Cookie` request header, read on demand: looking one cookie up walks the header without
- * splitting it or parsing the other cookies (this runs on every request). The first occurrence of
- * a name wins; names and values are trimmed, and values lose surrounding double quotes.
+ * A `Cookie` request header, parsed on first use in one pass over the header (never again for the
+ * same request, however many cookies are looked up). The first occurrence of a name wins; names
+ * and values are trimmed, and values lose surrounding double quotes.
  */
 export class CookieHeader implements CookieReader {
+  private parsed: Map<string, string> | undefined;
+
   constructor(private readonly header: string) {}
 
-  get(name: string): string | undefined {
+  /** Splits the header into its cookies: the one walk over it for this request. */
+  protected scan(): Map<string, string> {
+    const cookies = new Map<string, string>();
     const header = this.header;
-    // The next `=` at or after `start`; found again only once passed, so the walk stays linear.
+    // The next `=` at or after `start`; searched again only once passed, so the walk stays linear.
     let eq = -1;
     for (let start = 0; start < header.length; ) {
       let end = header.indexOf(';', start);
       if (end === -1) end = header.length;
       if (eq < start) {
         eq = header.indexOf('=', start);
-        if (eq === -1) return undefined;
+        if (eq === -1) break;
       }
-      if (eq < end && header.slice(start, eq).trim() === name) {
-        return unquote(header.slice(eq + 1, end).trim());
+      if (eq < end) {
+        const name = header.slice(start, eq).trim();
+        if (name && !cookies.has(name))
+          cookies.set(name, unquote(header.slice(eq + 1, end).trim()));
       }
       start = end + 1;
     }
-    return undefined;
+    return cookies;
+  }
+
+  private cookies(): Map<string, string> {
+    this.parsed ??= this.header ? this.scan() : new Map();
+    return this.parsed;
+  }
+
+  get(name: string): string | undefined {
+    return this.cookies().get(name);
   }
 
   has(name: string): boolean {
-    return this.get(name) !== undefined;
+    return this.cookies().has(name);
   }
 
   /** Every cookie name in the header, once each, in order. */
   names(): string[] {
-    const names = new Set<string>();
-    for (const part of this.header.split(';')) {
-      const eq = part.indexOf('=');
-      const name = eq === -1 ? '' : part.slice(0, eq).trim();
-      if (name) names.add(name);
-    }
-    return [...names];
+    return [...this.cookies().keys()];
   }
 }
 
@@ -85,28 +94,47 @@ export function expireCookie(name: string, secure: boolean): string {
 
 const chunkName = (name: string, index: number) => `${name}.${index}`;
 
-/** Names of the chunks of `name` present in the request, in order, plus the unchunked cookie. */
-function presentParts(name: string, cookies: CookieReader): string[] {
+/** What a chunk's `Set-Cookie` line costs besides its value, at the longest attributes. */
+const chunkOverhead = (name: string) =>
+  serializeCookie(chunkName(name, 99), '', { secure: true, maxAge: 9_999_999_999 }).length;
+
+/**
+ * The most chunks a value of at most `maxBytes` takes under `name`: requests that carry more are
+ * refused unread, and only these chunk indices are ever cleared (a header packed with hundreds of
+ * chunk names costs no more than the real ones).
+ */
+export function chunkLimit(name: string, maxBytes: number): number {
+  return Math.max(1, Math.ceil(maxBytes / (MAX_SET_COOKIE_BYTES - chunkOverhead(name))));
+}
+
+/** Names of the chunks of `name` present in the request (at most `maxChunks`), plus the unchunked cookie. */
+function presentParts(name: string, cookies: CookieReader, maxChunks: number): string[] {
   const names: string[] = [];
   if (cookies.has(name)) names.push(name);
-  for (let index = 0; cookies.has(chunkName(name, index)); index++)
-    names.push(chunkName(name, index));
+  for (let index = 0; index < maxChunks; index++) {
+    if (cookies.has(chunkName(name, index))) names.push(chunkName(name, index));
+  }
   return names;
 }
 
 /**
  * Reads a value written by {@link writeChunkedCookie}: the single cookie `name`, or the chunks
- * `name.0`, `name.1`, ... joined in order.
+ * `name.0`, `name.1`, ... joined in order. `null` when the request carries more than `maxChunks`
+ * chunks: no value that latchkey wrote is that large.
  */
-export function readChunkedCookie(name: string, cookies: CookieReader): string | undefined {
+export function readChunkedCookie(
+  name: string,
+  cookies: CookieReader,
+  maxChunks: number,
+): string | null | undefined {
   const single = cookies.get(name);
   if (single !== undefined) return single;
-  if (!cookies.has(chunkName(name, 0))) return undefined;
-  let value = '';
+  let value: string | undefined;
   for (let index = 0; ; index++) {
     const part = cookies.get(chunkName(name, index));
     if (part === undefined) return value;
-    value += part;
+    if (index >= maxChunks) return null;
+    value = (value ?? '') + part;
   }
 }
 
@@ -120,6 +148,7 @@ export function writeChunkedCookie(
   value: string,
   attributes: CookieAttributes,
   cookies: CookieReader,
+  maxChunks: number,
 ): string[] {
   const overhead = serializeCookie(chunkName(name, 99), '', attributes).length;
   const room = MAX_SET_COOKIE_BYTES - overhead;
@@ -135,13 +164,18 @@ export function writeChunkedCookie(
       written.add(part);
     }
   }
-  for (const stale of presentParts(name, cookies)) {
+  for (const stale of presentParts(name, cookies, maxChunks)) {
     if (!written.has(stale)) lines.push(expireCookie(stale, attributes.secure));
   }
   return lines;
 }
 
-/** `Set-Cookie` lines that delete `name` and every chunk of it the request carried. */
-export function clearChunkedCookie(name: string, cookies: CookieReader, secure: boolean): string[] {
-  return presentParts(name, cookies).map((part) => expireCookie(part, secure));
+/** `Set-Cookie` lines that delete `name` and each of its first `maxChunks` chunks the request carried. */
+export function clearChunkedCookie(
+  name: string,
+  cookies: CookieReader,
+  secure: boolean,
+  maxChunks: number,
+): string[] {
+  return presentParts(name, cookies, maxChunks).map((part) => expireCookie(part, secure));
 }

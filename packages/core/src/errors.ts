@@ -51,6 +51,10 @@ export const ErrorCodes = {
   insufficientScope: 'insufficient_scope',
   /** A request body to latchkey's routes is over `BODY_LIMIT` bytes. */
   payloadTooLarge: 'payload_too_large',
+  /** The client took longer than `bodyTimeout` to send a request body. */
+  requestTimeout: 'request_timeout',
+  /** The client closed the connection before its request body ended (nothing is answered). */
+  requestAborted: 'request_aborted',
   /** The route exists but not for this HTTP method. */
   methodNotAllowed: 'method_not_allowed',
   /** A back-channel logout token failed validation or was replayed. */
@@ -89,6 +93,8 @@ const statusByCode: Record<ErrorCode, number> = {
   invalid_token: 401,
   insufficient_scope: 403,
   payload_too_large: 413,
+  request_timeout: 408,
+  request_aborted: 400,
   method_not_allowed: 405,
   logout_token_invalid: 400,
   api_unreachable: 502,

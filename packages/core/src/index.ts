@@ -12,6 +12,7 @@ export type { AuthorizationParams } from './client';
 export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';
+export { staticPrefix } from './forward';
 export {
   type AuthContext,
   createLatchkey,
@@ -22,10 +23,13 @@ export {
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export {
   BODY_LIMIT,
+  bodyFailure,
   fromNodeRequest,
+  type NodeBodyStream,
   type NodeRequestLike,
   payloadTooLarge,
   type ResponseParts,
+  readNodeBody,
   responseParts,
   toWebRequest,
 } from './node';

@@ -1,8 +1,9 @@
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
-import { OidcClient } from './client';
+import { type EndSessionHint, OidcClient } from './client';
 import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
 import { type CookieReader, expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import { forwardedResponse, forwardTarget } from './forward';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout';
 import { MemoryRevocationList } from './memory';
 import { can, hasRole, type Permission } from './rbac';
@@ -30,6 +31,13 @@ import {
 import { CookieSessions, type ReadResult, type SessionBackend, StoreSessions } from './sessions';
 import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 import { TokenRefresher } from './tokens';
+import {
+  newState,
+  STATE_PATTERN,
+  TRANSACTION_TTL,
+  type Transaction,
+  transactionSlot,
+} from './transaction';
 
 /** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */
 export type SetCookieSink = (setCookieLines: readonly string[]) => void;
@@ -63,22 +71,7 @@ export interface AuthContext {
   getAccessToken(): Promise<string>;
 }
 
-/** Sealed transaction of one sign-in, kept in a cookie named after its `state`. */
-interface Transaction {
-  state: string;
-  nonce: string;
-  codeVerifier: string;
-  returnTo: string;
-  maxAge?: number;
-  /** Set for a step-up: what the new authentication must meet, and whose session it upgrades. */
-  stepUp?: { sub: string | undefined; acr?: string; maxAge?: number };
-  [claim: string]: unknown;
-}
-
-const TRANSACTION_TTL = 600;
-const MAX_PENDING_SIGN_INS = 5;
 const RECENT_TOUCHES = 10_000;
-const STATE_PATTERN = /^[A-Za-z0-9_-]{16,128}$/;
 
 /** The path of an absolute URL, without parsing it (this runs on every request). */
 function pathOf(url: string): string {
@@ -190,7 +183,7 @@ export class Latchkey {
           if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
           return await this.backchannelLogout(request);
         case '/logout':
-          if (method === 'GET') return this.logoutConfirmPage();
+          if (method === 'GET') return await this.logoutConfirmPage();
           if (method !== 'POST') return this.methodNotAllowed(request, 'POST');
           return await this.logout(request);
         default:
@@ -216,9 +209,11 @@ export class Latchkey {
     params: LoginParams = {},
     stepUp?: Transaction['stepUp'],
   ): Promise<Response> {
-    const authorization = await this.client.authorizationRequest(params);
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
+    const authorization = await this.client.authorizationRequest(params, state);
     const transaction: Transaction = {
-      state: authorization.state,
+      state,
       nonce: authorization.nonce,
       codeVerifier: authorization.codeVerifier,
       returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
@@ -231,17 +226,9 @@ export class Latchkey {
       this.nowSeconds() + TRANSACTION_TTL,
     );
     const response = redirectResponse(authorization.url.href, 302);
-    // Sign-ins in a few tabs at once are fine; a page that starts hundreds (to crowd the session
-    // cookie out of the browser's jar) is not: keep the newest few transactions.
-    const pending = parseCookies(request.headers.get('cookie'))
-      .names()
-      .filter((name) => name.startsWith(this.config.transactionCookiePrefix));
-    for (const name of pending.slice(0, Math.max(0, pending.length - MAX_PENDING_SIGN_INS + 1))) {
-      response.headers.append('set-cookie', expireCookie(name, this.config.secure));
-    }
     response.headers.append(
       'set-cookie',
-      serializeCookie(this.transactionCookie(authorization.state), sealed, {
+      serializeCookie(this.transactionCookie(transactionSlot(state)), sealed, {
         secure: this.config.secure,
         maxAge: TRANSACTION_TTL,
       }),
@@ -249,8 +236,9 @@ export class Latchkey {
     return response;
   }
 
-  private transactionCookie(state: string): string {
-    return `${this.config.transactionCookiePrefix}${state}`;
+  /** The cookie of one transaction slot (see {@link TRANSACTION_SLOTS}). */
+  private transactionCookie(slot: number): string {
+    return `${this.config.transactionCookiePrefix}${slot}`;
   }
 
   /**
@@ -261,17 +249,22 @@ export class Latchkey {
     const url = new URL(request.url);
     const state = url.searchParams.get('state');
     const cookies = parseCookies(request.headers.get('cookie'));
-    const validState = state !== null && STATE_PATTERN.test(state);
-    const clearTransaction = validState
-      ? [expireCookie(this.transactionCookie(state), this.config.secure)]
-      : [];
+    let clearTransaction: string[] = [];
     try {
       if (!state)
         throw new LatchkeyError(ErrorCodes.stateMissing, 'The callback has no state parameter.');
-      const sealed = validState ? cookies.get(this.transactionCookie(state)) : undefined;
+      const slotCookie = STATE_PATTERN.test(state)
+        ? this.transactionCookie(transactionSlot(state))
+        : undefined;
+      const sealed = slotCookie && cookies.get(slotCookie);
       const transaction = sealed
         ? await this.keyring.unseal<Transaction>('transaction', sealed, this.nowSeconds())
         : null;
+      // Clear the slot when it holds this sign-in or nothing readable: a callback of another
+      // sign-in must not end the one waiting there.
+      if (slotCookie && sealed !== undefined && (!transaction || transaction.state === state)) {
+        clearTransaction = [expireCookie(slotCookie, this.config.secure)];
+      }
       if (!transaction || transaction.state !== state) {
         throw new LatchkeyError(
           ErrorCodes.stateMismatch,
@@ -343,10 +336,22 @@ export class Latchkey {
     return response;
   }
 
-  private logoutConfirmPage(): Response {
+  /**
+   * The sign-out page for browsers without JavaScript. Its form's POST is answered with a redirect
+   * to the IdP's end-session endpoint, so the page's CSP allows that origin in `form-action`.
+   */
+  private async logoutConfirmPage(): Promise<Response> {
+    let endSession: URL | undefined;
+    try {
+      endSession = await this.client.endSessionUrl();
+    } catch {
+      // The IdP is down: sign-out then ends the local session only, on this origin.
+    }
     return htmlResponse(
       'Sign out',
       `<h1>Sign out?</h1><form method="post" action="${escapeHtml(this.routePath('/logout'))}"><button type="submit">Sign out</button></form>`,
+      200,
+      endSession ? [endSession.origin] : [],
     );
   }
 
@@ -370,7 +375,7 @@ export class Latchkey {
     if (record) {
       this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sid });
       try {
-        const endSession = await this.client.endSessionUrl(idTokenOf(record));
+        const endSession = await this.client.endSessionUrl(this.endSessionHint(record));
         if (endSession) redirectTo = endSession.href;
       } catch {
         // The IdP is down: the local session still ends; the user lands on the post-logout page.
@@ -381,6 +386,14 @@ export class Latchkey {
       : redirectResponse(redirectTo);
     for (const line of clearCookies) response.headers.append('set-cookie', line);
     return response;
+  }
+
+  /** Who signs out, as the IdP hears it: the ID token, or with `logout.idTokenHint: false` a hint. */
+  private endSessionHint(record: SessionRecord): EndSessionHint {
+    if (this.config.logoutIdTokenHint) return { idTokenHint: idTokenOf(record) };
+    const claims = claimsOf(record);
+    const hint = claims.login_hint ?? claims.sid;
+    return typeof hint === 'string' ? { logoutHint: hint } : {};
   }
 
   /**
@@ -689,20 +702,21 @@ export class Latchkey {
    * Backend-for-frontend forwarding: calls the API at `apiBaseUrl` plus the request's path and
    * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
    * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
-   * about to expire). The API's answer comes back unchanged, its 401 challenges (RFC 6750, RFC
-   * 9470) included, so the browser can step up. No cookie or other header is forwarded. Writes
-   * (anything but GET and HEAD) need a same-origin `Origin`, like latchkey's own routes.
+   * about to expire). The API's status, body and 401 challenges (RFC 6750, RFC 9470) come back
+   * unchanged, so the browser can step up; its other headers are replaced so that the answer
+   * cannot act as the app's own content (see `forwardedResponse`). No cookie or other header is
+   * forwarded. A path with a dot segment, or one that resolves outside `mountPath` (where the
+   * framework matched the forwarding route), is refused with 400. Writes (anything but GET and
+   * HEAD) need a same-origin `Origin`, like latchkey's own routes.
    */
   async forward(
     request: HttpRequest,
     context: AuthContext,
     apiBaseUrl: URL | string,
+    mountPath = '/',
   ): Promise<Response> {
     try {
-      const incoming = new URL(request.url);
-      const target = new URL(apiBaseUrl);
-      target.pathname = `${target.pathname.replace(/\/+$/, '')}${incoming.pathname}`;
-      target.search = incoming.search;
+      const target = forwardTarget(request.url, apiBaseUrl, mountPath);
       if (!context.session) {
         throw (
           context.problem ??
@@ -744,18 +758,7 @@ export class Latchkey {
           { cause },
         );
       }
-      const passed = new Headers();
-      for (const name of [
-        'content-type',
-        'www-authenticate',
-        'cache-control',
-        'location',
-        'retry-after',
-      ]) {
-        const value = answer.headers.get(name);
-        if (value) passed.set(name, value);
-      }
-      return new Response(answer.body, { status: answer.status, headers: passed });
+      return forwardedResponse(answer);
     } catch (error) {
       return errorResponse(
         error,

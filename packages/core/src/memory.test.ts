@@ -97,4 +97,37 @@ describe('MemoryRevocationList', () => {
       false,
     );
   });
+
+  it('still refuses a signed-out session after 120,000 newer revocations (default bound 100,000)', async () => {
+    const time = clock();
+    const list = new MemoryRevocationList({ now: time.now });
+    const stolen = { sessionId: 'stolen', sub: 'alice', idpSid: undefined, createdAt: time.now() };
+    time.advance(1000);
+    await list.revoke({ sessionId: 'stolen' }, time.now(), 3600);
+    for (let i = 0; i < 120_000; i++) {
+      time.advance(1);
+      await list.revoke({ sessionId: `s${i}` }, time.now(), 3600);
+    }
+    expect(list.isRevoked(stolen)).toBe(true);
+    // Past the bound it fails closed for older sessions, and a sign-in after it still works.
+    expect(list.isRevoked({ ...stolen, sessionId: 'other', sub: 'bob' })).toBe(true);
+    time.advance(1);
+    expect(list.isRevoked({ ...stolen, sessionId: 'new', createdAt: time.now() })).toBe(false);
+  });
+
+  it('forgets expired revocations without revoking anything else', async () => {
+    const time = clock();
+    const list = new MemoryRevocationList({ now: time.now, maxEntries: 2 });
+    await list.revoke({ sessionId: 'a' }, time.now(), 1);
+    time.advance(2000);
+    await list.revoke({ sessionId: 'b' }, time.now(), 60);
+    await list.revoke({ sessionId: 'c' }, time.now(), 60);
+    const created = time.now() - 5000;
+    expect(
+      list.isRevoked({ sessionId: 'x', sub: 'x', idpSid: undefined, createdAt: created }),
+    ).toBe(false);
+    expect(
+      list.isRevoked({ sessionId: 'b', sub: 'x', idpSid: undefined, createdAt: created }),
+    ).toBe(true);
+  });
 });

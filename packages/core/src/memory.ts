@@ -3,7 +3,8 @@ import type { SessionFilter, SessionStore, StoredSession } from './store';
 
 /**
  * A map whose entries expire, bounded to `maxEntries` (the entry written longest ago is dropped
- * first). Time is read from `now` (epoch ms) so tests can use a fake clock.
+ * first, and handed to `onEvict` when it had not expired yet). Time is read from `now` (epoch ms)
+ * so tests can use a fake clock.
  */
 class ExpiringMap<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
@@ -11,6 +12,7 @@ class ExpiringMap<V> {
   constructor(
     private readonly maxEntries: number,
     private readonly now: () => number,
+    private readonly onEvict?: (value: V) => void,
   ) {}
 
   get(key: string): V | undefined {
@@ -27,9 +29,9 @@ class ExpiringMap<V> {
     this.entries.delete(key);
     this.entries.set(key, { value, expiresAt: this.now() + ttlMs });
     while (this.entries.size > this.maxEntries) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
+      const [oldest, entry] = this.entries.entries().next().value!;
       this.entries.delete(oldest);
+      if (entry.expiresAt > this.now()) this.onEvict?.(entry.value);
     }
   }
 
@@ -125,7 +127,13 @@ export class MemorySessionStore implements SessionStore {
   }
 }
 
-/** A revocation list (and seen-`jti` set) in this process's memory, bounded and expiring. */
+/**
+ * A revocation list (and seen-`jti` set) in this process's memory, bounded and expiring. It never
+ * forgets a revocation before it expires: when `maxEntries` is reached, the oldest entries make
+ * way for a watermark, and every session created at or before the newest `revokedAt` they held is
+ * revoked too. Past the bound this signs out more users than asked (it fails closed); a busy app,
+ * or more than one instance, wants `@latchkey/redis`'s list, which has no such bound.
+ */
 export class MemoryRevocationList implements RevocationList {
   /** `revokedAt` by what the entry targets: a session, an IdP session or a user. */
   private readonly bySessionId: ExpiringMap<number>;
@@ -133,13 +141,18 @@ export class MemoryRevocationList implements RevocationList {
   private readonly bySub: ExpiringMap<number>;
   private readonly seen: ExpiringMap<true>;
   private readonly now: () => number;
+  /** Sessions created at or before this (epoch ms) are revoked: what evicted entries stood for. */
+  private watermark = Number.NEGATIVE_INFINITY;
 
   constructor(options: MemoryStoreOptions = {}) {
     this.now = options.now ?? Date.now;
     const maxEntries = options.maxEntries ?? 100_000;
-    this.bySessionId = new ExpiringMap(maxEntries, this.now);
-    this.byIdpSid = new ExpiringMap(maxEntries, this.now);
-    this.bySub = new ExpiringMap(maxEntries, this.now);
+    const raise = (revokedAt: number) => {
+      this.watermark = Math.max(this.watermark, revokedAt);
+    };
+    this.bySessionId = new ExpiringMap(maxEntries, this.now, raise);
+    this.byIdpSid = new ExpiringMap(maxEntries, this.now, raise);
+    this.bySub = new ExpiringMap(maxEntries, this.now, raise);
     this.seen = new ExpiringMap(maxEntries, this.now);
   }
 
@@ -153,6 +166,7 @@ export class MemoryRevocationList implements RevocationList {
     const covers = (revokedAt: number | undefined) =>
       revokedAt !== undefined && subject.createdAt <= revokedAt;
     return (
+      subject.createdAt <= this.watermark ||
       covers(this.bySessionId.get(subject.sessionId)) ||
       covers(this.bySub.get(subject.sub)) ||
       (subject.idpSid !== undefined && covers(this.byIdpSid.get(subject.idpSid)))

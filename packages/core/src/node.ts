@@ -1,4 +1,5 @@
-import { ErrorCodes, LatchkeyError } from './errors';
+import type { IncomingMessage } from 'node:http';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import { errorResponse, type HttpRequest } from './request';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
@@ -31,6 +32,80 @@ export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: stri
 
 /** Largest request body latchkey's routes read (their bodies are small forms); adapters stop reading past it. */
 export const BODY_LIMIT = 64 * 1024;
+
+/** The parts of a Node.js request stream {@link readNodeBody} uses. */
+export type NodeBodyStream = Pick<IncomingMessage, 'headers' | 'on' | 'off' | 'resume'>;
+
+/**
+ * Reads a request body as UTF-8 text: `undefined` when it is over `limit` bytes (the rest is
+ * discarded so the connection can serve its next request). Rejects with `request_timeout` when
+ * the whole body has not arrived within `timeoutMs` (a slow client must not hold the request for
+ * Node's 300 s), and with `request_aborted` when the client goes away first: adapters answer
+ * nothing then, and log nothing, since there is nobody left to answer.
+ */
+export function readNodeBody(
+  stream: NodeBodyStream,
+  limit: number,
+  timeoutMs: number,
+): Promise<string | undefined> {
+  if (Number(stream.headers['content-length']) > limit) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = (settle: () => void) => {
+      clearTimeout(timer);
+      stream.off('data', onData).off('end', onEnd).off('error', onAbort).off('close', onAbort);
+      settle();
+    };
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+      else
+        finish(() => {
+          stream.resume(); // discard the rest, so that the connection can serve its next request
+          resolve(undefined);
+        });
+    };
+    const onEnd = () => finish(() => resolve(Buffer.concat(chunks).toString('utf8')));
+    const onAbort = () =>
+      finish(() =>
+        reject(
+          new LatchkeyError(
+            ErrorCodes.requestAborted,
+            'The client closed the request before its body ended.',
+          ),
+        ),
+      );
+    const timer = setTimeout(
+      () =>
+        finish(() =>
+          reject(
+            new LatchkeyError(
+              ErrorCodes.requestTimeout,
+              `The request body did not arrive within ${timeoutMs} ms (bodyTimeout).`,
+            ),
+          ),
+        ),
+      timeoutMs,
+    );
+    stream.on('data', onData).on('end', onEnd).on('error', onAbort).on('close', onAbort);
+  });
+}
+
+/**
+ * The answer to a request whose body could not be read: `payload_too_large` (413) when it was
+ * over {@link BODY_LIMIT} (`error` undefined), `request_timeout` (408, and the connection closes)
+ * or another latchkey error as it is; `undefined` for `request_aborted`, which has nobody to
+ * answer. Anything else is rethrown.
+ */
+export function bodyFailure(request: HttpRequest, error?: unknown): Response | undefined {
+  if (error === undefined) return payloadTooLarge(request);
+  if (!isLatchkeyError(error)) throw error;
+  if (error.code === ErrorCodes.requestAborted) return undefined;
+  const response = errorResponse(error, request);
+  if (error.code === ErrorCodes.requestTimeout) response.headers.set('connection', 'close');
+  return response;
+}
 
 /** The answer to a request whose body is over {@link BODY_LIMIT}. */
 export function payloadTooLarge(request: HttpRequest): Response {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSameOrigin, safeReturnTo, wantsJson } from './request';
 
@@ -28,6 +29,75 @@ describe('safeReturnTo', () => {
     '/%E0%A4%A',
   ])('falls back to / for %j', (value) => {
     expect(safeReturnTo(value, base)).toBe('/');
+  });
+
+  // Each of these resolved, before the fix, to `//evil.example/...` after dot-segment removal.
+  it.each([
+    '/.//evil.example/',
+    '/%2e//evil.example/',
+    '/a/..//evil.example/',
+    '/x/%2e%2e//evil.example/',
+  ])('never returns a scheme-relative URL for %j', (value) => {
+    expect(safeReturnTo(value, base)).toBe('/');
+  });
+
+  /** Every way to write a dot segment, a slash and a backslash that a parser might accept. */
+  const dots = ['.', '%2e', '%2E', '%252e'];
+  const slashes = ['/', '\\', '%2f', '%2F', '%5c', '%5C', '%252f', '\uff0f', '\u2215', '\u29f8'];
+  const controls = ['\t', '\n', '\r', '\u0000', '\u007f', '%09', '%0a', '%00'];
+  const generated = [
+    ...dots.flatMap((dot) =>
+      slashes.flatMap((slash) => [
+        `/${dot}/${slash}evil.example/`,
+        `/${dot}${dot}/${slash}evil.example/`,
+        `/a/${dot}${dot}/${slash}evil.example/`,
+        `/a/${dot}${dot}${slash}${slash}evil.example/`,
+        `/${dot}${slash}${slash}evil.example/`,
+        `${slash}${slash}evil.example/`,
+        `/${slash}evil.example/`,
+      ]),
+    ),
+    ...controls.flatMap((control) => [`/${control}/evil.example`, `${control}//evil.example`]),
+  ];
+
+  it('keeps every generated dot-segment, slash and control-character variant on the origin', () => {
+    expect(generated.length).toBeGreaterThan(250);
+    for (const value of generated) {
+      const result = safeReturnTo(value, base);
+      const resolved = new URL(result, base);
+      expect(resolved.origin, value).toBe(base.origin);
+      expect(result, value).toMatch(/^\/(?![/\\])/);
+      // What the browser does with the Location header: still this origin.
+      expect(new URL(result, 'https://app.example.com/deep/page').origin, value).toBe(base.origin);
+    }
+  });
+
+  it('for any string, returns a path that resolves to the base URL origin', () => {
+    const fragments = fc.constantFrom(
+      ...dots,
+      ...slashes,
+      ...controls,
+      'evil.example',
+      '?',
+      '#',
+      ':',
+      '@',
+    );
+    const value = fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 64 }),
+      fc
+        .array(fc.oneof(fragments, fc.string({ maxLength: 4 })), { maxLength: 12 })
+        .map((p) => p.join('')),
+    );
+    fc.assert(
+      fc.property(value, (input) => {
+        const result = safeReturnTo(input, base);
+        expect(result.startsWith('/')).toBe(true);
+        expect(['/', '\\']).not.toContain(result.charAt(1));
+        expect(new URL(result, base).origin).toBe(base.origin);
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 1000) },
+    );
   });
 });
 

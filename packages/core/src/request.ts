@@ -51,30 +51,52 @@ export function isSameOrigin(request: HttpRequest, appOrigin: string): boolean {
 }
 
 /**
- * A safe post-sign-in destination: only a same-origin relative path (`/x?y#z`) is kept; absolute
- * and scheme-relative URLs, backslashes, control characters and encoded variants of them fall
- * back to `/`.
+ * A safe post-sign-in destination: a same-origin path (`/x?y#z`) as the URL parser resolves it
+ * against the base URL; anything else (absolute or scheme-relative URLs, backslashes, control
+ * characters, encoded variants of them) falls back to `/`. What is checked is the value returned,
+ * after dot-segment removal, so `/.//evil.example` cannot turn into `//evil.example`.
  */
 export function safeReturnTo(value: string | null | undefined, baseUrl: URL): string {
-  if (!value || value.length > 2048) return '/';
-  let decoded = value;
-  try {
-    // Decode repeatedly so that %2F%2F and %252F%252F cannot smuggle a second slash.
-    for (let i = 0; i < 3; i++) {
-      const next = decodeURIComponent(decoded);
-      if (next === decoded) break;
-      decoded = next;
-    }
-  } catch {
-    return '/';
-  }
-  for (const candidate of [value, decoded]) {
-    if (!candidate.startsWith('/') || candidate.startsWith('//')) return '/';
-    if (candidate.includes('\\') || hasControlCharacter(candidate)) return '/';
-  }
+  if (!value || value.length > 2048 || !isLocalPath(value) || hasEncodedEscape(value)) return '/';
   const resolved = new URL(value, baseUrl);
-  if (resolved.origin !== baseUrl.origin) return '/';
-  return `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
+  return resolved.origin === baseUrl.origin && isLocalPath(path) ? path : '/';
+}
+
+/**
+ * A path that every browser reads as one on this origin: one `/`, not followed by `/` or `\`
+ * (which browsers treat as `/`), and no backslash or control character anywhere.
+ */
+function isLocalPath(path: string): boolean {
+  const second = path.charAt(1);
+  return (
+    path.charAt(0) === '/' &&
+    second !== '/' &&
+    second !== '\\' &&
+    !path.includes('\\') &&
+    !hasControlCharacter(path)
+  );
+}
+
+/**
+ * True when percent-decoding (up to three times, so `%252F` counts) reveals a slash or backslash
+ * right after the first one, a backslash or a control character: an app or proxy that decodes the
+ * path could still read it as another host. Malformed encodings count too.
+ */
+function hasEncodedEscape(value: string): boolean {
+  let decoded = value;
+  for (let i = 0; i < 3; i++) {
+    let next: string;
+    try {
+      next = decodeURIComponent(decoded);
+    } catch {
+      return true;
+    }
+    if (next === decoded) return false;
+    decoded = next;
+    if (!isLocalPath(decoded)) return true;
+  }
+  return false;
 }
 
 function hasControlCharacter(text: string): boolean {
@@ -85,11 +107,15 @@ function hasControlCharacter(text: string): boolean {
   return false;
 }
 
-/** A JSON response with `Cache-Control: no-store`. */
+/** A JSON response with `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`. */
 export function jsonResponse(body: unknown, status = 200): Response {
   return new Response(JSON.stringify(body), {
     status,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
+    headers: {
+      'content-type': 'application/json; charset=utf-8',
+      'cache-control': 'no-store',
+      'x-content-type-options': 'nosniff',
+    },
   });
 }
 
@@ -100,16 +126,28 @@ export function redirectResponse(location: string, status = 303): Response {
 
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-/** A small HTML page, escaped, with `Cache-Control: no-store`. */
-export function htmlResponse(title: string, bodyHtml: string, status = 200): Response {
+/**
+ * A small HTML page, escaped, with `Cache-Control: no-store`, a CSP that allows no script and no
+ * framing (`frame-ancestors 'none'`, and `X-Frame-Options: DENY` for older browsers: a framed
+ * sign-out button is one click from signing the user out), and `nosniff`. Its forms may post to
+ * this origin and, after a redirect, to `formOrigins` (the IdP's end-session endpoint).
+ */
+export function htmlResponse(
+  title: string,
+  bodyHtml: string,
+  status = 200,
+  formOrigins: readonly string[] = [],
+): Response {
   const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width,initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">${bodyHtml}</body></html>`;
+  const formAction = ["'self'", ...formOrigins].join(' ');
   return new Response(page, {
     status,
     headers: {
       'content-type': 'text/html; charset=utf-8',
       'cache-control': 'no-store',
-      'content-security-policy':
-        "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
+      'x-frame-options': 'DENY',
+      'x-content-type-options': 'nosniff',
     },
   });
 }

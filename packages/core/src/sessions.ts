@@ -81,6 +81,10 @@ function viaStore<T>(operation: () => Awaitable<T>): Awaitable<T> {
   }
 }
 
+/** `Set-Cookie` lines that delete the session cookie, whichever shape the request sent it in. */
+const clearSessionCookie = (config: ResolvedConfig, cookies: CookieReader) =>
+  clearChunkedCookie(config.sessionCookie, cookies, config.secure, config.sessionCookieChunks);
+
 const maxAgeOf = (record: SessionRecord, config: ResolvedConfig, now: number) =>
   Math.floor((expiryOf(record, config) - now) / 1000);
 
@@ -116,8 +120,13 @@ export class CookieSessions implements SessionBackend {
   }
 
   read(cookies: CookieReader, now: number): Awaitable<ReadResult> {
-    const sealed = readChunkedCookie(this.config.sessionCookie, cookies);
+    const sealed = readChunkedCookie(
+      this.config.sessionCookie,
+      cookies,
+      this.config.sessionCookieChunks,
+    );
     if (sealed === undefined) return { problem: undefined };
+    if (sealed === null) return { problem: invalidCookie() };
     const cached = this.unsealed.get(sealed, now);
     if (cached) return this.check(cached, now);
     return this.unseal(sealed, now).then((record) =>
@@ -160,6 +169,7 @@ export class CookieSessions implements SessionBackend {
       sealed,
       { secure: this.config.secure, maxAge: maxAgeOf(record, this.config, now) },
       cookies,
+      this.config.sessionCookieChunks,
     );
   }
 
@@ -193,7 +203,7 @@ export class CookieSessions implements SessionBackend {
   }
 
   clear(cookies: CookieReader): string[] {
-    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
+    return clearSessionCookie(this.config, cookies);
   }
 }
 
@@ -246,6 +256,7 @@ export class StoreSessions implements SessionBackend {
       record.sid,
       { secure: this.config.secure, maxAge: maxAgeOf(record, this.config, now) },
       cookies,
+      this.config.sessionCookieChunks,
     );
   }
 
@@ -298,6 +309,6 @@ export class StoreSessions implements SessionBackend {
   }
 
   clear(cookies: CookieReader): string[] {
-    return clearChunkedCookie(this.config.sessionCookie, cookies, this.config.secure);
+    return clearSessionCookie(this.config, cookies);
   }
 }

@@ -1,5 +1,6 @@
 // Tests against a deliberately malicious IdP (test-utils' hostile provider): no real IdP can be
 // made to sign bad tokens on demand, so this is the one place a fake provider is used.
+import { randomBytes } from 'node:crypto';
 import {
   type HostileIdp,
   type HostileMode,
@@ -8,6 +9,7 @@ import {
 } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, idpPresets, type Latchkey } from '../src/index';
+import { transactionSlot } from '../src/transaction';
 
 const baseUrl = 'http://127.0.0.1:3999';
 const secrets = ['test-secret-test-secret-test-secret-1234'];
@@ -150,21 +152,43 @@ describe('https base URL', () => {
 });
 
 describe('transactions and replaced sessions', () => {
-  it('keeps at most five pending sign-ins per browser', async () => {
+  it('keeps sign-ins started one after another in five slots, and a sixth takes one of them', async () => {
     const latchkey = latchkeyFor(idp.issuer);
-    let jar = '';
-    for (let i = 0; i < 5; i++) {
+    const jar = new Map<string, string>();
+    const start = async () => {
+      const cookie = [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
       const login = (await latchkey.handle(
-        new Request(`${baseUrl}/auth/login`, { headers: { cookie: jar } }),
+        new Request(`${baseUrl}/auth/login`, { headers: { cookie } }),
       ))!;
-      jar = [jar, cookieHeader(login)].filter(Boolean).join('; ');
-    }
-    const sixth = (await latchkey.handle(
-      new Request(`${baseUrl}/auth/login`, { headers: { cookie: jar } }),
+      const lines = login.headers.getSetCookie();
+      expect(lines).toHaveLength(1);
+      const [name, value] = lines[0]!.split(';')[0]!.split('=') as [string, string];
+      jar.set(name, value);
+    };
+    for (let i = 0; i < 5; i++) await start();
+    expect([...jar.keys()].sort()).toEqual(['lk_tx.0', 'lk_tx.1', 'lk_tx.2', 'lk_tx.3', 'lk_tx.4']);
+    await start();
+    expect(jar.size).toBe(5);
+  });
+
+  it("leaves another sign-in's transaction in place when a callback does not match it", async () => {
+    idp.mode = 'valid';
+    const latchkey = latchkeyFor(idp.issuer);
+    const login = (await latchkey.handle(new Request(`${baseUrl}/auth/login`)))!;
+    const cookie = cookieHeader(login);
+    const slot = cookie.slice(0, cookie.indexOf('='));
+    // A state of the same slot, but not this sign-in's.
+    let other: string;
+    do other = randomBytes(32).toString('base64url');
+    while (`lk_tx.${transactionSlot(other)}` !== slot);
+    const callback = (await latchkey.handle(
+      new Request(`${baseUrl}/auth/callback?code=x&state=${other}`, {
+        headers: { cookie, accept: 'application/json' },
+      }),
     ))!;
-    const lines = sixth.headers.getSetCookie();
-    expect(lines.filter((line) => /^lk_tx\.[^=]+=; .*Max-Age=0/.test(line))).toHaveLength(1);
-    expect(lines.filter((line) => /^lk_tx\.[^=]+=[^;]+;.*Max-Age=600/.test(line))).toHaveLength(1);
+    expect(callback.status).toBe(400);
+    expect(await callback.json()).toMatchObject({ error: 'state_mismatch' });
+    expect(callback.headers.getSetCookie()).toEqual([]);
   });
 
   it('ends the session a new sign-in replaces, so a copy of its cookie is refused', async () => {

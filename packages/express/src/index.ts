@@ -3,14 +3,16 @@ import {
   type BearerRequirement,
   type BearerVerifier,
   BODY_LIMIT,
+  bodyFailure,
   fromNodeRequest,
   type HttpRequest,
   type Latchkey,
   type NodeRequestLike,
   type Permission,
-  payloadTooLarge,
+  readNodeBody,
   responseParts,
   type StepUpRequirement,
+  staticPrefix,
   type VerifiedToken,
   whenReady,
 } from '@latchkey/core';
@@ -46,37 +48,6 @@ async function send(res: Response, response: globalThis.Response): Promise<void>
   res.end(parts.body);
 }
 
-/** Reads the request stream as UTF-8; `undefined` when it is longer than `limit` bytes. */
-function readStream(req: Request, limit: number): Promise<string | undefined> {
-  if (Number(req.headers['content-length']) > limit) return Promise.resolve(undefined);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    const stop = () => {
-      req.off('data', onData).off('end', onEnd).off('error', onError).off('close', onClose);
-    };
-    const onData = (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        stop();
-        req.resume(); // discard the rest, so that the connection can serve its next request
-        resolve(undefined);
-      } else chunks.push(chunk);
-    };
-    const onEnd = () => {
-      stop();
-      resolve(Buffer.concat(chunks).toString('utf8'));
-    };
-    const onError = (error: Error) => {
-      stop();
-      reject(error);
-    };
-    const onClose = () =>
-      onError(new Error('The client closed the request before its body ended.'));
-    req.on('data', onData).on('end', onEnd).on('error', onError).on('close', onClose);
-  });
-}
-
 /** A body that a body parser already read, in the encoding its `Content-Type` names. */
 function encodeParsedBody(req: Request): string {
   const body: unknown = req.body;
@@ -95,14 +66,36 @@ function encodeParsedBody(req: Request): string {
 
 /**
  * The raw body of a request to latchkey's routes: the stream when nothing read it yet, else what a
- * body parser mounted before latchkey left in `req.body`. `undefined` when over {@link BODY_LIMIT}.
+ * body parser mounted before latchkey left in `req.body`. `undefined` when over {@link BODY_LIMIT};
+ * rejects as `readNodeBody` does (timeout, client gone).
  */
-async function bodyOf(req: Request): Promise<string | undefined> {
+async function bodyOf(req: Request, timeoutMs: number): Promise<string | undefined> {
   // Express 4's parsers set `req.body = {}` even for types they skip: only a consumed stream
   // means that `req.body` holds the body.
   const consumed = req.readableEnded || req.readableDidRead;
-  const body = consumed ? encodeParsedBody(req) : await readStream(req, BODY_LIMIT);
+  const body = consumed ? encodeParsedBody(req) : await readNodeBody(req, BODY_LIMIT, timeoutMs);
   return body === undefined || Buffer.byteLength(body) > BODY_LIMIT ? undefined : body;
+}
+
+/**
+ * The request for core with its body read, or the answer when it could not be (`null`: the
+ * client went away, nothing to answer).
+ */
+async function withBody(
+  req: Request,
+  head: NodeRequestLike,
+  baseUrl: URL,
+  timeoutMs: number,
+): Promise<HttpRequest | globalThis.Response | null> {
+  let body: string | undefined;
+  let failure: unknown;
+  try {
+    body = await bodyOf(req, timeoutMs);
+  } catch (error) {
+    failure = error;
+  }
+  if (body !== undefined) return fromNodeRequest(head, baseUrl, body);
+  return bodyFailure(fromNodeRequest(head, baseUrl), failure) ?? null;
 }
 
 /**
@@ -131,22 +124,27 @@ export function latchkey(instance: Latchkey): RequestHandler {
       );
     if (!instance.owns(request)) return proceed();
     answer(instance, req, head)
-      .then((response) => (response ? send(res, response) : proceed()))
+      .then(async (response) => {
+        if (response) await send(res, response);
+        else if (response === undefined) proceed();
+      })
       .catch(next);
   };
 }
 
-/** latchkey's answer to a request for its routes (with the body of a POST); undefined for a path it does not know. */
+/**
+ * latchkey's answer to a request for its routes (with the body of a POST); undefined for a path
+ * it does not know, `null` when the client went away before its body ended.
+ */
 async function answer(
   instance: Latchkey,
   req: Request,
   head: NodeRequestLike,
-): Promise<globalThis.Response | undefined> {
-  const baseUrl = instance.config.baseUrl;
+): Promise<globalThis.Response | null | undefined> {
+  const { baseUrl, bodyTimeout } = instance.config;
   if (req.method !== 'POST') return instance.handle(fromNodeRequest(head, baseUrl));
-  const body = await bodyOf(req);
-  if (body === undefined) return payloadTooLarge(fromNodeRequest(head, baseUrl));
-  return instance.handle(fromNodeRequest(head, baseUrl, body));
+  const request = await withBody(req, head, baseUrl, bodyTimeout);
+  return request instanceof Response || request === null ? request : instance.handle(request);
 }
 
 function mountedOn(req: Request) {
@@ -237,13 +235,17 @@ export function forwardTo(apiBaseUrl: string | URL): RequestHandler {
     try {
       const { latchkey } = mountedOn(req);
       const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-      let request = fromNodeRequest(head, latchkey.config.baseUrl);
+      const { baseUrl, bodyTimeout } = latchkey.config;
+      let request: HttpRequest | globalThis.Response | null = fromNodeRequest(head, baseUrl);
       if (request.method !== 'GET' && request.method !== 'HEAD') {
-        const body = await bodyOf(req);
-        if (body === undefined) return await send(res, payloadTooLarge(request));
-        request = fromNodeRequest(head, latchkey.config.baseUrl, body);
+        request = await withBody(req, head, baseUrl, bodyTimeout);
+        if (request === null) return;
+        if (request instanceof Response) return await send(res, request);
       }
-      await send(res, await latchkey.forward(request, req.auth, apiBaseUrl));
+      // Where the app matched this handler: `app.use('/api', ...)`, or a route such as `/api/*`.
+      const routePath: unknown = req.route?.path;
+      const mountPath = `${req.baseUrl}${typeof routePath === 'string' ? staticPrefix(routePath) : ''}`;
+      await send(res, await latchkey.forward(request, req.auth, apiBaseUrl, mountPath));
     } catch (error) {
       next(error);
     }

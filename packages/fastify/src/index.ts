@@ -3,13 +3,16 @@ import {
   type BearerRequirement,
   type BearerVerifier,
   BODY_LIMIT,
+  bodyFailure,
   fromNodeRequest,
   type HttpRequest,
+  isLatchkeyError,
   type Latchkey,
   type Permission,
-  payloadTooLarge,
+  readNodeBody,
   responseParts,
   type StepUpRequirement,
+  staticPrefix,
   type VerifiedToken,
   whenReady,
 } from '@latchkey/core';
@@ -113,22 +116,29 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
   });
 
   // latchkey's routes, in their own context: every request body is read there as a string (at most
-  // BODY_LIMIT bytes, whatever its type), while the app's routes keep the parsers the app chose.
+  // BODY_LIMIT bytes, within bodyTimeout, whatever its type), while the app's routes keep the
+  // parsers the app chose.
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser(
-      '*',
-      { parseAs: 'string', bodyLimit: BODY_LIMIT },
-      (_request, body, done) => done(null, body),
-    );
+    scope.addContentTypeParser('*', (_request, payload, done) => {
+      readNodeBody(payload, BODY_LIMIT, latchkey.config.bodyTimeout).then(
+        (body) => done(null, body ?? TOO_LARGE),
+        (error: Error) => done(error),
+      );
+    });
     scope.all(routeUrl, {
       async errorHandler(error: FastifyError, request, reply) {
-        if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-          return send(reply, payloadTooLarge(webRequest(latchkey, request)));
-        }
+        const failure = isLatchkeyError(error)
+          ? bodyFailure(webRequest(latchkey, request), error)
+          : undefined;
+        if (failure) return send(reply, failure);
+        if (isLatchkeyError(error)) return reply; // The client went away: nobody to answer.
         throw error;
       },
       async handler(request, reply) {
+        if (request.body === TOO_LARGE) {
+          return send(reply, bodyFailure(webRequest(latchkey, request))!);
+        }
         const body =
           request.method === 'POST' && typeof request.body === 'string' ? request.body : undefined;
         const response = await latchkey.handle(webRequest(latchkey, request, body));
@@ -143,6 +153,9 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
     });
   });
 };
+
+/** What the body parser of latchkey's routes hands on for a body over {@link BODY_LIMIT}. */
+const TOO_LARGE = Symbol('body too large');
 
 /**
  * Fastify 5 plugin: mounts latchkey's routes (`/auth/login`, `/auth/callback`, `/auth/session`,
@@ -248,6 +261,7 @@ export function forwardTo(apiBaseUrl: string | URL): RouteHandlerMethod {
             ? parsed.toString('utf8')
             : JSON.stringify(parsed);
     const web = webRequest(state.latchkey, request, body);
-    return send(reply, await state.latchkey.forward(web, request.auth, apiBaseUrl));
+    const mountPath = staticPrefix(request.routeOptions.url ?? '/');
+    return send(reply, await state.latchkey.forward(web, request.auth, apiBaseUrl, mountPath));
   };
 }

@@ -1,0 +1,95 @@
+import { ErrorCodes, LatchkeyError } from './errors';
+
+/**
+ * The literal path before the first parameter or wildcard of a route pattern, cut back to its
+ * last `/`: `/api/*` and `/api/:rest*` give `/api`. Adapters pass it as the mount path of a
+ * forwarding route.
+ */
+export function staticPrefix(pattern: string): string {
+  const dynamic = pattern.search(/[*:(]/);
+  const literal = dynamic === -1 ? pattern : pattern.slice(0, pattern.lastIndexOf('/', dynamic));
+  return literal.replace(/\/+$/, '');
+}
+
+/** A `.` or `..` segment, also as servers such as Tomcat read `..;x`. */
+const DOT_SEGMENT = /^\.{1,2}(;.*)?$/;
+
+/**
+ * True when a raw request path holds a dot segment in any encoding (`..`, `%2e%2e`, `.%2E`,
+ * `%252e%252e`, after `/` or `\`, `%2f` or `%5c`): the URL parser, or the API's server, would
+ * resolve it into a path other than the one the framework matched.
+ */
+export function hasDotSegment(rawPath: string): boolean {
+  let path = rawPath;
+  for (let i = 0; i < 4; i++) {
+    if (path.split(/[/\\]/).some((segment) => DOT_SEGMENT.test(segment))) return true;
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(path);
+    } catch {
+      return /%2e/i.test(path);
+    }
+    if (decoded === path) return false;
+    path = decoded;
+  }
+  return true;
+}
+
+/**
+ * The API URL a forwarded request goes to: `apiBaseUrl`'s origin and path plus the request's path
+ * and query. Refused with 400 `invalid_request` when the raw path holds a dot segment, or when the
+ * resolved path no longer lies under `mountPath` (the path the framework matched the route at).
+ */
+export function forwardTarget(
+  requestUrl: string,
+  apiBaseUrl: URL | string,
+  mountPath: string,
+): URL {
+  const start = requestUrl.indexOf('/', requestUrl.indexOf('//') + 2);
+  const rawPath = start === -1 ? '/' : requestUrl.slice(start).replace(/[?#].*$/s, '');
+  const incoming = new URL(requestUrl);
+  const mount = mountPath.replace(/\/+$/, '');
+  const under =
+    incoming.pathname === mount || incoming.pathname.startsWith(`${mount}/`) || mount === '';
+  if (hasDotSegment(rawPath) || !under) {
+    throw new LatchkeyError(
+      ErrorCodes.invalidRequest,
+      `The API path must stay under '${mount || '/'}' and hold no dot segments ('.' or '..', in any encoding).`,
+    );
+  }
+  const target = new URL(apiBaseUrl);
+  target.pathname = `${target.pathname.replace(/\/+$/, '')}${incoming.pathname}`;
+  target.search = incoming.search;
+  return target;
+}
+
+/** Headers of the API's answer that reach the browser; no other header does. */
+const PASSED_HEADERS = ['content-type', 'www-authenticate', 'location', 'retry-after'];
+
+const isJson = (contentType: string | null) =>
+  contentType !== null && /^application\/([\w.-]+\+)?json\s*(;|$)/i.test(contentType);
+
+/**
+ * The API's answer as the app's response. It comes from the app's origin, so it must not act as
+ * the app's own content: `nosniff` always, `Content-Security-Policy: sandbox` unless it is JSON,
+ * and `Cache-Control: private, no-store` unless the API said `private` or `no-store` itself (an
+ * API's `public, max-age=3600` on a user's data is not relayed to shared caches).
+ */
+export function forwardedResponse(answer: Response): Response {
+  const headers = new Headers();
+  for (const name of PASSED_HEADERS) {
+    const value = answer.headers.get(name);
+    if (value) headers.set(name, value);
+  }
+  const cacheControl = answer.headers.get('cache-control');
+  headers.set(
+    'cache-control',
+    cacheControl && /(^|[\s,])(private|no-store)(\s*[,=]|\s*$)/i.test(cacheControl)
+      ? cacheControl
+      : 'private, no-store',
+  );
+  headers.set('x-content-type-options', 'nosniff');
+  if (!isJson(answer.headers.get('content-type')))
+    headers.set('content-security-policy', 'sandbox');
+  return new Response(answer.body, { status: answer.status, headers });
+}
