@@ -220,4 +220,34 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
     await hydrated(page);
     await shows(page.getByTestId('session-status'), 'Signed out');
   });
+
+  it('signs out without JavaScript through the IdP, so the next sign-in asks for the password', async () => {
+    const noScript = await browser.newContext({ javaScriptEnabled: false });
+    noScript.setDefaultTimeout(10_000);
+    try {
+      const page = await noScript.newPage();
+      const signInForm = async () => {
+        await page.goto(`${stack.site}/auth/login?returnTo=/`);
+        await page.waitForURL(`${stack.issuer}/interaction/**`);
+      };
+      await signInForm();
+      await page.getByLabel('Username').fill('alice');
+      await page.getByLabel('Password').fill('alice-password');
+      await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+      await page.waitForURL(`${stack.site}/`);
+
+      // latchkey's own sign-out page: its form posts, and the answer redirects to the IdP.
+      await page.goto(`${stack.site}/auth/logout`);
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.waitForURL(`${stack.issuer}/**`);
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(`${stack.site}/`);
+
+      // The IdP session ended too: signing in again shows the password form.
+      await signInForm();
+      await page.getByLabel('Password').waitFor();
+    } finally {
+      await noScript.close();
+    }
+  });
 });

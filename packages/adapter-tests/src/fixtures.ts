@@ -1,4 +1,4 @@
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import {
   ACR_LEVELS,
   type DevIdp,
@@ -145,6 +145,38 @@ export async function signedInBrowser(
   return { browser, landed };
 }
 
+/**
+ * One request sent with its path exactly as written (no dot-segment removal, no encoding), as
+ * `curl --path-as-is` does: what a browser library or `fetch` would never send.
+ */
+export function rawRequest(
+  appUrl: string,
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}> {
+  const { hostname, port } = new URL(appUrl);
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ hostname, port, path, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        }),
+      );
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** The `Cookie` header `browser` would send to `url`, e.g. to replay it from another client. */
 export async function cookieHeader(browser: TestBrowser, url: string): Promise<string> {
   return (await browser.cookies(url)).map((c) => `${c.name}=${c.value}`).join('; ');
@@ -172,14 +204,33 @@ export class FakeClock {
  * bearer token and a cookie came, the body) and answers `/api-proxy/step-up` with an RFC 9470
  * challenge. Shared by every test app in the process.
  */
-let echo: Promise<{ url: string }> | undefined;
-export function echoApi(): Promise<{ url: string }> {
+let echo: Promise<EchoApi> | undefined;
+
+/** The stand-in API of the forwarding tests. */
+export interface EchoApi {
+  url: string;
+  /** The raw path (and query) of every request it received, in order. */
+  received: string[];
+}
+
+export function echoApi(): Promise<EchoApi> {
   echo ??= (async () => {
+    const received: string[] = [];
     const server = createServer((req, res) => {
+      received.push(req.url ?? '');
       const chunks: Buffer[] = [];
       req.on('data', (chunk: Buffer) => chunks.push(chunk));
       req.on('end', () => {
         const url = new URL(req.url ?? '/', 'http://api');
+        if (url.pathname.endsWith('/page')) {
+          // User data that an API wrongly marks cacheable, as HTML.
+          res.writeHead(200, {
+            'content-type': 'text/html',
+            'cache-control': 'public, max-age=3600',
+          });
+          res.end('<script>alert(document.cookie)</script>');
+          return;
+        }
         if (url.pathname.endsWith('/step-up')) {
           res.writeHead(401, {
             'content-type': 'application/json',
@@ -203,7 +254,7 @@ export function echoApi(): Promise<{ url: string }> {
     });
     const url = await listen(server);
     server.unref();
-    return { url };
+    return { url, received };
   })();
   return echo;
 }

@@ -5,6 +5,7 @@ import { FakeClock, useDevIdpWithApps } from './fixtures';
 import { authorizationTests } from './suite/authorization';
 import type { SuiteEnv } from './suite/env';
 import { forwardingTests } from './suite/forwarding';
+import { hardeningTests } from './suite/hardening';
 import { idpDownTests } from './suite/idp-down';
 import { instanceTests } from './suite/instances';
 import { routeTests } from './suite/routes';
@@ -23,8 +24,9 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
   describe(`${name} adapter against the dev IdP`, () => {
     const clock = new FakeClock();
     const running = useDevIdpWithApps(startApp, {
-      app: { now: clock.now },
+      app: { now: clock.now, bodyTimeout: 1000 },
       otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
+      noHintApp: { logout: { idTokenHint: false } },
     });
     beforeEach(() => clock.reset());
     const env: SuiteEnv = {
@@ -37,6 +39,9 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
       get otherSecretApp() {
         return running.apps.otherSecretApp;
       },
+      get noHintApp() {
+        return running.apps.noHintApp;
+      },
       clock,
     };
     signInTests(env);
@@ -45,6 +50,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     authorizationTests(env);
     forwardingTests(env);
     routeTests(env);
+    hardeningTests(env);
   });
 
   describe(`${name} adapter while the IdP is down`, () => {

@@ -1,4 +1,5 @@
 import { createServer, request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { BODY_LIMIT } from '@latchkey/adapter-tests';
 import { createLatchkey, type Latchkey } from '@latchkey/core';
 import { close, listen, TestBrowser } from '@latchkey/test-utils';
@@ -143,5 +144,32 @@ describe.each([
     });
     expect(echo.json()).toEqual({ a: '1' });
     expect(app.received).toEqual([]);
+  });
+
+  it('prints nothing when the client goes away before its body ended, and keeps serving', async () => {
+    const app = await startApp(expressModule, [
+      (req, _res, next) => {
+        // Express logs errors that reach its final handler outside NODE_ENV=test: as in production.
+        req.app.set('env', 'production');
+        next();
+      },
+    ]);
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      const { hostname, port } = new URL(app.url);
+      const socket = connect(Number(port), hostname);
+      await new Promise((resolve) => socket.on('connect', resolve));
+      socket.write(
+        `POST /auth/logout HTTP/1.1\r\nHost: ${hostname}\r\nOrigin: ${app.url}\r\n` +
+          'Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\nconfirm=',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      socket.destroy();
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(printed).not.toHaveBeenCalled();
+      expect((await postForm(app.url, form)).status).toBe(303);
+    } finally {
+      printed.mockRestore();
+    }
   });
 });

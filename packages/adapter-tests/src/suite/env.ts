@@ -9,6 +9,8 @@ export interface SuiteEnv {
   readonly app: AdapterApp;
   /** Same IdP client as {@link SuiteEnv.app}, another session secret. */
   readonly otherSecretApp: AdapterApp;
+  /** Same IdP client as {@link SuiteEnv.app}, with `logout: { idTokenHint: false }`. */
+  readonly noHintApp: AdapterApp;
   /** Reset to real time before each test. */
   readonly clock: FakeClock;
 }
