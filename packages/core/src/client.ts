@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
@@ -69,12 +69,14 @@ export class OidcClient {
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly client: oauth.Client;
   private readonly clientAuth: oauth.ClientAuth;
+  readonly #clientSecretKey: Uint8Array;
 
   constructor(private readonly config: ResolvedConfig) {
     this.client = {
       client_id: config.clientId,
       [oauth.clockTolerance]: config.clockTolerance,
     };
+    this.#clientSecretKey = new TextEncoder().encode(config.clientSecret);
     this.clientAuth =
       config.clientAuthMethod === 'client_secret_post'
         ? oauth.ClientSecretPost(config.clientSecret)
@@ -273,8 +275,13 @@ export class OidcClient {
     as: oauth.AuthorizationServer,
     idToken: string,
   ): Promise<void> {
+    const jwks = this.jwks!;
+    // HMAC ID tokens are signed with the client secret (OIDC Core 10.1); config only allows them
+    // when the app named them.
+    const key: JWTVerifyGetKey = (header, token) =>
+      header.alg?.startsWith('HS') ? this.#clientSecretKey : jwks(header, token);
     try {
-      await jwtVerify(idToken, this.jwks!, {
+      await jwtVerify(idToken, key, {
         algorithms: [...this.config.idTokenAlgorithms],
         issuer: as.issuer,
         audience: this.config.clientId,

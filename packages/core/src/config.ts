@@ -57,7 +57,12 @@ export interface LatchkeyOptions {
   bodyTimeout?: number;
   /** Seconds of clock skew tolerated when checking token times, at most 300. Default 30. */
   clockTolerance?: number;
-  /** ID token signature algorithms accepted. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
+  /**
+   * ID token signature algorithms accepted. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. `none`
+   * is always refused. HMAC (`HS256`, `HS384`, `HS512`: ID tokens signed with the client secret,
+   * OIDC Core 10.1) is accepted only when named here, and only with a client secret at least as
+   * long as the hash (32, 48 or 64 bytes).
+   */
   idTokenAlgorithms?: readonly string[];
   /**
    * Keeps sessions on the server (e.g. `@latchkey/redis`): the cookie then holds only a random
@@ -182,6 +187,45 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   return value;
 }
 
+/** JWS algorithms an ID token may be signed with (RFC 7518 section 3.1, RFC 8037). */
+const SIGNATURE_ALGORITHMS = new Set([
+  'RS256',
+  'RS384',
+  'RS512',
+  'PS256',
+  'PS384',
+  'PS512',
+  'ES256',
+  'ES384',
+  'ES512',
+  'EdDSA',
+]);
+
+/** The ID token algorithms, checked: asymmetric ones, or HMAC named explicitly with a long enough secret. */
+function idTokenAlgorithms(options: LatchkeyOptions): readonly string[] {
+  const algorithms = options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'];
+  if (algorithms.length === 0) invalid('idTokenAlgorithms needs at least one algorithm.');
+  for (const alg of algorithms) {
+    const hmac = /^HS(256|384|512)$/.exec(alg);
+    if (hmac) {
+      // RFC 7518 section 3.2: the key must be at least as long as the hash.
+      const bytes = Number(hmac[1]) / 8;
+      if (Buffer.byteLength(options.clientSecret ?? '') < bytes) {
+        invalid(
+          `idTokenAlgorithms names ${alg}, which verifies ID tokens with the client secret: it needs a clientSecret of at least ${bytes} bytes.`,
+        );
+      }
+    } else if (!SIGNATURE_ALGORITHMS.has(alg)) {
+      invalid(
+        alg.toLowerCase() === 'none'
+          ? "idTokenAlgorithms must not contain 'none': an unsigned ID token proves nothing."
+          : `idTokenAlgorithms contains '${alg}', which is not a JWS signature algorithm (RS256, PS256, ES256, EdDSA, ...).`,
+      );
+    }
+  }
+  return [...algorithms];
+}
+
 /** Validates options and applies defaults; throws `config_invalid` with what to fix. */
 export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
@@ -245,7 +289,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
     bodyTimeout: positive('bodyTimeout', options.bodyTimeout, 10_000),
     clockTolerance,
-    idTokenAlgorithms: options.idTokenAlgorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'],
+    idTokenAlgorithms: idTokenAlgorithms(options),
     store: options.store,
     acrLevels: options.acrLevels ?? [],
     policy: options.policy,

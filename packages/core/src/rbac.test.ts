@@ -94,6 +94,28 @@ describe('policy and can', () => {
     expect(can(accountant, 'payments:write')).toBe(false);
   });
 
+  it.each([
+    ['invoices*', 'invoices:read'],
+    ['invoices*', 'invoicesx:read'],
+    ['*:read', 'invoices:read'],
+    ['*:*', 'invoices:read'],
+    ['invoices:', 'invoices:read'],
+    ['invoices', 'invoices:read'],
+    ['invoices:read*', 'invoices:readall'],
+    ['', 'invoices:read'],
+  ])(
+    'does not let the grant %j cover %j: only *, equal or a prefix:* wildcard',
+    (grant, wanted) => {
+      expect(grantCovers(grant, wanted)).toBe(false);
+    },
+  );
+
+  it('matches nested wildcards by whole segments', () => {
+    expect(grantCovers('invoices:eu:*', 'invoices:eu:read')).toBe(true);
+    expect(grantCovers('invoices:eu:*', 'invoices:us:read')).toBe(false);
+    expect(grantCovers('invoices:read', 'invoices:read')).toBe(true);
+  });
+
   it('denies the signed-out and roles the policy does not know', () => {
     expect(can(null, 'reports:read')).toBe(false);
     expect(permissionsFor(['intern'], policy)).toEqual([]);

@@ -120,7 +120,10 @@ export function permissionsFor(roles: readonly string[], policy: Policy | undefi
   return [...granted];
 }
 
-/** True when `grant` covers `permission`: equal, `*`, or a `prefix:*` wildcard of it. */
+/**
+ * True when `grant` covers `permission`: equal, `*`, or a `prefix:*` wildcard of it (`invoices*`
+ * and `*:read` cover nothing but themselves).
+ */
 export function grantCovers(grant: string, permission: string): boolean {
   if (grant === '*' || grant === permission) return true;
   return grant.endsWith(':*') && permission.startsWith(grant.slice(0, -1));

@@ -19,6 +19,9 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  *
  * Authorization-endpoint modes (the token response stays correct): `'access-denied'`,
  * `'wrong-iss-param'`, `'no-iss-param'`.
+ *
+ * Token-endpoint modes that also apply to refresh grants: `'other-sub'` (the ID token is about
+ * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
  */
 export type HostileMode =
   | 'valid'
@@ -31,6 +34,8 @@ export type HostileMode =
   | 'expired'
   | 'nonce-mismatch'
   | 'missing-kid'
+  | 'other-sub'
+  | 'hs256'
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param';
@@ -53,6 +58,10 @@ export interface HostileIdp {
   issuer: string;
   /** Settable at any time; read when each authorization or token response is produced. */
   mode: HostileMode;
+  /** Extra ID token claims, settable at any time (starts as the `claims` option). */
+  claims: Record<string, unknown>;
+  /** `expires_in` of the access tokens it issues, in seconds; settable. Default 3600. */
+  expiresIn: number;
   /** Every request received, in order (`path` is the pathname, without the query). */
   requests: Array<{ method: string; path: string }>;
   /** Closes the server and every open connection (idempotent). */
@@ -185,7 +194,6 @@ function requireMethod(req: IncomingMessage, ...allowed: string[]): void {
 export async function startHostileIdp(options: HostileIdpOptions): Promise<HostileIdp> {
   const { clientId, clientSecret } = options;
   const sub = options.sub ?? 'hostile-user';
-  const extraClaims = options.claims ?? {};
 
   const keys = await Promise.all([makeKey('RS256'), makeKey('RS256'), makeKey('ES256')]);
   const signingKey = keys[0]!;
@@ -193,6 +201,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
 
   const codes = new Map<string, PendingCode>();
   const accessTokens = new Set<string>();
+  const refreshTokens = new Map<string, PendingCode>();
 
   const server = createServer();
   await new Promise<void>((resolve, reject) => {
@@ -208,6 +217,8 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
   const idp: HostileIdp = {
     issuer,
     mode: 'valid',
+    claims: options.claims ?? {},
+    expiresIn: 3600,
     requests: [],
     stop: () =>
       new Promise<void>((resolve, reject) => {
@@ -229,7 +240,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
     response_types_supported: ['code'],
-    grant_types_supported: ['authorization_code'],
+    grant_types_supported: ['authorization_code', 'refresh_token'],
     subject_types_supported: ['public'],
     scopes_supported: ['openid'],
   };
@@ -373,7 +384,14 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         break;
     }
 
-    const payload = { ...extraClaims, ...protocol };
+    if (mode === 'other-sub') protocol.sub = `other-${sub}`;
+    const payload = { ...idp.claims, ...protocol };
+
+    if (mode === 'hs256') {
+      return new SignJWT(payload)
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(new TextEncoder().encode(clientSecret));
+    }
 
     if (mode === 'alg-none') {
       const header = base64url.encode(JSON.stringify({ alg: 'none', typ: 'JWT' }));
@@ -410,6 +428,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
 
     const grantType = params.get('grant_type');
     if (!grantType) throw new OAuthError(400, 'invalid_request', 'grant_type is required');
+    if (grantType === 'refresh_token') return refresh(res, params);
     if (grantType !== 'authorization_code') {
       throw new OAuthError(400, 'unsupported_grant_type', `grant_type ${grantType} not supported`);
     }
@@ -431,21 +450,38 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
       throw new OAuthError(400, 'invalid_grant', 'PKCE verification failed');
     }
 
+    await sendTokens(res, pending);
+  }
+
+  /** Access, refresh (rotated on every use) and ID token of one grant. */
+  async function sendTokens(res: ServerResponse, grant: PendingCode): Promise<void> {
     const accessToken = randomToken();
     accessTokens.add(accessToken);
-    const idToken = await issueIdToken(pending);
+    const refreshToken = randomToken();
+    refreshTokens.set(refreshToken, { ...grant, nonce: undefined });
+    const idToken = await issueIdToken(grant);
     sendJson(
       res,
       200,
       {
         access_token: accessToken,
         token_type: 'Bearer',
-        expires_in: 3600,
+        expires_in: idp.expiresIn,
+        refresh_token: refreshToken,
         id_token: idToken,
         scope: 'openid',
       },
       { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
     );
+  }
+
+  /** RFC 6749 section 6; the ID token of a refresh carries no nonce (OIDC Core 12.2). */
+  async function refresh(res: ServerResponse, params: Map<string, string>): Promise<void> {
+    const token = params.get('refresh_token') ?? '';
+    const grant = refreshTokens.get(token);
+    refreshTokens.delete(token);
+    if (!grant) throw new OAuthError(400, 'invalid_grant', 'refresh token is invalid or used');
+    await sendTokens(res, grant);
   }
 
   function userinfo(req: IncomingMessage, res: ServerResponse): void {
@@ -456,7 +492,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         'WWW-Authenticate': 'Bearer error="invalid_token"',
       });
     }
-    sendJson(res, 200, { ...extraClaims, sub }, { 'Cache-Control': 'no-store' });
+    sendJson(res, 200, { ...idp.claims, sub }, { 'Cache-Control': 'no-store' });
   }
 
   async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -472,7 +508,13 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     switch (url.pathname) {
       case '/.well-known/openid-configuration':
         requireMethod(req, 'GET');
-        return sendJson(res, 200, discovery);
+        return sendJson(
+          res,
+          200,
+          idp.mode === 'hs256'
+            ? { ...discovery, id_token_signing_alg_values_supported: ['HS256', 'RS256'] }
+            : discovery,
+        );
       case '/jwks':
         requireMethod(req, 'GET');
         return sendJson(res, 200, jwks);

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { type LatchkeyOptions, resolveConfig } from './config';
+
+const valid: LatchkeyOptions = {
+  issuer: 'https://idp.example.com',
+  clientId: 'app',
+  clientSecret: 'app-secret',
+  baseUrl: 'https://app.example.com',
+  secrets: ['a-session-secret-of-32-characters!!'],
+};
+
+const resolve = (overrides: Partial<LatchkeyOptions>) => () =>
+  resolveConfig({ ...valid, ...overrides });
+
+/** Asserts `config_invalid` with a message that names what to fix. */
+function refused(overrides: Partial<LatchkeyOptions>, names: RegExp) {
+  expect(resolve(overrides)).toThrow(
+    expect.objectContaining({ code: 'config_invalid', message: expect.stringMatching(names) }),
+  );
+}
+
+describe('security options of createLatchkey', () => {
+  it('applies the documented defaults', () => {
+    const config = resolveConfig(valid);
+    expect(config.clockTolerance).toBe(30);
+    expect(config.idTokenAlgorithms).toEqual(['RS256', 'ES256', 'PS256', 'EdDSA']);
+    expect(config.secure).toBe(true);
+    expect(config.sessionCookie).toBe('__Host-lk_session');
+    expect(config.transactionCookiePrefix).toBe('__Host-lk_tx.');
+    expect(config.redirectUri).toBe('https://app.example.com/auth/callback');
+    expect(config.idpTimeout).toBe(5000);
+    expect(config.bodyTimeout).toBe(10_000);
+    expect(config.logoutIdTokenHint).toBe(true);
+    expect(config.sessionCookieChunks).toBe(4);
+  });
+
+  it('bounds clockTolerance to 0..300 seconds', () => {
+    refused({ clockTolerance: 301 }, /clockTolerance/);
+    refused({ clockTolerance: -1 }, /clockTolerance/);
+    refused({ clockTolerance: Number.NaN }, /clockTolerance/);
+    expect(resolveConfig({ ...valid, clockTolerance: 300 }).clockTolerance).toBe(300);
+    expect(resolveConfig({ ...valid, clockTolerance: 0 }).clockTolerance).toBe(0);
+  });
+
+  it.each([[['none']], [['RS256', 'None']], [['XYZ256']], [[]]])(
+    'refuses idTokenAlgorithms %j',
+    (idTokenAlgorithms) => {
+      refused({ idTokenAlgorithms }, /idTokenAlgorithms/);
+    },
+  );
+
+  it('says why none is refused', () => {
+    refused({ idTokenAlgorithms: ['none'] }, /'none'.*unsigned/);
+  });
+
+  it('takes HMAC only when named, and only with a client secret as long as the hash', () => {
+    refused({ idTokenAlgorithms: ['HS256'] }, /HS256.*clientSecret of at least 32 bytes/);
+    const long = 'x'.repeat(64);
+    expect(
+      resolveConfig({ ...valid, clientSecret: long, idTokenAlgorithms: ['HS256'] })
+        .idTokenAlgorithms,
+    ).toEqual(['HS256']);
+    refused({ clientSecret: 'x'.repeat(47), idTokenAlgorithms: ['HS384'] }, /48 bytes/);
+    expect(() =>
+      resolveConfig({ ...valid, clientSecret: 'x'.repeat(48), idTokenAlgorithms: ['HS384'] }),
+    ).not.toThrow();
+    refused({ clientSecret: 'x'.repeat(63), idTokenAlgorithms: ['HS512'] }, /64 bytes/);
+    refused({ clientSecret: long, idTokenAlgorithms: ['HS128'] }, /not a JWS signature algorithm/);
+  });
+
+  it('requires https for the issuer and the base URL, except on loopback', () => {
+    refused({ issuer: 'http://idp.example.com' }, /issuer must use https/);
+    refused({ baseUrl: 'http://app.example.com' }, /baseUrl must use https/);
+    for (const host of ['localhost', '127.0.0.1', '[::1]']) {
+      expect(() => resolveConfig({ ...valid, baseUrl: `http://${host}:3000` })).not.toThrow();
+    }
+    const http = resolveConfig({ ...valid, baseUrl: 'http://localhost:3000' });
+    expect(http.secure).toBe(false);
+    expect(http.sessionCookie).toBe('lk_session');
+  });
+
+  it('refuses a URL with a query or fragment, or no URL at all', () => {
+    refused({ issuer: 'https://idp.example.com/?x=1' }, /query or fragment/);
+    refused({ baseUrl: 'https://app.example.com/#x' }, /query or fragment/);
+    refused({ baseUrl: 'not a url' }, /absolute URL/);
+    refused({ issuer: '' }, /issuer is required/);
+  });
+
+  it('requires the client and secrets of at least 32 characters', () => {
+    refused({ clientId: '' }, /clientId/);
+    refused({ clientSecret: '' }, /clientSecret/);
+    refused({ secrets: [] }, /at least one secret/);
+    refused({ secrets: ['short'] }, /32 characters/);
+    refused({ secrets: ['a-session-secret-of-32-characters!!', 'x'.repeat(31)] }, /32 characters/);
+    expect(resolveConfig({ ...valid, secrets: 'y'.repeat(32) }).secrets).toEqual(['y'.repeat(32)]);
+  });
+
+  it('refuses timeouts and sizes that are not positive', () => {
+    refused({ idpTimeout: 0 }, /idpTimeout/);
+    refused({ bodyTimeout: -5 }, /bodyTimeout/);
+    refused({ session: { idleTimeout: 0 } }, /idleTimeout/);
+    refused({ session: { absoluteTimeout: Number.POSITIVE_INFINITY } }, /absoluteTimeout/);
+    refused({ session: { maxSize: 0 } }, /maxSize/);
+  });
+
+  it('keeps the post-logout redirect and base path on this origin', () => {
+    refused({ postLogoutRedirectPath: '//evil.example' }, /postLogoutRedirectPath/);
+    refused({ postLogoutRedirectPath: 'https://evil.example' }, /postLogoutRedirectPath/);
+    refused({ basePath: 'auth' }, /basePath/);
+    const config = resolveConfig({ ...valid, postLogoutRedirectPath: '/bye', basePath: '/login/' });
+    expect(config.postLogoutRedirectUri).toBe('https://app.example.com/bye');
+    expect(config.redirectUri).toBe('https://app.example.com/login/callback');
+  });
+
+  it('never lets the touch interval exceed the idle timeout', () => {
+    expect(resolveConfig({ ...valid, session: { idleTimeout: 60 } }).touchInterval).toBe(60);
+  });
+});

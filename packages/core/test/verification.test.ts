@@ -1,0 +1,197 @@
+// The checks latchkey makes on what an IdP returns after sign-in: refreshed tokens, step-up
+// results, HMAC-signed ID tokens, and sessions a store keeps too long. A deliberately malicious IdP
+// (test-utils' hostile provider) stands in for the IdP: no real IdP returns another user's ID token
+// on refresh, or a weaker acr than asked, on demand.
+import { ACR_LEVELS, ACR_MFA, ACR_PWD } from '@latchkey/dev-idp';
+import { type HostileIdp, type HostileMode, startHostileIdp } from '@latchkey/test-utils';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createLatchkey,
+  type Latchkey,
+  type LatchkeyOptions,
+  MemorySessionStore,
+} from '../src/index';
+
+const baseUrl = 'http://127.0.0.1:3999';
+const secrets = ['test-secret-test-secret-test-secret-1234'];
+let idp: HostileIdp;
+
+beforeAll(async () => {
+  idp = await startHostileIdp({ clientId: 'app', clientSecret: 'app-secret' });
+});
+afterAll(() => idp.stop());
+beforeEach(() => {
+  idp.mode = 'valid';
+  idp.claims = {};
+  idp.expiresIn = 3600;
+});
+
+function latchkeyFor(overrides: Partial<LatchkeyOptions> = {}): Latchkey {
+  return createLatchkey({
+    issuer: idp.issuer,
+    clientId: 'app',
+    clientSecret: 'app-secret',
+    baseUrl,
+    secrets,
+    acrLevels: ACR_LEVELS,
+    ...overrides,
+  });
+}
+
+/** A browser's cookie jar: Set-Cookie lines applied, deletions included. */
+class Jar {
+  private readonly cookies = new Map<string, string>();
+  take(response: Response): Response {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0]!;
+      const name = pair.slice(0, pair.indexOf('='));
+      if (/Max-Age=0(;|$)/.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, pair.slice(pair.indexOf('=') + 1));
+    }
+    return response;
+  }
+  get header(): string {
+    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
+  }
+  names(): string[] {
+    return [...this.cookies.keys()];
+  }
+}
+
+const JSON_ACCEPT = { accept: 'application/json' };
+
+/** Follows a sign-in (or step-up) from latchkey's route through the IdP to the callback's answer. */
+async function through(latchkey: Latchkey, jar: Jar, path: string): Promise<Response> {
+  const start = jar.take(
+    (await latchkey.handle(new Request(`${baseUrl}${path}`, { headers: { cookie: jar.header } })))!,
+  );
+  expect(start.status).toBe(302);
+  const authorize = await fetch(start.headers.get('location')!, { redirect: 'manual' });
+  const callback = authorize.headers.get('location')!;
+  return jar.take(
+    (await latchkey.handle(
+      new Request(callback, { headers: { cookie: jar.header, ...JSON_ACCEPT } }),
+    ))!,
+  );
+}
+
+async function signedIn(latchkey: Latchkey): Promise<Jar> {
+  const jar = new Jar();
+  const callback = await through(latchkey, jar, '/auth/login?returnTo=/profile');
+  expect(callback.status).toBe(303);
+  return jar;
+}
+
+const contextOf = (latchkey: Latchkey, jar: Jar, sink: (lines: readonly string[]) => void) =>
+  latchkey.authenticate(new Request(`${baseUrl}/x`, { headers: { cookie: jar.header } }), sink);
+
+describe('the callback', () => {
+  it('clears the transaction cookie after a successful sign-in', async () => {
+    const jar = await signedIn(latchkeyFor());
+    expect(jar.names()).toEqual(['lk_session']);
+  });
+
+  it('refuses an HS256 ID token unless idTokenAlgorithms names HS256', async () => {
+    idp.mode = 'hs256';
+    const refused = await through(latchkeyFor(), new Jar(), '/auth/login');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: 'id_token_invalid' });
+  });
+
+  it('verifies an HS256 ID token with the client secret when idTokenAlgorithms names HS256', async () => {
+    const secret = 'a-client-secret-of-thirty-two-bytes!';
+    const hmacIdp = await startHostileIdp({ clientId: 'app', clientSecret: secret });
+    try {
+      hmacIdp.mode = 'hs256';
+      const latchkey = latchkeyFor({
+        issuer: hmacIdp.issuer,
+        clientSecret: secret,
+        idTokenAlgorithms: ['HS256', 'RS256'],
+      });
+      const accepted = await through(latchkey, new Jar(), '/auth/login');
+      expect(accepted.status).toBe(303);
+    } finally {
+      await hmacIdp.stop();
+    }
+  });
+});
+
+describe('refresh', () => {
+  it.each<[HostileMode, string]>([
+    ['other-sub', 'an ID token about another user'],
+    ['bad-signature', 'an ID token whose signature does not verify'],
+    ['wrong-aud', 'an ID token for another client'],
+  ])('ends the session when the refresh returns %s (%s)', async (mode) => {
+    idp.expiresIn = 30; // within the refresh leeway: the next getAccessToken() refreshes
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    idp.mode = mode;
+    const cleared: string[] = [];
+    const context = await contextOf(latchkey, jar, (lines) => cleared.push(...lines));
+    await expect(context.getAccessToken()).rejects.toMatchObject({ code: 'refresh_failed' });
+    expect(cleared.some((line) => /^lk_session=; .*Max-Age=0/.test(line))).toBe(true);
+    idp.mode = 'valid';
+    const after = await contextOf(latchkey, jar, () => {});
+    expect(after.session).toBeNull();
+  });
+
+  it('keeps the session when the refresh returns a valid ID token of the same user', async () => {
+    idp.expiresIn = 30;
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const context = await contextOf(latchkey, jar, () => {});
+    await expect(context.getAccessToken()).resolves.toEqual(expect.any(String));
+  });
+});
+
+describe('step-up at the callback', () => {
+  it('refuses a step-up to mfa that comes back at pwd, and keeps the original session', async () => {
+    idp.claims = { acr: ACR_PWD };
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const before = jar.header;
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    expect(stepUp.status).toBe(403);
+    expect(await stepUp.json()).toMatchObject({ error: 'step_up_failed' });
+    const context = await contextOf(latchkey, jar, () => {});
+    expect(context.session?.acr).toBe(ACR_PWD);
+    expect(jar.header).toBe(before);
+  });
+
+  it('refuses a step-up whose authentication is older than max_age', async () => {
+    idp.claims = { acr: ACR_MFA };
+    const latchkey = latchkeyFor({ now: () => Date.now() + 120_000 });
+    const jar = await signedIn(latchkey);
+    const stepUp = await through(latchkey, jar, '/auth/step-up?max_age=10&returnTo=/');
+    expect(stepUp.status).toBe(403);
+    expect(await stepUp.json()).toMatchObject({ error: 'step_up_failed' });
+  });
+
+  it('accepts a step-up that reaches the level asked for, with a new session id', async () => {
+    idp.claims = { acr: ACR_MFA };
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const before = jar.header;
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    expect(stepUp.status).toBe(303);
+    expect(jar.header).not.toBe(before);
+  });
+});
+
+describe('sessions in a store', () => {
+  it('refuses a session the store still returns after it expired', async () => {
+    let offset = 0;
+    // The store keeps real time; latchkey's clock runs ahead: the store returns the session late.
+    const latchkey = latchkeyFor({
+      store: new MemorySessionStore(),
+      now: () => Date.now() + offset,
+      session: { idleTimeout: 60 },
+    });
+    const jar = await signedIn(latchkey);
+    expect((await contextOf(latchkey, jar, () => {})).session).not.toBeNull();
+    offset = 61_000;
+    const late = await contextOf(latchkey, jar, () => {});
+    expect(late.session).toBeNull();
+    expect(late.problem?.code).toBe('session_expired');
+  });
+});

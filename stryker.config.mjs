@@ -1,0 +1,43 @@
+// Mutation testing of latchkey's security core: `pnpm mutate` (scripts/mutate.mjs runs it on a
+// copy of the working tree). The list below is the one place that names the mutated modules.
+/** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
+export default {
+  testRunner: 'vitest',
+  plugins: ['@stryker-mutator/vitest-runner'],
+  vitest: { configFile: 'vitest.mutate.config.ts', related: false },
+  coverageAnalysis: 'perTest',
+  mutate: [
+    // Sign-in: the transaction, state and callback, the step-up check, guards and sessions' use.
+    'packages/core/src/latchkey.ts',
+    'packages/core/src/transaction.ts',
+    // ID-token, refresh and logout-token verification; security options' bounds.
+    'packages/core/src/client.ts',
+    'packages/core/src/tokens.ts',
+    'packages/core/src/logout.ts',
+    'packages/core/src/config.ts',
+    // Bearer tokens for APIs and their cache.
+    'packages/core/src/bearer.ts',
+    'packages/core/src/credential-cache.ts',
+    // RBAC matching and step-up.
+    'packages/core/src/rbac.ts',
+    'packages/core/src/step-up.ts',
+    // Seal and cookie codec, returnTo and the request rules, BFF forwarding.
+    'packages/core/src/seal.ts',
+    'packages/core/src/cookies.ts',
+    'packages/core/src/request.ts',
+    'packages/core/src/forward.ts',
+    // Session expiry in cookies and stores, revocation.
+    'packages/core/src/sessions.ts',
+    'packages/core/src/memory.ts',
+  ],
+  inPlace: true,
+  concurrency: 2,
+  timeoutMS: 20_000,
+  thresholds: { high: 95, low: 90, break: 90 },
+  reporters: ['json', 'clear-text', 'progress'],
+  jsonReporter: { fileName: 'reports/mutation/mutation.json' },
+  incremental: true,
+  incrementalFile: 'reports/mutation/stryker-incremental.json',
+  tempDirName: '.stryker-tmp',
+  cleanTempDir: 'always',
+};
