@@ -24,7 +24,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
   describe(`${name} adapter against the dev IdP`, () => {
     const clock = new FakeClock();
     const running = useDevIdpWithApps(startApp, {
-      app: { now: clock.now, bodyTimeout: 1000 },
+      app: { now: clock.now, bodyTimeout: 500 },
       otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
       noHintApp: { logout: { idTokenHint: false } },
     });
