@@ -16,7 +16,7 @@ import {
   roleMappers,
 } from './rbac';
 import { errorResponse, jsonResponse } from './request';
-import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
+import { quote, type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 
 /** Options of {@link createBearerVerifier}. */
 export interface BearerVerifierOptions {
@@ -99,8 +99,6 @@ export class BearerError extends LatchkeyError {
   }
 }
 
-const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
-
 function invalidToken(description: string, cause?: unknown): BearerError {
   // RFC 6750 section 3.1
   return new BearerError(
@@ -113,7 +111,8 @@ function invalidToken(description: string, cause?: unknown): BearerError {
 
 const FORBIDDEN_ALGORITHMS = /^(none|HS\d+)$/i;
 const ACCESS_TOKEN_TYPES = new Set(['at+jwt', 'application/at+jwt']);
-const PLAIN_TYPES = new Set(['jwt', 'application/jwt']);
+/** `typ` values of a plain JWT, `''` for none. */
+const PLAIN_TYPES = new Set(['', 'jwt', 'application/jwt']);
 
 const scopesOf = (claims: JWTPayload): string[] => {
   if (typeof claims.scope === 'string') return claims.scope.split(' ').filter(Boolean);
@@ -166,11 +165,10 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
             signal: AbortSignal.timeout(timeout),
             [oauth.allowInsecureRequests]: issuer.protocol === 'http:',
           });
-          const metadata = await oauth.processDiscoveryResponse(issuer, response);
-          if (!metadata.jwks_uri) throw new Error('the discovery document has no jwks_uri');
-          uri = metadata.jwks_uri;
+          // No jwks_uri: `new URL` below throws, and the keys could not be loaded.
+          uri = (await oauth.processDiscoveryResponse(issuer, response)).jwks_uri;
         }
-        return createRemoteJWKSet(new URL(uri), {
+        return createRemoteJWKSet(new URL(String(uri)), {
           timeoutDuration: timeout,
           cooldownDuration: options.jwksCooldown ?? 30_000,
         });
@@ -214,15 +212,11 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
           { cause },
         );
       }
-      throw invalidToken(
-        typeof code === 'string' ? describeJoseError(code) : 'malformed token',
-        cause,
-      );
+      throw invalidToken(describeJoseError(code), cause);
     }
     // RFC 9068 section 4: the typ header is at+jwt (plain JWT only when allowed).
-    const typ = verified.protectedHeader.typ?.toLowerCase();
-    const typed = typ !== undefined && ACCESS_TOKEN_TYPES.has(typ);
-    if (!typed && !(options.allowPlainJwt && (typ === undefined || PLAIN_TYPES.has(typ)))) {
+    const typ = verified.protectedHeader.typ?.toLowerCase() ?? '';
+    if (!ACCESS_TOKEN_TYPES.has(typ) && !(options.allowPlainJwt && PLAIN_TYPES.has(typ))) {
       throw invalidToken('the token is not an RFC 9068 access token (typ at+jwt)');
     }
     const claims = verified.payload;
@@ -340,7 +334,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   };
 }
 
-function describeJoseError(code: string): string {
+function describeJoseError(code: unknown): string {
   switch (code) {
     case 'ERR_JWT_EXPIRED':
       return 'the token has expired';

@@ -61,7 +61,8 @@ export function unmetStepUp(
   return undefined;
 }
 
-const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
+/** An auth-param value as an RFC 9110 quoted-string (double quotes and backslashes left out). */
+export const quote = (value: string) => `"${value.replace(/["\\]/g, '')}"`;
 
 /**
  * The RFC 9470 section 3 challenge: `Bearer error="insufficient_user_authentication",

@@ -1,0 +1,138 @@
+import { describe, expect, it } from 'vitest';
+import { forwardedResponse, forwardTarget, hasDotSegment, staticPrefix } from './forward';
+
+describe('staticPrefix', () => {
+  it.each([
+    ['/api/*', '/api'],
+    ['/api/:rest*', '/api'],
+    ['/api/v1/(.*)', '/api/v1'],
+    ['/api/', '/api'],
+    ['/api', '/api'],
+    ['/*', ''],
+    ['/', ''],
+  ])('reads %s as mounted at %j', (pattern, prefix) => {
+    expect(staticPrefix(pattern)).toBe(prefix);
+  });
+});
+
+describe('hasDotSegment', () => {
+  it.each([
+    '/api/../x',
+    '/api/./x',
+    '/api/..',
+    '/api/%2e%2e/x',
+    '/api/%2E./x',
+    '/api/.%2e/x',
+    '/api/%252e%252e/x',
+    '/api/..%2fx',
+    '/api/..%5Cx',
+    '/api/..\\x',
+    '/api/..;jsessionid=1/x',
+    '/api/%2e%2e%zz',
+  ])('finds the dot segment in %s', (path) => {
+    expect(hasDotSegment(path)).toBe(true);
+  });
+
+  it.each(['/api/x', '/api/.well-known/x', '/api/a..b', '/api/...', '/api/file.json', '/api/%41'])(
+    'finds none in %s',
+    (path) => {
+      expect(hasDotSegment(path)).toBe(false);
+    },
+  );
+
+  it('gives up on a path still encoded after four rounds of decoding', () => {
+    expect(hasDotSegment('/api/%252525252e')).toBe(true);
+  });
+});
+
+describe('forwardTarget', () => {
+  const api = 'https://api.example.com/v1/';
+
+  it("appends the request's path and query to the API's path, on the API's origin", () => {
+    const target = forwardTarget('https://app.example.com/api/reports?year=2026', api, '/api');
+    expect(target.href).toBe('https://api.example.com/v1/api/reports?year=2026');
+    expect(forwardTarget('https://app.example.com/api', api, '/api/').pathname).toBe('/v1/api');
+    expect(forwardTarget('https://app.example.com//evil.example/x', api, '').origin).toBe(
+      'https://api.example.com',
+    );
+  });
+
+  it('refuses a path outside the mount and one with a dot segment, with 400 invalid_request', () => {
+    for (const url of [
+      'https://app.example.com/apix/reports',
+      'https://app.example.com/other',
+      'https://app.example.com/api/%2e%2e/internal',
+    ]) {
+      expect(() => forwardTarget(url, api, '/api')).toThrow(
+        expect.objectContaining({ code: 'invalid_request', status: 400 }),
+      );
+    }
+    expect(() => forwardTarget('https://app.example.com/x/../y', api, '')).toThrow(/dot segment/);
+  });
+
+  it('reads the raw path without its query or fragment', () => {
+    expect(forwardTarget('https://app.example.com/api/x?q=../..', api, '/api').search).toBe(
+      '?q=../..',
+    );
+  });
+});
+
+describe('forwardedResponse', () => {
+  const answer = (headers: Record<string, string>, status = 200) =>
+    forwardedResponse(new Response('body', { status, headers }));
+
+  it('keeps status, body and the headers a browser needs, and drops the rest', async () => {
+    const response = answer(
+      {
+        'content-type': 'application/json',
+        'www-authenticate': 'Bearer error="insufficient_user_authentication"',
+        location: '/next',
+        'retry-after': '5',
+        'set-cookie': 'api=1',
+        'x-powered-by': 'api',
+      },
+      401,
+    );
+    expect(response.status).toBe(401);
+    expect(await response.text()).toBe('body');
+    expect(response.headers.get('www-authenticate')).toContain('insufficient_user_authentication');
+    expect(response.headers.get('location')).toBe('/next');
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(response.headers.get('set-cookie')).toBeNull();
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+  });
+
+  it.each(['application/json', 'application/problem+json; charset=utf-8', 'Application/JSON'])(
+    'sends %s without a sandbox',
+    (type) => {
+      expect(answer({ 'content-type': type }).headers.get('content-security-policy')).toBeNull();
+    },
+  );
+
+  it.each(['text/html', 'application/jsonp', 'text/json-ish', 'image/svg+xml'])(
+    'sandboxes %s',
+    (type) => {
+      expect(answer({ 'content-type': type }).headers.get('content-security-policy')).toBe(
+        'sandbox',
+      );
+    },
+  );
+
+  it('sandboxes an answer without a Content-Type', () => {
+    expect(answer({}).headers.get('content-security-policy')).toBe('sandbox');
+  });
+
+  it.each([
+    ['public, max-age=3600', 'private, no-store'],
+    ['max-age=60', 'private, no-store'],
+    [undefined, 'private, no-store'],
+    ['no-storex', 'private, no-store'],
+    ['private, max-age=60', 'private, max-age=60'],
+    ['no-store', 'no-store'],
+    ['max-age=0, private="set-cookie"', 'max-age=0, private="set-cookie"'],
+  ])('turns Cache-Control %j into %j', (given, sent) => {
+    const headers: Record<string, string> = given ? { 'cache-control': given } : {};
+    expect(answer(headers).headers.get('cache-control')).toBe(sent);
+  });
+});
