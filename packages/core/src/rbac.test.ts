@@ -3,6 +3,7 @@ import {
   can,
   definePolicy,
   grantCovers,
+  hasRole,
   permissionsFor,
   permissionsFromClaims,
   roleMappers,
@@ -118,6 +119,10 @@ describe('policy and can', () => {
 
   it('denies the signed-out and roles the policy does not know', () => {
     expect(can(null, 'reports:read')).toBe(false);
+    expect(hasRole(null, 'admin')).toBe(false);
+    expect(hasRole(undefined, 'admin')).toBe(false);
+    expect(hasRole({ roles: ['admin'], permissions: [] }, 'admin')).toBe(true);
+    expect(hasRole({ roles: ['viewer'], permissions: [] }, 'admin')).toBe(false);
     expect(permissionsFor(['intern'], policy)).toEqual([]);
     expect(permissionsFor(['viewer', 'accountant'], policy)).toEqual([
       'reports:read',

@@ -5,11 +5,14 @@ import { isSameOrigin, safeReturnTo, wantsJson } from './request';
 const base = new URL('https://app.example.com');
 
 describe('safeReturnTo', () => {
-  it.each(['/profile', '/a/b?x=1#top', '/%7Euser'])('keeps the same-origin path %s', (path) => {
-    expect(safeReturnTo(path, base)).toBe(
-      new URL(path, base).pathname + new URL(path, base).search + new URL(path, base).hash,
-    );
-  });
+  it.each(['/profile', '/a/b?x=1#top', '/%7Euser', '/%25252541'])(
+    'keeps the same-origin path %s',
+    (path) => {
+      expect(safeReturnTo(path, base)).toBe(
+        new URL(path, base).pathname + new URL(path, base).search + new URL(path, base).hash,
+      );
+    },
+  );
 
   it.each([
     '//evil.example',

@@ -24,6 +24,7 @@ beforeEach(() => {
   idp.mode = 'valid';
   idp.claims = {};
   idp.expiresIn = 3600;
+  idp.issueRefreshTokens = true;
 });
 
 function latchkeyFor(overrides: Partial<LatchkeyOptions> = {}): Latchkey {
@@ -116,7 +117,50 @@ describe('the callback', () => {
   });
 });
 
+describe('the ID token signature', () => {
+  it('answers 503 idp_unreachable when the JWKS does not answer in time', async () => {
+    idp.mode = 'jwks-silent';
+    const response = await through(latchkeyFor({ idpTimeout: 300 }), new Jar(), '/auth/login');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({
+      error: 'idp_unreachable',
+      message: 'The IdP JWKS could not be fetched in time.',
+    });
+  });
+
+  it('says the signature did not verify against the JWKS', async () => {
+    idp.mode = 'bad-signature';
+    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
+    expect(await response.json()).toEqual({
+      error: 'id_token_invalid',
+      message:
+        "The ID token signature could not be verified against the IdP's JWKS (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).",
+    });
+  });
+});
+
 describe('refresh', () => {
+  it('ends a session without a refresh token once its access token expires, and says why', async () => {
+    idp.expiresIn = 30;
+    idp.issueRefreshTokens = false;
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const context = await contextOf(latchkey, jar, () => {});
+    await expect(context.getAccessToken()).rejects.toMatchObject({
+      code: 'refresh_failed',
+      message: expect.stringContaining("'offline_access'"),
+    });
+  });
+
+  it('gives a fresh access token without refreshing while it is valid', async () => {
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const before = idp.requests.filter((r) => r.path === '/token').length;
+    const context = await contextOf(latchkey, jar, () => {});
+    await expect(context.getAccessToken()).resolves.toEqual(expect.any(String));
+    expect(idp.requests.filter((r) => r.path === '/token').length).toBe(before);
+  });
+
   it.each<[HostileMode, string]>([
     ['other-sub', 'an ID token about another user'],
     ['bad-signature', 'an ID token whose signature does not verify'],
@@ -178,7 +222,81 @@ describe('step-up at the callback', () => {
   });
 });
 
+describe('the step-up route', () => {
+  it.each([
+    ['max_age=abc', 'max_age must be a whole number of seconds.'],
+    ['max_age=-1', 'max_age must be a whole number of seconds.'],
+    ['returnTo=/', 'A step-up needs acr, max_age or both.'],
+    [
+      'acr=urn:unknown',
+      "Unknown authentication level 'urn:unknown': it is not one of the configured acrLevels.",
+    ],
+  ])('refuses ?%s with 400 invalid_request', async (query, message) => {
+    const response = (await latchkeyFor().handle(
+      new Request(`${baseUrl}/auth/step-up?${query}`, { headers: JSON_ACCEPT }),
+    ))!;
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({ error: 'invalid_request', message });
+  });
+
+  it('returns to / when the step-up names no returnTo', async () => {
+    idp.claims = { acr: ACR_MFA };
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}`);
+    expect(stepUp.headers.get('location')).toBe('/');
+  });
+
+  it('asks the IdP for the level and the freshness', async () => {
+    const start = (await latchkeyFor().handle(
+      new Request(`${baseUrl}/auth/step-up?acr=${ACR_MFA}&max_age=60`),
+    ))!;
+    const url = new URL(start.headers.get('location')!);
+    expect(url.searchParams.get('acr_values')).toBe(ACR_MFA);
+    expect(url.searchParams.get('max_age')).toBe('60');
+  });
+});
+
 describe('sessions in a store', () => {
+  it('refuses a session cookie that is not a session id, and signs out of the store', async () => {
+    const store = new MemorySessionStore();
+    const latchkey = latchkeyFor({ store });
+    const garbage = await latchkey.authenticate(
+      new Request(`${baseUrl}/x`, { headers: { cookie: 'lk_session=not-an-id' } }),
+      () => {},
+    );
+    expect(garbage.problem?.code).toBe('session_invalid');
+    const jar = await signedIn(latchkey);
+    const logout = jar.take(
+      (await latchkey.handle(
+        new Request(`${baseUrl}/auth/logout`, {
+          method: 'POST',
+          headers: { cookie: jar.header, origin: baseUrl, ...JSON_ACCEPT },
+        }),
+      ))!,
+    );
+    expect(logout.status).toBe(200);
+    expect(jar.names()).toEqual([]);
+  });
+
+  it('gives up waiting for another instance that holds the refresh lock, with store_unavailable', async () => {
+    idp.expiresIn = 30;
+    let offset = 0;
+    const store = new MemorySessionStore();
+    const latchkey = latchkeyFor({ store, now: () => Date.now() + offset });
+    const jar = await signedIn(latchkey);
+    // Another instance holds the lock and never finishes; time runs on 5 s at each look.
+    store.lock = async () => {
+      offset += 5000;
+      return undefined;
+    };
+    const context = await contextOf(latchkey, jar, () => {});
+    await expect(context.getAccessToken()).rejects.toMatchObject({
+      code: 'store_unavailable',
+      message: 'Timed out waiting for another instance to refresh the session.',
+    });
+  });
+
   it('refuses a session the store still returns after it expired', async () => {
     let offset = 0;
     // The store keeps real time; latchkey's clock runs ahead: the store returns the session late.

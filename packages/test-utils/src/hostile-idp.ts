@@ -22,6 +22,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  *
  * Token-endpoint modes that also apply to refresh grants: `'other-sub'` (the ID token is about
  * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
+ *
+ * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers.
  */
 export type HostileMode =
   | 'valid'
@@ -36,6 +38,7 @@ export type HostileMode =
   | 'missing-kid'
   | 'other-sub'
   | 'hs256'
+  | 'jwks-silent'
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param';
@@ -62,6 +65,8 @@ export interface HostileIdp {
   claims: Record<string, unknown>;
   /** `expires_in` of the access tokens it issues, in seconds; settable. Default 3600. */
   expiresIn: number;
+  /** Whether token responses carry a refresh token; settable. Default true. */
+  issueRefreshTokens: boolean;
   /** Every request received, in order (`path` is the pathname, without the query). */
   requests: Array<{ method: string; path: string }>;
   /** Closes the server and every open connection (idempotent). */
@@ -219,6 +224,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     mode: 'valid',
     claims: options.claims ?? {},
     expiresIn: 3600,
+    issueRefreshTokens: true,
     requests: [],
     stop: () =>
       new Promise<void>((resolve, reject) => {
@@ -458,7 +464,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     const accessToken = randomToken();
     accessTokens.add(accessToken);
     const refreshToken = randomToken();
-    refreshTokens.set(refreshToken, { ...grant, nonce: undefined });
+    if (idp.issueRefreshTokens) refreshTokens.set(refreshToken, { ...grant, nonce: undefined });
     const idToken = await issueIdToken(grant);
     sendJson(
       res,
@@ -467,7 +473,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         access_token: accessToken,
         token_type: 'Bearer',
         expires_in: idp.expiresIn,
-        refresh_token: refreshToken,
+        ...(idp.issueRefreshTokens ? { refresh_token: refreshToken } : {}),
         id_token: idToken,
         scope: 'openid',
       },
@@ -517,6 +523,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         );
       case '/jwks':
         requireMethod(req, 'GET');
+        if (idp.mode === 'jwks-silent') return; // the connection stays open, unanswered
         return sendJson(res, 200, jwks);
       case '/authorize':
         return authorize(req, res, url);
