@@ -35,7 +35,7 @@ export interface EndSessionHint {
 /** Extra parameters of one authorization request. */
 export interface AuthorizationParams {
   acrValues?: string;
-  maxAge?: number;
+  maxAge?: number | undefined;
   prompt?: string;
   scopes?: readonly string[];
   /** More parameters (an IdP's step-up vocabulary); they never replace the protocol's own. */

@@ -3,6 +3,7 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { type Policy, type RoleMapper, roleMappers } from './rbac';
 import type { RevocationList } from './revocation';
+import type { StepUpRequirement } from './step-up';
 import type { SessionStore } from './store';
 
 /** Options of {@link createLatchkey}. Every field documents its default. */
@@ -41,7 +42,7 @@ export interface LatchkeyOptions {
    * The authorization parameters of a step-up, in the IdP's vocabulary. Default
    * `{ acr_values: acr }`; Entra ID asks through the `claims` request (see `idpPresets.entra`).
    */
-  stepUpParams?: (requirement: { acr?: string; maxAge?: number }) => Record<string, string>;
+  stepUpParams?: (requirement: StepUpRequirement) => Record<string, string>;
   /** Session lifetime settings. */
   session?: SessionOptions;
   /** Path (on the base URL) the IdP sends the user back to after sign-out. Default `'/'`. */
@@ -131,7 +132,7 @@ export interface ResolvedConfig {
   scopes: readonly string[];
   resource: string | undefined;
   authorizationParams: Readonly<Record<string, string>>;
-  stepUpParams: (requirement: { acr?: string; maxAge?: number }) => Record<string, string>;
+  stepUpParams: (requirement: StepUpRequirement) => Record<string, string>;
   idleTimeout: number;
   absoluteTimeout: number;
   touchInterval: number;

@@ -34,6 +34,7 @@ import { TokenRefresher } from './tokens';
 import {
   newState,
   STATE_PATTERN,
+  type StepUpTransaction,
   TRANSACTION_TTL,
   type Transaction,
   transactionSlot,
@@ -49,7 +50,7 @@ export interface LoginParams {
   /** `acr_values` to ask the IdP for. */
   acrValues?: string;
   /** `max_age` in seconds: the IdP re-authenticates when the last authentication is older. */
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** `prompt` (e.g. `'login'`, `'none'`). */
   prompt?: string;
   /** Extra scopes on top of the configured ones. */
@@ -207,7 +208,7 @@ export class Latchkey {
   async login(
     request: HttpRequest,
     params: LoginParams = {},
-    stepUp?: Transaction['stepUp'],
+    stepUp?: StepUpTransaction,
   ): Promise<Response> {
     const cookies = parseCookies(request.headers.get('cookie'));
     const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
@@ -217,9 +218,9 @@ export class Latchkey {
       nonce: authorization.nonce,
       codeVerifier: authorization.codeVerifier,
       returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
+      maxAge: params.maxAge,
+      stepUp,
     };
-    if (params.maxAge !== undefined) transaction.maxAge = params.maxAge;
-    if (stepUp) transaction.stepUp = stepUp;
     const sealed = await this.keyring.seal(
       'transaction',
       transaction,
@@ -572,23 +573,12 @@ export class Latchkey {
       throw new LatchkeyError(ErrorCodes.invalidRequest, 'A step-up needs acr, max_age or both.');
     }
     const maxAge = maxAgeText === null ? undefined : Number(maxAgeText);
+    const wanted = { acr, maxAge };
     const { record } = await this.readRecord(parseCookies(request.headers.get('cookie')));
-    const requirement = {
-      sub: record ? String(claimsOf(record).sub) : undefined,
-      ...(acr ? { acr } : {}),
-      ...(maxAge !== undefined ? { maxAge } : {}),
-    };
     return this.login(
       request,
-      {
-        returnTo: query.get('returnTo') ?? '/',
-        ...(maxAge !== undefined ? { maxAge } : {}),
-        extra: this.config.stepUpParams({
-          ...(acr ? { acr } : {}),
-          ...(maxAge !== undefined ? { maxAge } : {}),
-        }),
-      },
-      requirement,
+      { returnTo: query.get('returnTo') ?? '/', maxAge, extra: this.config.stepUpParams(wanted) },
+      { sub: record ? String(claimsOf(record).sub) : undefined, ...wanted },
     );
   }
 
@@ -597,7 +587,7 @@ export class Latchkey {
    * user. On success the session being upgraded ends (the new one has a new sessionId); on
    * failure nothing changes.
    */
-  private checkStepUp(stepUp: NonNullable<Transaction['stepUp']>, record: SessionRecord): void {
+  private checkStepUp(stepUp: StepUpTransaction, record: SessionRecord): void {
     const session = this.sessionOf(record);
     if (stepUp.sub !== undefined && session.user.sub !== stepUp.sub) {
       throw new LatchkeyError(

@@ -6,9 +6,9 @@
 /** What a route demands. */
 export interface StepUpRequirement {
   /** The lowest acceptable level; a higher level in the configured order satisfies it too. */
-  acr?: string;
+  acr?: string | undefined;
   /** The last authentication must be at most this many seconds old. */
-  maxAge?: number;
+  maxAge?: number | undefined;
 }
 
 /** The parts of a session or token that step-up reads. */

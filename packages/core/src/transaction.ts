@@ -1,4 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { StepUpRequirement } from './step-up';
+
+/** What a step-up must meet, and whose session it upgrades (undefined: none, a plain sign-in). */
+export interface StepUpTransaction extends StepUpRequirement {
+  sub: string | undefined;
+}
 
 /** Sealed transaction of one sign-in, kept in one of {@link TRANSACTION_SLOTS} cookies. */
 export interface Transaction {
@@ -6,9 +12,9 @@ export interface Transaction {
   nonce: string;
   codeVerifier: string;
   returnTo: string;
-  maxAge?: number;
+  maxAge?: number | undefined;
   /** Set for a step-up: what the new authentication must meet, and whose session it upgrades. */
-  stepUp?: { sub: string | undefined; acr?: string; maxAge?: number };
+  stepUp?: StepUpTransaction | undefined;
   [claim: string]: unknown;
 }
 

@@ -222,10 +222,72 @@ describe('step-up at the callback', () => {
   });
 });
 
+describe('failed sign-ins', () => {
+  it('says what is wrong with the callback, and reports login_failed with the code', async () => {
+    const events: unknown[] = [];
+    const latchkey = latchkeyFor({ onEvent: (event) => events.push(event) });
+    const answer = async (query: string) => {
+      const response = (await latchkey.handle(
+        new Request(`${baseUrl}/auth/callback?${query}`, { headers: JSON_ACCEPT }),
+      ))!;
+      return { status: response.status, body: await response.json() };
+    };
+    expect(await answer('code=x')).toEqual({
+      status: 400,
+      body: { error: 'state_missing', message: 'The callback has no state parameter.' },
+    });
+    expect(await answer(`code=x&state=${'s'.repeat(43)}`)).toEqual({
+      status: 400,
+      body: {
+        error: 'state_mismatch',
+        message:
+          'No sign-in in progress matches this callback (expired, started in another browser, or already completed).',
+      },
+    });
+    expect(events).toEqual([
+      { type: 'login_failed', code: 'state_missing' },
+      { type: 'login_failed', code: 'state_mismatch' },
+    ]);
+  });
+
+  it('refuses a step-up completed by another user, and says so', async () => {
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    idp.mode = 'other-sub';
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    expect(await stepUp.json()).toEqual({
+      error: 'step_up_failed',
+      message: 'The step-up was completed by a different user; the original session is unchanged.',
+    });
+  });
+
+  it('says which level a failed step-up did not reach', async () => {
+    idp.claims = { acr: ACR_PWD };
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    expect(await stepUp.json()).toEqual({
+      error: 'step_up_failed',
+      message: `The step-up did not reach what was asked: authentication level ${ACR_MFA} or higher is required.`,
+    });
+  });
+
+  it('completes a step-up started while signed out, as a sign-in at that level', async () => {
+    idp.claims = { acr: ACR_MFA };
+    const latchkey = latchkeyFor();
+    const jar = new Jar();
+    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    expect(stepUp.status).toBe(303);
+    expect((await contextOf(latchkey, jar, () => {})).session?.acr).toBe(ACR_MFA);
+  });
+});
+
 describe('the step-up route', () => {
   it.each([
     ['max_age=abc', 'max_age must be a whole number of seconds.'],
     ['max_age=-1', 'max_age must be a whole number of seconds.'],
+    ['max_age=10x', 'max_age must be a whole number of seconds.'],
+    ['max_age=x10', 'max_age must be a whole number of seconds.'],
     ['returnTo=/', 'A step-up needs acr, max_age or both.'],
     [
       'acr=urn:unknown',
@@ -254,6 +316,15 @@ describe('the step-up route', () => {
     const url = new URL(start.headers.get('location')!);
     expect(url.searchParams.get('acr_values')).toBe(ACR_MFA);
     expect(url.searchParams.get('max_age')).toBe('60');
+    const levelOnly = (await latchkeyFor().handle(
+      new Request(`${baseUrl}/auth/step-up?acr=${ACR_MFA}`),
+    ))!;
+    expect(new URL(levelOnly.headers.get('location')!).searchParams.has('max_age')).toBe(false);
+    const freshOnly = (await latchkeyFor().handle(
+      new Request(`${baseUrl}/auth/step-up?max_age=0`),
+    ))!;
+    const fresh = new URL(freshOnly.headers.get('location')!).searchParams;
+    expect([fresh.get('max_age'), fresh.has('acr_values')]).toEqual(['0', false]);
   });
 });
 
