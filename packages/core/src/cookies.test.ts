@@ -5,6 +5,7 @@ import {
   clearChunkedCookie,
   parseCookies,
   readChunkedCookie,
+  serializeCookie,
   writeChunkedCookie,
 } from './cookies';
 
@@ -154,5 +155,12 @@ describe('chunked cookies', () => {
     expect(clearChunkedCookie('lk', parseCookies('lk.1=x; lk.7=y'), false, 4)).toEqual([
       'lk.1=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
     ]);
+  });
+
+  it('fills chunks to the last byte: a value of exactly two chunks takes two cookies', () => {
+    const attributes = { secure: false, maxAge: 60 };
+    const room = 4000 - serializeCookie('lk.99', '', attributes).length;
+    const lines = writeChunkedCookie('lk', 'x'.repeat(room * 2), attributes, new Map(), 4);
+    expect(lines.map((line) => line.split('=')[0])).toEqual(['lk.0', 'lk.1']);
   });
 });

@@ -57,23 +57,62 @@ describe('validateLogoutToken (OpenID Back-Channel Logout 1.0, 2.6)', () => {
     });
   });
 
-  it.each<[string, Record<string, unknown>, Record<string, unknown>]>([
-    ['a foreign issuer', { iss: 'https://evil.example' }, {}],
-    ['another audience', { aud: 'someone-else' }, {}],
-    ['no events claim', { events: undefined }, {}],
-    ['the wrong event', { events: { 'http://schemas.openid.net/event/other': {} } }, {}],
-    ['a nonce', { nonce: 'n' }, {}],
-    ['neither sid nor sub', { sid: undefined, sub: undefined }, {}],
-    ['no jti', { jti: undefined }, {}],
-    ['no iat', { iat: undefined }, {}],
-    ['an expired exp', { exp: now() - 3600, iat: now() - 4000 }, {}],
-    ['an iat older than five minutes', { iat: now() - 3600 }, {}],
-    ['an access-token typ', {}, { typ: 'at+jwt' }],
-  ])('rejects a token with %s', async (_case, claims, header) => {
+  it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
+    ['a foreign issuer', { iss: 'https://evil.example' }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+    ['another audience', { aud: 'someone-else' }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+    [
+      'no events claim',
+      { events: undefined },
+      {},
+      `the events claim lacks ${BACKCHANNEL_LOGOUT_EVENT}`,
+    ],
+    ['events that are no object', { events: 'logout' }, {}, 'the events claim lacks'],
+    ['the event as a string', { events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }, {}, 'lacks'],
+    ['the event as an array', { events: { [BACKCHANNEL_LOGOUT_EVENT]: [] } }, {}, 'lacks'],
+    ['the event as null', { events: { [BACKCHANNEL_LOGOUT_EVENT]: null } }, {}, 'lacks'],
+    ['the wrong event', { events: { 'http://schemas.openid.net/event/other': {} } }, {}, 'lacks'],
+    ['a nonce', { nonce: 'n' }, {}, 'it must not contain a nonce'],
+    ['neither sid nor sub', { sid: undefined, sub: undefined }, {}, 'it has neither sid nor sub'],
+    ['a sid and sub that are no strings', { sid: 7, sub: 8 }, {}, 'it has neither sid nor sub'],
+    ['no jti', { jti: undefined }, {}, 'jti is missing'],
+    ['an empty jti', { jti: '' }, {}, 'jti is missing'],
+    ['a jti that is no string', { jti: 42 }, {}, 'jti is missing'],
+    ['no iat', { iat: undefined }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+    ['an expired exp', { exp: now() - 3600, iat: now() - 4000 }, {}, 'ERR_JWT_EXPIRED'],
+    ['an iat older than five minutes', { iat: now() - 3600 }, {}, 'ERR_JWT_EXPIRED'],
+    ['an access-token typ', {}, { typ: 'at+jwt' }, "unexpected typ 'at+jwt'"],
+  ])('rejects a token with %s', async (_case, claims, header, reason) => {
     const token = await sign(claims, header);
-    await expect(validateLogoutToken(token, check)).rejects.toMatchObject({
-      code: 'logout_token_invalid',
-      status: 400,
+    const error = await validateLogoutToken(token, check).catch((caught: unknown) => caught);
+    expect(error).toMatchObject({ code: 'logout_token_invalid', status: 400 });
+    expect((error as Error).message).toMatch(/^Invalid logout token: .*\.$/);
+    expect((error as Error).message).toContain(reason);
+    expect((error as Error).cause === undefined).toBe(!reason.startsWith('ERR_'));
+  });
+
+  it('accepts the typ in any case, and ignores a sid that is no string', async () => {
+    const token = await sign({ sid: 7 }, { typ: 'Logout+JWT' });
+    await expect(validateLogoutToken(token, check)).resolves.toEqual({
+      sid: undefined,
+      sub: 'alice',
+      jti: expect.any(String),
+    });
+    const subless = await sign({ sub: 9 });
+    await expect(validateLogoutToken(subless, check)).resolves.toMatchObject({
+      sid: 'idp-session',
+      sub: undefined,
+    });
+  });
+
+  it('says the check failed when the keys cannot be had', async () => {
+    const broken = {
+      ...check,
+      keys: () => {
+        throw new Error('no keys');
+      },
+    };
+    await expect(validateLogoutToken(await sign({}), broken)).rejects.toMatchObject({
+      message: 'Invalid logout token: signature or claims check failed.',
     });
   });
 

@@ -1,4 +1,4 @@
-import { type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { type JWTVerifyGetKey, jwtVerify } from 'jose';
 import { ErrorCodes, LatchkeyError } from './errors';
 
 /** The event type a logout token carries (OpenID Back-Channel Logout 1.0, section 2.4). */
@@ -40,26 +40,24 @@ export async function validateLogoutToken(
   token: string,
   check: LogoutTokenCheck,
 ): Promise<LogoutRequest> {
-  let payload: JWTPayload;
+  let verified: Awaited<ReturnType<typeof jwtVerify>>;
   try {
-    const verified = await jwtVerify(token, check.keys, {
+    verified = await jwtVerify(token, check.keys, {
       issuer: check.issuer,
       audience: check.clientId,
       algorithms: [...check.algorithms],
       clockTolerance: check.clockTolerance,
+      // Requires iat, too.
       maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
-      requiredClaims: ['iat', 'jti'],
     });
-    // Section 2.4: logout tokens should be typed `logout+jwt`; an untyped or plain JWT is tolerated.
-    const typ = verified.protectedHeader.typ?.toLowerCase();
-    if (typ !== undefined && !TYPES.has(typ))
-      throw invalid(`unexpected typ '${verified.protectedHeader.typ}'`);
-    payload = verified.payload;
   } catch (error) {
-    if (error instanceof LatchkeyError) throw error;
     const code = (error as { code?: unknown }).code;
     throw invalid(typeof code === 'string' ? code : 'signature or claims check failed', error);
   }
+  // Section 2.4: logout tokens should be typed `logout+jwt`; an untyped or plain JWT is tolerated.
+  const typ = verified.protectedHeader.typ;
+  if (typ !== undefined && !TYPES.has(typ.toLowerCase())) throw invalid(`unexpected typ '${typ}'`);
+  const payload = verified.payload;
   const events = payload.events as Record<string, unknown> | undefined;
   const event = events && typeof events === 'object' ? events[BACKCHANNEL_LOGOUT_EVENT] : undefined;
   if (!event || typeof event !== 'object' || Array.isArray(event)) {

@@ -62,6 +62,36 @@ describe('MemorySessionStore', () => {
     expect(await store.lock('refresh:a', 1000)).toBeTypeOf('function');
   });
 
+  it('expires an entry at the very millisecond its TTL ends', async () => {
+    const time = clock();
+    const store = new MemorySessionStore({ now: time.now });
+    await store.set('a', session('alice'), 1);
+    time.advance(999);
+    expect(await store.get('a')).toBeDefined();
+    time.advance(1);
+    expect(await store.get('a')).toBeUndefined();
+  });
+
+  it('counts and ends only live sessions when ending a user', async () => {
+    const time = clock();
+    const store = new MemorySessionStore({ now: time.now });
+    await store.set('old', session('alice'), 1);
+    await store.set('live', session('alice'), 60);
+    time.advance(2000);
+    expect(await store.destroyBy({ sub: 'alice' })).toBe(1);
+  });
+
+  it("keeps a new holder's lock when an expired holder releases late", async () => {
+    const time = clock();
+    const store = new MemorySessionStore({ now: time.now });
+    const late = await store.lock('refresh:a', 1000);
+    time.advance(1001);
+    const current = await store.lock('refresh:a', 1000);
+    expect(current).toBeTypeOf('function');
+    await late!();
+    expect(await store.lock('refresh:a', 1000)).toBeUndefined();
+  });
+
   it('detects a replayed key', async () => {
     const store = new MemorySessionStore();
     expect(await store.markSeen('jti:1', 60)).toBe(true);
@@ -81,6 +111,41 @@ describe('MemoryRevocationList', () => {
     expect(await list.isRevoked({ ...subject, sub: 'bob', createdAt: revokedAt - 1 })).toBe(false);
     time.advance(61_000);
     expect(await list.isRevoked({ ...subject, createdAt: revokedAt - 1 })).toBe(false);
+  });
+
+  it('remembers revocations of a user and of an IdP session for their whole TTL, in seconds', async () => {
+    const time = clock();
+    const list = new MemoryRevocationList({ now: time.now });
+    const revokedAt = time.now();
+    await list.revoke({ sub: 'alice' }, revokedAt, 60);
+    await list.revoke({ idpSid: 'idp-1' }, revokedAt, 60);
+    time.advance(59_000);
+    const alice = { sessionId: 's', sub: 'alice', idpSid: undefined, createdAt: revokedAt };
+    expect(list.isRevoked(alice)).toBe(true);
+    expect(list.isRevoked({ ...alice, sub: 'bob', idpSid: 'idp-1' })).toBe(true);
+    time.advance(1000);
+    expect(list.isRevoked(alice)).toBe(false);
+    expect(list.isRevoked({ ...alice, sub: 'bob', idpSid: 'idp-1' })).toBe(false);
+  });
+
+  it('revokes a session created in the same millisecond as the revocation', async () => {
+    const list = new MemoryRevocationList();
+    await list.revoke({ sessionId: 's' }, 1000, 60);
+    const subject = { sessionId: 's', sub: 'x', idpSid: undefined };
+    expect(list.isRevoked({ ...subject, createdAt: 1000 })).toBe(true);
+    expect(list.isRevoked({ ...subject, createdAt: 1001 })).toBe(false);
+  });
+
+  it('does not fail closed for an entry that expired at the moment it was evicted', async () => {
+    const time = clock();
+    const list = new MemoryRevocationList({ now: time.now, maxEntries: 1 });
+    const created = time.now() - 1;
+    await list.revoke({ sessionId: 'a' }, time.now(), 1);
+    time.advance(1000);
+    await list.revoke({ sessionId: 'b' }, time.now(), 60);
+    expect(
+      list.isRevoked({ sessionId: 'x', sub: 'x', idpSid: undefined, createdAt: created }),
+    ).toBe(false);
   });
 
   it('matches by sessionId and by IdP sid', async () => {

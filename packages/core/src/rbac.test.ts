@@ -53,6 +53,12 @@ describe('role mappers', () => {
     );
   });
 
+  it('Keycloak: nothing from realm_access or resource_access that is not an object', () => {
+    const keycloak = roleMappers.keycloak({ clientId: 'app' });
+    expect(keycloak({ realm_access: null, resource_access: { app: null } })).toEqual([]);
+    expect(keycloak({ realm_access: 'admin', resource_access: 7 })).toEqual([]);
+  });
+
   it('Entra ID: app roles in the roles claim', () => {
     // Microsoft identity platform docs, "Add app roles to your application and receive them in the token".
     const idToken = { oid: '5c0e7e9c-0000', tid: 'tenant', roles: ['Survey.Create', 'Task.Write'] };

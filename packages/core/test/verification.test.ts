@@ -9,6 +9,7 @@ import {
   createLatchkey,
   type Latchkey,
   type LatchkeyOptions,
+  MemoryRevocationList,
   MemorySessionStore,
 } from '../src/index';
 
@@ -126,6 +127,13 @@ describe('the ID token signature', () => {
       error: 'idp_unreachable',
       message: 'The IdP JWKS could not be fetched in time.',
     });
+  });
+
+  it('answers 503 idp_unreachable when the JWKS connection breaks', async () => {
+    idp.mode = 'jwks-broken';
+    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ error: 'idp_unreachable' });
   });
 
   it('says the signature did not verify against the JWKS', async () => {
@@ -325,6 +333,51 @@ describe('the step-up route', () => {
     ))!;
     const fresh = new URL(freshOnly.headers.get('location')!).searchParams;
     expect([fresh.get('max_age'), fresh.has('acr_values')]).toEqual(['0', false]);
+  });
+});
+
+describe('cookie sessions', () => {
+  it('refuses a signed-out cookie for as long as the session could have lived', async () => {
+    let offset = 0;
+    const now = () => Date.now() + offset;
+    const latchkey = latchkeyFor({
+      now,
+      revocations: new MemoryRevocationList({ now }),
+      session: { absoluteTimeout: 600, idleTimeout: 600 },
+    });
+    const jar = await signedIn(latchkey);
+    const copy = jar.header;
+    await latchkey.handle(
+      new Request(`${baseUrl}/auth/logout`, {
+        method: 'POST',
+        headers: { cookie: copy, origin: baseUrl, ...JSON_ACCEPT },
+      }),
+    );
+    offset = 570_000;
+    const replay = await latchkey.authenticate(
+      new Request(`${baseUrl}/x`, { headers: { cookie: copy } }),
+      () => {},
+    );
+    expect(replay.problem).toMatchObject({
+      code: 'session_revoked',
+      message: 'The session was signed out; sign in again.',
+    });
+  });
+
+  it('says why a cookie is refused: unreadable or expired', async () => {
+    let offset = 0;
+    const latchkey = latchkeyFor({ now: () => Date.now() + offset, session: { idleTimeout: 60 } });
+    const garbage = await latchkey.authenticate(
+      new Request(`${baseUrl}/x`, { headers: { cookie: 'lk_session=garbage' } }),
+      () => {},
+    );
+    expect(garbage.problem?.message).toBe(
+      'The session cookie could not be read: it was altered, truncated or sealed with an unknown secret.',
+    );
+    const jar = await signedIn(latchkey);
+    offset = 61_000;
+    const idle = await contextOf(latchkey, jar, () => {});
+    expect(idle.problem?.message).toBe('The session has expired; sign in again.');
   });
 });
 

@@ -23,7 +23,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  * Token-endpoint modes that also apply to refresh grants: `'other-sub'` (the ID token is about
  * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
  *
- * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers.
+ * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
+ * drops the connection.
  */
 export type HostileMode =
   | 'valid'
@@ -39,6 +40,7 @@ export type HostileMode =
   | 'other-sub'
   | 'hs256'
   | 'jwks-silent'
+  | 'jwks-broken'
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param';
@@ -524,6 +526,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
       case '/jwks':
         requireMethod(req, 'GET');
         if (idp.mode === 'jwks-silent') return; // the connection stays open, unanswered
+        if (idp.mode === 'jwks-broken') return void req.socket.destroy();
         return sendJson(res, 200, jwks);
       case '/authorize':
         return authorize(req, res, url);
