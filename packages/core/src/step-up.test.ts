@@ -58,4 +58,40 @@ describe('step-up', () => {
       unmetStepUp({ acr: undefined, acrs: ['c1'], authTime: 1 }, { acr: 'c2' }, ['c1', 'c2'], 2, 0),
     ).toBeDefined();
   });
+
+  it('lets an unknown level satisfy only itself, and no level satisfy an unknown one', () => {
+    expect(acrSatisfies('gold', 'gold', levels)).toBe(true);
+    expect(acrSatisfies('urn:latchkey:acr:mfa', 'gold', levels)).toBe(false);
+    expect(acrSatisfies('gold', 'urn:latchkey:acr:pwd', levels)).toBe(false);
+    expect(acrSatisfies('urn:latchkey:acr:pwd', 'urn:latchkey:acr:pwd', levels)).toBe(true);
+    expect(acrSatisfies(undefined, 'gold', levels)).toBe(false);
+  });
+
+  it('allows the clock tolerance on max_age, to the second', () => {
+    const auth = { acr: undefined, authTime: 1000 };
+    expect(unmetStepUp(auth, { maxAge: 60 }, levels, 1090, 30)).toBeUndefined();
+    expect(unmetStepUp(auth, { maxAge: 60 }, levels, 1091, 30)).toMatch(/60 seconds/);
+    expect(unmetStepUp(auth, { maxAge: 60 }, levels, 1080, 30)).toBeUndefined();
+  });
+
+  it('names only what the requirement asks in the challenge', () => {
+    expect(stepUpChallenge({ maxAge: 59.9 }, 'd')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="d", max_age=59',
+    );
+    expect(stepUpChallenge({ acr: 'a' }, 'd')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="d", acr_values="a"',
+    );
+  });
+
+  it('says which level is missing', () => {
+    expect(
+      unmetStepUp(
+        { acr: 'urn:latchkey:acr:pwd', authTime: 1 },
+        { acr: 'urn:latchkey:acr:mfa' },
+        levels,
+        2,
+        0,
+      ),
+    ).toBe('authentication level urn:latchkey:acr:mfa or higher is required');
+  });
 });

@@ -29,11 +29,9 @@ export function acrSatisfies(
   required: string,
   levels: readonly string[],
 ): boolean {
-  if (actual === undefined) return false;
   if (actual === required) return true;
-  const have = levels.indexOf(actual);
   const need = levels.indexOf(required);
-  return have !== -1 && need !== -1 && have >= need;
+  return need !== -1 && levels.indexOf(actual as string) >= need;
 }
 
 /** Why an authentication does not meet a requirement, or undefined when it does. */

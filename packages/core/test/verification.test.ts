@@ -62,6 +62,13 @@ class Jar {
 
 const JSON_ACCEPT = { accept: 'application/json' };
 
+/** A response carrying `Set-Cookie` lines, for {@link Jar.take}. */
+function responseWith(lines: readonly string[]): Response {
+  const response = new Response(null);
+  for (const line of lines) response.headers.append('set-cookie', line);
+  return response;
+}
+
 /** Follows a sign-in (or step-up) from latchkey's route through the IdP to the callback's answer. */
 async function through(latchkey: Latchkey, jar: Jar, path: string): Promise<Response> {
   const start = jar.take(
@@ -185,6 +192,34 @@ describe('refresh', () => {
     idp.mode = 'valid';
     const after = await contextOf(latchkey, jar, () => {});
     expect(after.session).toBeNull();
+  });
+
+  it('refreshes again once the refreshed token expires, with the new refresh token', async () => {
+    idp.expiresIn = 30;
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    const grants = () => idp.requests.filter((r) => r.path === '/token').length;
+    const before = grants();
+    const first = await contextOf(latchkey, jar, (lines) => jar.take(responseWith(lines)));
+    const token1 = await first.getAccessToken();
+    const second = await contextOf(latchkey, jar, () => {});
+    const token2 = await second.getAccessToken();
+    expect(grants() - before).toBe(2);
+    expect(token2).not.toBe(token1);
+  });
+
+  it('keeps the session through an IdP outage during refresh, and refreshes once it is back', async () => {
+    idp.expiresIn = 30;
+    const latchkey = latchkeyFor({ idpTimeout: 300 });
+    const jar = await signedIn(latchkey);
+    idp.mode = 'token-silent';
+    const cleared: string[] = [];
+    const during = await contextOf(latchkey, jar, (lines) => cleared.push(...lines));
+    await expect(during.getAccessToken()).rejects.toMatchObject({ code: 'idp_unreachable' });
+    expect(cleared).toEqual([]);
+    idp.mode = 'valid';
+    const after = await contextOf(latchkey, jar, () => {});
+    await expect(after.getAccessToken()).resolves.toEqual(expect.any(String));
   });
 
   it('keeps the session when the refresh returns a valid ID token of the same user', async () => {
@@ -336,6 +371,21 @@ describe('the step-up route', () => {
   });
 });
 
+describe('session expiry, to the millisecond', () => {
+  it.each([
+    ['in the cookie', () => ({})],
+    ['in a store', () => ({ store: new MemorySessionStore() })],
+  ])('ends a session %s the moment its idle timeout is reached', async (_where, backend) => {
+    let now = Date.now();
+    const latchkey = latchkeyFor({ now: () => now, session: { idleTimeout: 60 }, ...backend() });
+    const jar = await signedIn(latchkey);
+    now += 59_999;
+    expect((await contextOf(latchkey, jar, () => {})).session).not.toBeNull();
+    now += 1;
+    expect((await contextOf(latchkey, jar, () => {})).problem?.code).toBe('session_expired');
+  });
+});
+
 describe('cookie sessions', () => {
   it('refuses a signed-out cookie for as long as the session could have lived', async () => {
     let offset = 0;
@@ -401,6 +451,50 @@ describe('sessions in a store', () => {
     );
     expect(logout.status).toBe(200);
     expect(jar.names()).toEqual([]);
+  });
+
+  it('reads no cookie as no session, and a session the store no longer has as signed out', async () => {
+    const latchkey = latchkeyFor({ store: new MemorySessionStore() });
+    const none = await latchkey.authenticate(new Request(`${baseUrl}/x`), () => {});
+    expect([none.session, none.problem]).toEqual([null, undefined]);
+    const jar = await signedIn(latchkey);
+    const copy = jar.header;
+    await latchkey.handle(
+      new Request(`${baseUrl}/auth/logout`, {
+        method: 'POST',
+        headers: { cookie: copy, origin: baseUrl, ...JSON_ACCEPT },
+      }),
+    );
+    const replay = await latchkey.authenticate(
+      new Request(`${baseUrl}/x`, { headers: { cookie: copy } }),
+      () => {},
+    );
+    expect(replay.problem?.code).toBe('session_revoked');
+  });
+
+  it('refuses a record the store returns for another session id', async () => {
+    const store = new MemorySessionStore();
+    const latchkey = latchkeyFor({ store });
+    const alice = await signedIn(latchkey);
+    const other = await signedIn(latchkey);
+    const otherId = other.header.split('=')[1]!;
+    const real = store.get.bind(store);
+    store.get = () => real(otherId);
+    const mixedUp = await contextOf(latchkey, alice, () => {});
+    expect(mixedUp.session).toBeNull();
+    expect(mixedUp.problem?.code).toBe('session_revoked');
+  });
+
+  it('keeps a store session for its lifetime, with a cookie that says how long', async () => {
+    let offset = 0;
+    const now = () => Date.now() + offset;
+    const latchkey = latchkeyFor({ store: new MemorySessionStore({ now }), now });
+    const jar = new Jar();
+    const callback = await through(latchkey, jar, '/auth/login');
+    const cookie = callback.headers.getSetCookie().find((line) => line.startsWith('lk_session='));
+    expect(cookie).toMatch(/; Max-Age=86400(;|$)/);
+    offset = 5000;
+    expect((await contextOf(latchkey, jar, () => {})).session).not.toBeNull();
   });
 
   it('gives up waiting for another instance that holds the refresh lock, with store_unavailable', async () => {

@@ -24,7 +24,7 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
  *
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
- * drops the connection.
+ * drops the connection. `'token-silent'`: the token endpoint never answers.
  */
 export type HostileMode =
   | 'valid'
@@ -41,6 +41,7 @@ export type HostileMode =
   | 'hs256'
   | 'jwks-silent'
   | 'jwks-broken'
+  | 'token-silent'
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param';
@@ -423,6 +424,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
 
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requireMethod(req, 'POST');
+    if (idp.mode === 'token-silent') return; // the connection stays open, unanswered
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
       throw new OAuthError(
