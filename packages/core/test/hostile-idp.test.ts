@@ -7,18 +7,16 @@ import {
   startHostileIdp,
   startSilentServer,
 } from '@latchkey/test-utils';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, idpPresets, type Latchkey } from '../src/index';
 import { transactionSlot } from '../src/transaction';
+import { baseUrl, secrets, useHostileIdp } from './hostile';
 
-const baseUrl = 'http://127.0.0.1:3999';
-const secrets = ['test-secret-test-secret-test-secret-1234'];
+const hostile = useHostileIdp();
 let idp: HostileIdp;
-
-beforeAll(async () => {
-  idp = await startHostileIdp({ clientId: 'app', clientSecret: 'app-secret' });
+beforeAll(() => {
+  idp = hostile.idp;
 });
-afterAll(() => idp.stop());
 
 function latchkeyFor(issuer: string, overrides: { idpTimeout?: number } = {}): Latchkey {
   return createLatchkey({

@@ -4,7 +4,7 @@
 // on refresh, or a weaker acr than asked, on demand.
 import { ACR_LEVELS, ACR_MFA, ACR_PWD } from '@latchkey/dev-idp';
 import { type HostileIdp, type HostileMode, startHostileIdp } from '@latchkey/test-utils';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLatchkey,
   type Latchkey,
@@ -12,15 +12,13 @@ import {
   MemoryRevocationList,
   MemorySessionStore,
 } from '../src/index';
+import { baseUrl, secrets, useHostileIdp } from './hostile';
 
-const baseUrl = 'http://127.0.0.1:3999';
-const secrets = ['test-secret-test-secret-test-secret-1234'];
+const hostile = useHostileIdp();
 let idp: HostileIdp;
-
-beforeAll(async () => {
-  idp = await startHostileIdp({ clientId: 'app', clientSecret: 'app-secret' });
+beforeAll(() => {
+  idp = hostile.idp;
 });
-afterAll(() => idp.stop());
 beforeEach(() => {
   idp.mode = 'valid';
   idp.claims = {};
