@@ -64,9 +64,8 @@ export class TokenRefresher {
   private async grant(record: SessionRecord): Promise<SessionRecord> {
     let tokens: Awaited<ReturnType<OidcClient['refresh']>>;
     try {
-      if (!record.rt)
-        throw new LatchkeyError(ErrorCodes.refreshFailed, 'The session has no refresh token.');
-      tokens = await this.client.refresh(record.rt);
+      // refresh() made sure the session has one; another instance's record has the same.
+      tokens = await this.client.refresh(record.rt as string);
     } catch (error) {
       if (error instanceof LatchkeyError && error.code !== ErrorCodes.idpUnreachable) {
         throw new LatchkeyError(

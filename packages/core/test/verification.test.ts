@@ -124,6 +124,13 @@ describe('the callback', () => {
 });
 
 describe('the ID token signature', () => {
+  it('refuses a sign-in whose token response has no ID token', async () => {
+    idp.mode = 'no-id-token';
+    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
+    expect(response.status).toBe(502);
+    expect(await response.json()).toMatchObject({ error: 'idp_invalid_response' });
+  });
+
   it('answers 503 idp_unreachable when the JWKS does not answer in time', async () => {
     idp.mode = 'jwks-silent';
     const response = await through(latchkeyFor({ idpTimeout: 300 }), new Jar(), '/auth/login');
@@ -185,7 +192,16 @@ describe('refresh', () => {
     idp.mode = mode;
     const cleared: string[] = [];
     const context = await contextOf(latchkey, jar, (lines) => cleared.push(...lines));
-    await expect(context.getAccessToken()).rejects.toMatchObject({ code: 'refresh_failed' });
+    await expect(context.getAccessToken()).rejects.toMatchObject({
+      code: 'refresh_failed',
+      message:
+        mode === 'other-sub'
+          ? 'The refreshed ID token is about another user; the session has ended.'
+          : 'Refreshing the access token failed (id_token_invalid); sign in again.',
+      ...(mode === 'other-sub'
+        ? {}
+        : { cause: expect.objectContaining({ code: 'id_token_invalid' }) }),
+    });
     expect(cleared.some((line) => /^lk_session=; .*Max-Age=0/.test(line))).toBe(true);
     idp.mode = 'valid';
     const after = await contextOf(latchkey, jar, () => {});
@@ -218,6 +234,30 @@ describe('refresh', () => {
     idp.mode = 'valid';
     const after = await contextOf(latchkey, jar, () => {});
     await expect(after.getAccessToken()).resolves.toEqual(expect.any(String));
+  });
+
+  it('keeps the session when the refresh answers without an ID token', async () => {
+    idp.expiresIn = 30;
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    idp.mode = 'no-id-token';
+    const context = await contextOf(latchkey, jar, () => {});
+    await expect(context.getAccessToken()).resolves.toEqual(expect.any(String));
+  });
+
+  it('hands a request with the spent refresh token the refreshed one for a minute, then not', async () => {
+    idp.expiresIn = 30;
+    let offset = 0;
+    const latchkey = latchkeyFor({ now: () => Date.now() + offset });
+    const jar = await signedIn(latchkey);
+    const spent = jar.header;
+    const first = await (await contextOf(latchkey, jar, () => {})).getAccessToken();
+    const old = () =>
+      latchkey.authenticate(new Request(`${baseUrl}/x`, { headers: { cookie: spent } }), () => {});
+    offset = 59_000;
+    await expect((await old()).getAccessToken()).resolves.toBe(first);
+    offset = 61_000;
+    await expect((await old()).getAccessToken()).rejects.toMatchObject({ code: 'refresh_failed' });
   });
 
   it('keeps the session when the refresh returns a valid ID token of the same user', async () => {

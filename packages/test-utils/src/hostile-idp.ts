@@ -24,7 +24,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
  *
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
- * drops the connection. `'token-silent'`: the token endpoint never answers.
+ * drops the connection. `'token-silent'`: the token endpoint never answers. `'no-id-token'`: token
+ * responses carry no ID token (as many IdPs answer a refresh).
  */
 export type HostileMode =
   | 'valid'
@@ -42,6 +43,7 @@ export type HostileMode =
   | 'jwks-silent'
   | 'jwks-broken'
   | 'token-silent'
+  | 'no-id-token'
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param';
@@ -478,7 +480,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         token_type: 'Bearer',
         expires_in: idp.expiresIn,
         ...(idp.issueRefreshTokens ? { refresh_token: refreshToken } : {}),
-        id_token: idToken,
+        ...(idp.mode === 'no-id-token' ? {} : { id_token: idToken }),
         scope: 'openid',
       },
       { 'Cache-Control': 'no-store', Pragma: 'no-cache' },
