@@ -16,7 +16,9 @@ let report;
 try {
   report = JSON.parse(readFileSync(join(root, 'reports/mutation/mutation.json'), 'utf8'));
 } catch (error) {
-  console.error(`[mutation] no readable reports/mutation/mutation.json (${error.message}): run pnpm mutate.`);
+  console.error(
+    `[mutation] no readable reports/mutation/mutation.json (${error.message}): run pnpm mutate.`,
+  );
   process.exit(1);
 }
 
@@ -60,7 +62,8 @@ const valid = detected + counts.Survived + counts.NoCoverage;
 const score = valid === 0 ? 0 : (100 * detected) / valid;
 const floor = config.thresholds.break;
 if (score < floor) problems.push(`mutation score ${score.toFixed(2)} is under ${floor}`);
-if (disables >= MAX_DISABLES) problems.push(`${disables} Stryker disables (fewer than ${MAX_DISABLES} allowed)`);
+if (disables >= MAX_DISABLES)
+  problems.push(`${disables} Stryker disables (fewer than ${MAX_DISABLES} allowed)`);
 
 console.log(
   `[mutation] score ${score.toFixed(2)} (floor ${floor}) over ${mutated.length} modules: ` +

@@ -34,7 +34,8 @@ try {
   console.log(`[mutate] ${files.length} files copied to ${copy}`);
   status = run('pnpm', ['install', '--offline', '--frozen-lockfile'], copy);
   if (status !== 0) status = run('pnpm', ['install', '--frozen-lockfile'], copy);
-  if (status === 0) status = run('pnpm', ['exec', 'stryker', 'run', ...process.argv.slice(2)], copy);
+  if (status === 0)
+    status = run('pnpm', ['exec', 'stryker', 'run', ...process.argv.slice(2)], copy);
   // The report is written even when the score is under the threshold: bring it back either way.
   mkdirSync(join(root, 'reports/mutation'), { recursive: true });
   for (const name of ['mutation.json', 'stryker-incremental.json']) {
