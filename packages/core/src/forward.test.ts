@@ -7,6 +7,8 @@ describe('staticPrefix', () => {
     ['/api/:rest*', '/api'],
     ['/api/v1/(.*)', '/api/v1'],
     ['/api/', '/api'],
+    ['/api//', '/api'],
+    ['/api/files-:id', '/api'],
     ['/api', '/api'],
     ['/*', ''],
     ['/', ''],
@@ -42,6 +44,8 @@ describe('hasDotSegment', () => {
 
   it('gives up on a path still encoded after four rounds of decoding', () => {
     expect(hasDotSegment('/api/%252525252e')).toBe(true);
+    expect(hasDotSegment('/api/%25252541')).toBe(true);
+    expect(hasDotSegment('/api/%252541')).toBe(false);
   });
 });
 
@@ -55,6 +59,11 @@ describe('forwardTarget', () => {
     expect(forwardTarget('https://app.example.com//evil.example/x', api, '').origin).toBe(
       'https://api.example.com',
     );
+    expect(forwardTarget('https://app.example.com/', api, '').pathname).toBe('/v1/');
+    expect(
+      forwardTarget('https://app.example.com/api/x', 'https://api.example.com/v1//', '/api')
+        .pathname,
+    ).toBe('/v1/api/x');
   });
 
   it('refuses a path outside the mount and one with a dot segment, with 400 invalid_request', () => {
@@ -67,7 +76,12 @@ describe('forwardTarget', () => {
         expect.objectContaining({ code: 'invalid_request', status: 400 }),
       );
     }
-    expect(() => forwardTarget('https://app.example.com/x/../y', api, '')).toThrow(/dot segment/);
+    expect(() => forwardTarget('https://app.example.com/apix', api, '/api')).toThrow(
+      "The API path must stay under '/api' and hold no dot segments ('.' or '..', in any encoding).",
+    );
+    expect(() => forwardTarget('https://app.example.com/x/../y', api, '')).toThrow(
+      "The API path must stay under '/' and hold no dot segments",
+    );
   });
 
   it('reads the raw path without its query or fragment', () => {
@@ -119,8 +133,21 @@ describe('forwardedResponse', () => {
     },
   );
 
-  it('sandboxes an answer without a Content-Type', () => {
-    expect(answer({}).headers.get('content-security-policy')).toBe('sandbox');
+  it.each(['text/plain; profile=application/json', 'x-application/json'])(
+    'sandboxes %s, which only mentions JSON',
+    (type) => {
+      expect(answer({ 'content-type': type }).headers.get('content-security-policy')).toBe(
+        'sandbox',
+      );
+    },
+  );
+
+  it('sandboxes an answer without a Content-Type, and adds no header the API did not send', () => {
+    const response = answer({});
+    expect(response.headers.get('content-security-policy')).toBe('sandbox');
+    for (const name of ['www-authenticate', 'location', 'retry-after']) {
+      expect(response.headers.has(name)).toBe(false);
+    }
   });
 
   it.each([
@@ -128,6 +155,7 @@ describe('forwardedResponse', () => {
     ['max-age=60', 'private, no-store'],
     [undefined, 'private, no-store'],
     ['no-storex', 'private, no-store'],
+    ['public, no-storefront=1', 'private, no-store'],
     ['private, max-age=60', 'private, max-age=60'],
     ['no-store', 'no-store'],
     ['max-age=0, private="set-cookie"', 'max-age=0, private="set-cookie"'],

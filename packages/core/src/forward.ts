@@ -45,13 +45,11 @@ export function forwardTarget(
   apiBaseUrl: URL | string,
   mountPath: string,
 ): URL {
-  const start = requestUrl.indexOf('/', requestUrl.indexOf('//') + 2);
-  const rawPath = start === -1 ? '/' : requestUrl.slice(start).replace(/[?#].*$/s, '');
   const incoming = new URL(requestUrl);
   const mount = mountPath.replace(/\/+$/, '');
-  const under =
-    incoming.pathname === mount || incoming.pathname.startsWith(`${mount}/`) || mount === '';
-  if (hasDotSegment(rawPath) || !under) {
+  const under = incoming.pathname === mount || incoming.pathname.startsWith(`${mount}/`);
+  // The URL as sent, before the parser resolves its dots: its scheme and host hold no dot segment.
+  if (hasDotSegment(requestUrl.split(/[?#]/, 1)[0]!) || !under) {
     throw new LatchkeyError(
       ErrorCodes.invalidRequest,
       `The API path must stay under '${mount || '/'}' and hold no dot segments ('.' or '..', in any encoding).`,

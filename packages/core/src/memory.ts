@@ -163,8 +163,7 @@ export class MemoryRevocationList implements RevocationList {
   }
 
   isRevoked(subject: RevocationSubject): boolean {
-    const covers = (revokedAt: number | undefined) =>
-      revokedAt !== undefined && subject.createdAt <= revokedAt;
+    const covers = (revokedAt: number | undefined) => subject.createdAt <= (revokedAt ?? -Infinity);
     return (
       subject.createdAt <= this.watermark ||
       covers(this.bySessionId.get(subject.sessionId)) ||

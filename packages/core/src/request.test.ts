@@ -5,14 +5,20 @@ import { isSameOrigin, safeReturnTo, wantsJson } from './request';
 const base = new URL('https://app.example.com');
 
 describe('safeReturnTo', () => {
-  it.each(['/profile', '/a/b?x=1#top', '/%7Euser', '/%25252541'])(
-    'keeps the same-origin path %s',
-    (path) => {
-      expect(safeReturnTo(path, base)).toBe(
-        new URL(path, base).pathname + new URL(path, base).search + new URL(path, base).hash,
-      );
-    },
-  );
+  // Decoded at most three times: four rounds of encoding are left as they are.
+  it.each([
+    '/profile',
+    '/a/b?x=1#top',
+    '/%7Euser',
+    '/%25252541',
+    '/%2525252Fx',
+    '/a b',
+    `/${'a'.repeat(2047)}`,
+  ])('keeps the same-origin path %s', (path) => {
+    expect(safeReturnTo(path, base)).toBe(
+      new URL(path, base).pathname + new URL(path, base).search + new URL(path, base).hash,
+    );
+  });
 
   it.each([
     '//evil.example',
@@ -30,6 +36,10 @@ describe('safeReturnTo', () => {
     'evil.example',
     '',
     '/%E0%A4%A',
+    '/\u007f/x',
+    `/${'a'.repeat(2048)}`,
+    null,
+    undefined,
   ])('falls back to / for %j', (value) => {
     expect(safeReturnTo(value, base)).toBe('/');
   });

@@ -59,8 +59,10 @@ export function isSameOrigin(request: HttpRequest, appOrigin: string): boolean {
 export function safeReturnTo(value: string | null | undefined, baseUrl: URL): string {
   if (!value || value.length > 2048 || !isLocalPath(value) || hasEncodedEscape(value)) return '/';
   const resolved = new URL(value, baseUrl);
+  // Stryker disable next-line ConditionalExpression,EqualityOperator: equivalent, a second guard (a value that starts with one '/' always resolves on the base origin)
+  if (resolved.origin !== baseUrl.origin) return '/';
   const path = `${resolved.pathname}${resolved.search}${resolved.hash}`;
-  return resolved.origin === baseUrl.origin && isLocalPath(path) ? path : '/';
+  return isLocalPath(path) ? path : '/';
 }
 
 /**
@@ -68,11 +70,9 @@ export function safeReturnTo(value: string | null | undefined, baseUrl: URL): st
  * (which browsers treat as `/`), and no backslash or control character anywhere.
  */
 function isLocalPath(path: string): boolean {
-  const second = path.charAt(1);
   return (
     path.charAt(0) === '/' &&
-    second !== '/' &&
-    second !== '\\' &&
+    path.charAt(1) !== '/' &&
     !path.includes('\\') &&
     !hasControlCharacter(path)
   );
@@ -86,24 +86,18 @@ function isLocalPath(path: string): boolean {
 function hasEncodedEscape(value: string): boolean {
   let decoded = value;
   for (let i = 0; i < 3; i++) {
-    let next: string;
     try {
-      next = decodeURIComponent(decoded);
+      decoded = decodeURIComponent(decoded);
     } catch {
       return true;
     }
-    if (next === decoded) return false;
-    decoded = next;
     if (!isLocalPath(decoded)) return true;
   }
   return false;
 }
 
 function hasControlCharacter(text: string): boolean {
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code < 0x20 || code === 0x7f) return true;
-  }
+  for (const char of text) if (char < ' ' || char === '\u007f') return true;
   return false;
 }
 

@@ -1,12 +1,7 @@
 // Tests against a deliberately malicious IdP (test-utils' hostile provider): no real IdP can be
 // made to sign bad tokens on demand, so this is the one place a fake provider is used.
 import { randomBytes } from 'node:crypto';
-import {
-  type HostileIdp,
-  type HostileMode,
-  startHostileIdp,
-  startSilentServer,
-} from '@latchkey/test-utils';
+import { type HostileIdp, type HostileMode, startSilentServer } from '@latchkey/test-utils';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLatchkey, idpPresets, type Latchkey } from '../src/index';
 import { transactionSlot } from '../src/transaction';

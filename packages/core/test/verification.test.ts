@@ -303,6 +303,22 @@ describe('step-up at the callback', () => {
   });
 });
 
+describe('sign-in events', () => {
+  it('reports each sign-in as login with its sub, session id and the acr the IdP sent', async () => {
+    const events: Record<string, unknown>[] = [];
+    const latchkey = latchkeyFor({ onEvent: (event) => events.push({ ...event }) });
+    await signedIn(latchkey);
+    idp.claims = { acr: ACR_MFA };
+    await signedIn(latchkey);
+    const logins = events.filter((event) => event.type === 'login');
+    expect(logins).toEqual([
+      { type: 'login', sub: 'hostile-user', sessionId: expect.any(String) },
+      { type: 'login', sub: 'hostile-user', sessionId: expect.any(String), acr: ACR_MFA },
+    ]);
+    expect(logins[0]!.sessionId).not.toBe(logins[1]!.sessionId);
+  });
+});
+
 describe('failed sign-ins', () => {
   it('says what is wrong with the callback, and reports login_failed with the code', async () => {
     const events: unknown[] = [];
