@@ -45,6 +45,13 @@ if (task === 'test') {
     'turbo.json',
     'package.json',
   ]);
+  // The committed mutation report must describe today's sources and meet its floor (README, Testing).
+  const mutation = spawnSync(process.execPath, [join(root, 'scripts/check-mutation.mjs')], {
+    cwd: root,
+    stdio: 'inherit',
+    env,
+  });
+  if (mutation.status !== 0) process.exit(mutation.status ?? 1);
   run([
     'exec',
     'turbo',
