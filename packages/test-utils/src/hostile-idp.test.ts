@@ -278,11 +278,17 @@ describe('startHostileIdp: valid mode', () => {
       body: '{',
     });
     expect(await json.json()).toMatchObject({ error: 'invalid_request' });
-    const refresh = await tokenRequest(
-      { grant_type: 'refresh_token', refresh_token: 'x' },
+    const password = await tokenRequest(
+      { grant_type: 'password', username: 'u', password: 'p' },
       { Authorization: basicAuth() },
     );
-    expect(await refresh.json()).toMatchObject({ error: 'unsupported_grant_type' });
+    expect(await password.json()).toMatchObject({ error: 'unsupported_grant_type' });
+    const refresh = await tokenRequest(
+      { grant_type: 'refresh_token', refresh_token: 'never-issued' },
+      { Authorization: basicAuth() },
+    );
+    expect(refresh.status).toBe(400);
+    expect(await refresh.json()).toMatchObject({ error: 'invalid_grant' });
   });
 });
 
