@@ -10,26 +10,26 @@ export default {
   // hours on two cores; they are reported as Ignored. Mutants also reached inside tests still run.
   ignoreStatic: true,
   mutate: [
-    // Sign-in: the transaction, state and callback; the step-up route and its check. (Line
-    // ranges until latchkey.ts is split into its concept modules: then whole files.)
-    'packages/core/src/latchkey.ts:207-309',
-    'packages/core/src/latchkey.ts:555-621',
+    // Sign-in: the transaction, state and callback, and step-up (the route's query and the check
+    // of what comes back); the guards that demand a session, a role, a permission or a step-up.
+    'packages/core/src/sign-in.ts',
     'packages/core/src/transaction.ts',
+    'packages/core/src/step-up.ts',
+    'packages/core/src/guards.ts',
     // ID-token, refresh and logout-token verification.
-    'packages/core/src/client.ts:180-238',
-    'packages/core/src/client.ts:255-304',
+    'packages/core/src/client.ts:180-240',
+    'packages/core/src/client.ts:257-307',
     'packages/core/src/tokens.ts',
-    'packages/core/src/logout.ts',
+    'packages/core/src/logout-token.ts',
     // Bearer tokens for APIs and the cache of verified credentials.
     'packages/core/src/bearer.ts',
     'packages/core/src/credential-cache.ts',
-    // RBAC matching and step-up.
+    // RBAC matching.
     'packages/core/src/rbac.ts',
-    'packages/core/src/step-up.ts',
     // Seal and cookie codec; returnTo and the Origin check; BFF forwarding.
     'packages/core/src/seal.ts',
     'packages/core/src/cookies.ts',
-    'packages/core/src/request.ts:47-108',
+    'packages/core/src/request.ts:47-102',
     'packages/core/src/forward.ts',
     // Session expiry in cookies and stores, revocation.
     'packages/core/src/sessions.ts',

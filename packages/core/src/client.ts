@@ -3,7 +3,7 @@ import * as oauth from 'oauth4webapi';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
-import { type LogoutRequest, validateLogoutToken } from './logout';
+import { type LogoutRequest, validateLogoutToken } from './logout-token';
 
 /** Tokens from a successful code exchange or refresh, ID token already validated. */
 export interface TokenSet {
@@ -114,7 +114,7 @@ export class OidcClient {
 
   private async fetchMetadata(): Promise<oauth.AuthorizationServer> {
     const issuer = this.config.issuer;
-    const as = await guard(async () =>
+    const as = await withTypedErrors(async () =>
       oauth.processDiscoveryResponse(
         issuer,
         await oauth.discoveryRequest(issuer, this.requestOptions()),
@@ -188,7 +188,7 @@ export class OidcClient {
     } catch (error) {
       throw authorizationResponseError(error);
     }
-    const response = await guard(() =>
+    const response = await withTypedErrors(() =>
       oauth.authorizationCodeGrantRequest(
         as,
         this.client,
@@ -199,7 +199,7 @@ export class OidcClient {
         this.tokenRequestOptions(),
       ),
     );
-    const result = await guard(() =>
+    const result = await withTypedErrors(() =>
       oauth.processAuthorizationCodeResponse(as, this.client, response, {
         expectedNonce: expected.nonce,
         maxAge: expected.maxAge ?? oauth.skipAuthTimeCheck,
@@ -212,7 +212,7 @@ export class OidcClient {
   /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const as = await this.discover();
-    const response = await guard(() =>
+    const response = await withTypedErrors(() =>
       oauth.refreshTokenGrantRequest(
         as,
         this.client,
@@ -221,7 +221,9 @@ export class OidcClient {
         this.tokenRequestOptions(),
       ),
     );
-    const result = await guard(() => oauth.processRefreshTokenResponse(as, this.client, response));
+    const result = await withTypedErrors(() =>
+      oauth.processRefreshTokenResponse(as, this.client, response),
+    );
     return this.tokenSet(as, result);
   }
 
@@ -404,7 +406,7 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
   );
 }
 
-async function guard<T>(operation: () => Promise<T>): Promise<T> {
+async function withTypedErrors<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (error) {

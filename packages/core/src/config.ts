@@ -51,6 +51,8 @@ export interface LatchkeyOptions {
   logout?: LogoutOptions;
   /** Milliseconds to wait for any IdP request before failing with `idp_unreachable`. Default 5000. */
   idpTimeout?: number;
+  /** Milliseconds `forward()` waits for the API before answering 502 `api_unreachable` (default 5000). */
+  apiTimeout?: number;
   /**
    * Milliseconds a client may take to send the body of a POST to latchkey's routes (or of a
    * forwarded API call) before it is answered 408 `request_timeout`. Default 10000.
@@ -144,6 +146,7 @@ export interface ResolvedConfig {
   postLogoutRedirectUri: string;
   logoutIdTokenHint: boolean;
   idpTimeout: number;
+  apiTimeout: number;
   bodyTimeout: number;
   clockTolerance: number;
   idTokenAlgorithms: readonly string[];
@@ -259,7 +262,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   );
   const sessionCookie = `${prefix}${options.session?.cookieName ?? 'lk_session'}`;
   const maxSessionSize = positive('session.maxSize', options.session?.maxSize, 14_000);
-  return {
+  return redacted({
     issuer,
     clientId: options.clientId,
     clientSecret: options.clientSecret,
@@ -288,6 +291,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     postLogoutRedirectUri: `${baseUrl.origin}${appPath}${postLogoutPath}`,
     logoutIdTokenHint: options.logout?.idTokenHint ?? true,
     idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
+    apiTimeout: positive('apiTimeout', options.apiTimeout, 5000),
     bodyTimeout: positive('bodyTimeout', options.bodyTimeout, 10_000),
     clockTolerance,
     idTokenAlgorithms: idTokenAlgorithms(options),
@@ -298,5 +302,30 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
     now: options.now ?? Date.now,
-  };
+  });
+}
+
+const REDACTED = '[redacted]';
+
+/**
+ * The config, printed without its secrets: `util.inspect` and `JSON.stringify` show
+ * `clientSecret` and each of `secrets` as `[redacted]`, so a log line or an error reporter that
+ * serialises the config (or the instance holding it) leaks neither.
+ */
+function redacted(config: ResolvedConfig): ResolvedConfig {
+  const view = () => ({
+    ...config,
+    clientSecret: REDACTED,
+    secrets: config.secrets.map(() => REDACTED),
+  });
+  return Object.defineProperties(config, {
+    toJSON: { value: view },
+    [Symbol.for('nodejs.util.inspect.custom')]: {
+      value: (
+        _depth: number,
+        options: object,
+        inspect: (value: unknown, options: object) => string,
+      ) => inspect(view(), options),
+    },
+  });
 }

@@ -109,11 +109,38 @@ export class LatchkeyError extends Error {
   /** HTTP status this error answers with. */
   readonly status: number;
 
+  /**
+   * `cause` is kept as {@link causeOf} shows it: the underlying failure's name, message and codes,
+   * never the claims, tokens or response bodies some libraries attach to their errors.
+   */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: causeOf(options.cause) });
     this.code = code;
     this.status = statusByCode[code];
   }
+}
+
+/** The fields of a library's error that say what failed without carrying its data. */
+const CAUSE_FIELDS = ['code', 'error', 'status', 'claim', 'reason'] as const;
+
+/**
+ * A failure as an error's `cause` may show it: jose attaches the token's claims to its errors
+ * (`payload`), oauth4webapi the response and its body, and those hold personal data and tokens.
+ * Kept: name, message, stack, the string and number fields that name the failure, and the same
+ * of its own cause. A cause that is no `Error` is left out.
+ */
+export function causeOf(cause: unknown, depth = 0): Error | undefined {
+  if (isLatchkeyError(cause)) return cause;
+  if (!(cause instanceof Error) || depth > 3) return undefined;
+  const copy = new Error(cause.message, { cause: causeOf(cause.cause, depth + 1) });
+  copy.name = cause.name;
+  if (cause.stack) copy.stack = cause.stack;
+  for (const field of CAUSE_FIELDS) {
+    const value = (cause as unknown as Record<string, unknown>)[field];
+    if (typeof value === 'string' || typeof value === 'number')
+      Object.assign(copy, { [field]: value });
+  }
+  return copy;
 }
 
 /**

@@ -1,5 +1,15 @@
-import { describe, expect, it } from 'vitest';
-import { forwardedResponse, forwardTarget, hasDotSegment, staticPrefix } from './forward';
+import { createServer, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  forwardedResponse,
+  forwardRequest,
+  forwardTarget,
+  hasDotSegment,
+  staticPrefix,
+} from './forward';
+import type { Session } from './session';
+import type { AuthContext } from './session-context';
 
 describe('staticPrefix', () => {
   it.each([
@@ -162,5 +172,84 @@ describe('forwardedResponse', () => {
   ])('turns Cache-Control %j into %j', (given, sent) => {
     const headers: Record<string, string> = given ? { 'cache-control': given } : {};
     expect(answer(headers).headers.get('cache-control')).toBe(sent);
+  });
+});
+
+describe('forwardRequest', () => {
+  /** A real API on a free port that records what reaches it. */
+  const received: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] =
+    [];
+  const api = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk;
+    });
+    req.on('end', () => {
+      received.push({ method: req.method!, url: req.url!, headers: req.headers, body });
+      res.writeHead(201, { 'content-type': 'application/json', 'set-cookie': 'api=1' });
+      res.end('{"ok":true}');
+    });
+  });
+  let apiUrl = '';
+  beforeAll(async () => {
+    await new Promise<void>((resolve) => api.listen(0, '127.0.0.1', resolve));
+    apiUrl = `http://127.0.0.1:${(api.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
+
+  const app = 'https://app.example.com';
+  const signedIn: AuthContext = {
+    session: {} as Session,
+    problem: undefined,
+    getAccessToken: async () => 'access-token',
+  };
+  const signedOut: AuthContext = { ...signedIn, session: null };
+  const options = { appOrigin: app, timeout: 2000 };
+
+  it("sends the request's method, path, query, type and body with the access token, and nothing else", async () => {
+    const request = new Request(`${app}/api/notes?draft=1`, {
+      method: 'POST',
+      headers: {
+        origin: app,
+        'content-type': 'text/plain',
+        cookie: 'lk_session=x',
+        'x-other': '1',
+      },
+      body: 'hello',
+    });
+    const answer = await forwardRequest(request, signedIn, apiUrl, '/api', options);
+    expect(answer.status).toBe(201);
+    expect(await answer.json()).toEqual({ ok: true });
+    expect(answer.headers.get('set-cookie')).toBeNull();
+    const [call] = received.splice(0);
+    expect(call).toMatchObject({ method: 'POST', url: '/v1/api/notes?draft=1', body: 'hello' });
+    expect(call!.headers.authorization).toBe('Bearer access-token');
+    expect(call!.headers['content-type']).toBe('text/plain');
+    expect(call!.headers.cookie).toBeUndefined();
+    expect(call!.headers['x-other']).toBeUndefined();
+  });
+
+  it('answers JSON errors: signed out 401, a foreign write 403, an unreachable API 502', async () => {
+    const get = new Request(`${app}/api/notes`, { headers: { accept: 'text/html' } });
+    const signedOutAnswer = await forwardRequest(get, signedOut, apiUrl, '/api', options);
+    expect(signedOutAnswer.status).toBe(401);
+    expect(await signedOutAnswer.json()).toEqual({
+      error: 'unauthenticated',
+      message: 'Sign in to call this API.',
+    });
+    const foreign = new Request(`${app}/api/notes`, {
+      method: 'DELETE',
+      headers: { origin: 'https://evil.example' },
+    });
+    const refused = await forwardRequest(foreign, signedIn, apiUrl, '/api', options);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'origin_mismatch' });
+    const down = await forwardRequest(get, signedIn, 'http://127.0.0.1:1/v1', '/api', options);
+    expect(down.status).toBe(502);
+    expect(await down.json()).toEqual({
+      error: 'api_unreachable',
+      message: 'The API could not be reached or did not answer in time.',
+    });
+    expect(received).toEqual([]);
   });
 });

@@ -1,4 +1,6 @@
 import { ErrorCodes, LatchkeyError } from './errors';
+import { errorResponse, type HttpRequest, isSameOrigin } from './request';
+import type { AuthContext } from './session-context';
 
 /**
  * The literal path before the first parameter or wildcard of a route pattern, cut back to its
@@ -90,4 +92,70 @@ export function forwardedResponse(answer: Response): Response {
   if (!isJson(answer.headers.get('content-type')))
     headers.set('content-security-policy', 'sandbox');
   return new Response(answer.body, { status: answer.status, headers });
+}
+
+/**
+ * Backend-for-frontend forwarding: calls the API at `apiBaseUrl` plus the request's path and
+ * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
+ * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
+ * about to expire). The API's status, body and 401 challenges (RFC 6750, RFC 9470) come back
+ * unchanged, so the browser can step up; its other headers are replaced (see
+ * {@link forwardedResponse}). No cookie or other header is forwarded. A path with a dot segment,
+ * or one that resolves outside `mountPath`, is refused with 400. Writes (anything but GET and
+ * HEAD) need a same-origin `Origin`, like latchkey's own routes. Failures answer JSON.
+ */
+export async function forwardRequest(
+  request: HttpRequest,
+  context: AuthContext,
+  apiBaseUrl: URL | string,
+  mountPath: string,
+  options: { appOrigin: string; timeout: number },
+): Promise<Response> {
+  try {
+    const target = forwardTarget(request.url, apiBaseUrl, mountPath);
+    if (!context.session) {
+      throw (
+        context.problem ??
+        new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to call this API.')
+      );
+    }
+    const method = request.method.toUpperCase();
+    const write = method !== 'GET' && method !== 'HEAD';
+    // The browser's call carries the session cookie: a write must come from the app's own pages.
+    if (write && !isSameOrigin(request, options.appOrigin)) {
+      throw new LatchkeyError(
+        ErrorCodes.originMismatch,
+        'API writes must come from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
+      );
+    }
+    const token = await context.getAccessToken();
+    const headers = new Headers({ authorization: `Bearer ${token}` });
+    for (const name of ['accept', 'content-type']) {
+      const value = request.headers.get(name);
+      if (value) headers.set(name, value);
+    }
+    const init: RequestInit = {
+      method,
+      headers,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(options.timeout),
+    };
+    if (write) init.body = await request.text();
+    let answer: Response;
+    try {
+      answer = await fetch(target, init);
+    } catch (cause) {
+      throw new LatchkeyError(
+        ErrorCodes.apiUnreachable,
+        'The API could not be reached or did not answer in time.',
+        { cause },
+      );
+    }
+    return forwardedResponse(answer);
+  } catch (error) {
+    return errorResponse(
+      error,
+      new Request(request.url, { headers: { accept: 'application/json' } }),
+    );
+  }
 }

@@ -13,13 +13,7 @@ export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';
 export { staticPrefix } from './forward';
-export {
-  type AuthContext,
-  createLatchkey,
-  Latchkey,
-  type LoginParams,
-  type SetCookieSink,
-} from './latchkey';
+export { createLatchkey, Latchkey } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export {
   BODY_LIMIT,
@@ -52,6 +46,8 @@ export {
 export { errorResponse, type HttpRequest, safeReturnTo, wantsJson } from './request';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export { type Session, type SessionJson, type SessionUser, sessionJson } from './session';
+export type { AuthContext, SetCookieSink } from './session-context';
+export type { LoginParams } from './sign-in';
 export {
   type Authentication,
   acrSatisfies,

@@ -1,141 +1,134 @@
-// Logout tokens are signed here with a local key: the malformed ones below are what no real IdP
-// would send, so a local signer stands in for a malicious one.
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT } from 'jose';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { BACKCHANNEL_LOGOUT_EVENT, validateLogoutToken } from './logout';
+// Sign-out routes against test-utils' hostile IdP in its well-behaved mode (its discovery names
+// the end-session endpoint). Logout-token validation is tested in logout-token.test.ts, and
+// back-channel logout end to end in the shared adapter suite against the dev IdP.
+import { describe, expect, it } from 'vitest';
+import { coreParts, useHostileIdp } from '../test/hostile';
+import { Logout } from './logout';
+import { createRecord } from './session';
 
-const issuer = 'https://idp.example.com';
-const clientId = 'app';
-let privateKey: CryptoKey;
-let check: Parameters<typeof validateLogoutToken>[1];
+const hostile = useHostileIdp();
+const app = 'http://127.0.0.1:3999';
 
-beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  privateKey = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
-  check = {
-    keys: createLocalJWKSet({ keys: [jwk] }),
-    issuer,
-    clientId,
-    algorithms: ['ES256', 'RS256'],
-    clockTolerance: 30,
-  };
-});
-
-const now = () => Math.floor(Date.now() / 1000);
-
-function sign(claims: Record<string, unknown>, header: Record<string, unknown> = {}) {
-  return new SignJWT({
-    iss: issuer,
-    aud: clientId,
-    iat: now(),
-    jti: crypto.randomUUID(),
-    sid: 'idp-session',
-    sub: 'alice',
-    events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
-    ...claims,
-  })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'logout+jwt', ...header })
-    .sign(privateKey);
+function logoutFor() {
+  hostile.idp.mode = 'valid';
+  const parts = coreParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye' });
+  const logout = new Logout(
+    parts.config,
+    parts.client,
+    parts.sessions,
+    parts.contexts,
+    parts.emit,
+    '/auth/logout',
+  );
+  return { ...parts, logout };
 }
 
-describe('validateLogoutToken (OpenID Back-Channel Logout 1.0, 2.6)', () => {
-  it('accepts a valid logout token and returns sid, sub and jti', async () => {
-    const token = await sign({ exp: now() + 120 });
-    await expect(validateLogoutToken(token, check)).resolves.toMatchObject({
-      sid: 'idp-session',
-      sub: 'alice',
+const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+const idToken = `${part({ alg: 'RS256' })}.${part({ sub: 'alice', sid: 'idp-sid' })}.c2ln`;
+
+async function sessionCookie(parts: ReturnType<typeof logoutFor>): Promise<string> {
+  const now = Date.now();
+  const record = createRecord(
+    {
+      idToken,
+      claims: undefined,
+      accessToken: 'at',
+      accessTokenExpiresAt: now / 1000 + 3600,
+      refreshToken: undefined,
+      scope: 'openid',
+    },
+    now,
+  );
+  const lines = await parts.sessions.save(record, new Map(), now);
+  return lines.map((line) => line.split(';')[0]).join('; ');
+}
+
+const post = (headers: Record<string, string>, body?: string) =>
+  new Request(`${app}/auth/logout`, { method: 'POST', headers, body: body ?? null });
+
+describe('Logout.confirmPage', () => {
+  it("posts to the logout route and lets its form go on to the IdP's origin", async () => {
+    const { logout } = logoutFor();
+    const page = await logout.confirmPage();
+    expect(await page.text()).toContain('<form method="post" action="/auth/logout">');
+    expect(page.headers.get('content-security-policy')).toContain(
+      `form-action 'self' ${new URL(hostile.idp.issuer).origin}`,
+    );
+  });
+});
+
+describe('Logout.logout', () => {
+  it('refuses a sign-out that is not posted from the app', async () => {
+    const { logout } = logoutFor();
+    await expect(logout.logout(post({ origin: 'https://evil.example' }))).rejects.toMatchObject({
+      code: 'origin_mismatch',
+      status: 403,
     });
+    await expect(logout.logout(post({}))).rejects.toMatchObject({ code: 'origin_mismatch' });
   });
 
-  it('accepts an untyped token and one with only sub', async () => {
-    await expect(
-      validateLogoutToken(await sign({ sid: undefined }, { typ: undefined }), check),
-    ).resolves.toMatchObject({
-      sid: undefined,
-      sub: 'alice',
-    });
+  it("ends the session, clears its cookie and sends the browser to the IdP's end-session endpoint", async () => {
+    const parts = logoutFor();
+    const cookie = await sessionCookie(parts);
+    const answer = await parts.logout.logout(post({ origin: app, cookie }));
+    expect(answer.status).toBe(303);
+    const target = new URL(answer.headers.get('location')!);
+    expect(`${target.origin}${target.pathname}`).toBe(`${hostile.idp.issuer}/logout`);
+    expect(target.searchParams.get('id_token_hint')).toBe(idToken);
+    expect(target.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/bye`);
+    expect(answer.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^lk_session=; .*Max-Age=0/),
+    ]);
+    expect(parts.events).toEqual([{ type: 'logout', sub: 'alice', sessionId: expect.any(String) }]);
+    // The copied cookie is dead.
+    expect(
+      (await parts.contexts.read(new Map([['lk_session', cookie.slice(11)]]))).record,
+    ).toBeUndefined();
   });
 
-  it.each<[string, Record<string, unknown>, Record<string, unknown>, string]>([
-    ['a foreign issuer', { iss: 'https://evil.example' }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['another audience', { aud: 'someone-else' }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
+  it('answers a script JSON with where to go, and a signed-out browser the post-logout page', async () => {
+    const { logout } = logoutFor();
+    const answer = await logout.logout(post({ origin: app, accept: 'application/json' }));
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toEqual({ redirectTo: `${app}/bye` });
+  });
+});
+
+describe('Logout.backchannel', () => {
+  const backchannel = (type: string, body: string) =>
+    logoutFor().logout.backchannel(
+      new Request(`${app}/auth/backchannel-logout`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body,
+      }),
+    );
+
+  it.each([
     [
-      'no events claim',
-      { events: undefined },
-      {},
-      `the events claim lacks ${BACKCHANNEL_LOGOUT_EVENT}`,
+      'application/json',
+      '{}',
+      'Invalid logout token: the body must be application/x-www-form-urlencoded.',
     ],
-    ['events that are no object', { events: 'logout' }, {}, 'the events claim lacks'],
-    ['the event as a string', { events: { [BACKCHANNEL_LOGOUT_EVENT]: 'yes' } }, {}, 'lacks'],
-    ['the event as an array', { events: { [BACKCHANNEL_LOGOUT_EVENT]: [] } }, {}, 'lacks'],
-    ['the event as null', { events: { [BACKCHANNEL_LOGOUT_EVENT]: null } }, {}, 'lacks'],
-    ['the wrong event', { events: { 'http://schemas.openid.net/event/other': {} } }, {}, 'lacks'],
-    ['a nonce', { nonce: 'n' }, {}, 'it must not contain a nonce'],
-    ['neither sid nor sub', { sid: undefined, sub: undefined }, {}, 'it has neither sid nor sub'],
-    ['a sid and sub that are no strings', { sid: 7, sub: 8 }, {}, 'it has neither sid nor sub'],
-    ['no jti', { jti: undefined }, {}, 'jti is missing'],
-    ['an empty jti', { jti: '' }, {}, 'jti is missing'],
-    ['a jti that is no string', { jti: 42 }, {}, 'jti is missing'],
-    ['no iat', { iat: undefined }, {}, 'ERR_JWT_CLAIM_VALIDATION_FAILED'],
-    ['an expired exp', { exp: now() - 3600, iat: now() - 4000 }, {}, 'ERR_JWT_EXPIRED'],
-    ['an iat older than five minutes', { iat: now() - 3600 }, {}, 'ERR_JWT_EXPIRED'],
-    ['an access-token typ', {}, { typ: 'at+jwt' }, "unexpected typ 'at+jwt'"],
-  ])('rejects a token with %s', async (_case, claims, header, reason) => {
-    const token = await sign(claims, header);
-    const error = await validateLogoutToken(token, check).catch((caught: unknown) => caught);
-    expect(error).toMatchObject({ code: 'logout_token_invalid', status: 400 });
-    expect((error as Error).message).toMatch(/^Invalid logout token: .*\.$/);
-    expect((error as Error).message).toContain(reason);
-    expect((error as Error).cause === undefined).toBe(!reason.startsWith('ERR_'));
+    [
+      'application/x-www-form-urlencoded',
+      'logout_token=a&logout_token=b',
+      'Invalid logout token: exactly one logout_token parameter is required.',
+    ],
+    [
+      'application/x-www-form-urlencoded',
+      'logout_token=',
+      'Invalid logout token: exactly one logout_token parameter is required.',
+    ],
+  ])('answers %s with %j 400 logout_token_invalid in JSON', async (type, body, message) => {
+    const answer = await backchannel(type, body);
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toEqual({ error: 'logout_token_invalid', message });
   });
 
-  it('accepts the typ in any case, and ignores a sid that is no string', async () => {
-    const token = await sign({ sid: 7 }, { typ: 'Logout+JWT' });
-    await expect(validateLogoutToken(token, check)).resolves.toEqual({
-      sid: undefined,
-      sub: 'alice',
-      jti: expect.any(String),
-    });
-    const subless = await sign({ sub: 9 });
-    await expect(validateLogoutToken(subless, check)).resolves.toMatchObject({
-      sid: 'idp-session',
-      sub: undefined,
-    });
-  });
-
-  it('says the check failed when the keys cannot be had', async () => {
-    const broken = {
-      ...check,
-      keys: () => {
-        throw new Error('no keys');
-      },
-    };
-    await expect(validateLogoutToken(await sign({}), broken)).rejects.toMatchObject({
-      message: 'Invalid logout token: signature or claims check failed.',
-    });
-  });
-
-  it('rejects alg none, a bad signature and an unknown key', async () => {
-    const valid = await sign({});
-    const [, payload, signature] = valid.split('.');
-    const none = `${Buffer.from(JSON.stringify({ alg: 'none', typ: 'logout+jwt' })).toString('base64url')}.${payload}.`;
-    const tampered = `${valid.split('.')[0]}.${payload}.${signature!.slice(0, -4)}AAAA`;
-    const other = await generateKeyPair('ES256');
-    const foreign = await new SignJWT({
-      iss: issuer,
-      aud: clientId,
-      iat: now(),
-      jti: 'x',
-      sub: 'a',
-      events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
-    })
-      .setProtectedHeader({ alg: 'ES256', kid: 'k1' })
-      .sign(other.privateKey);
-    for (const token of [none, tampered, foreign, 'not.a.jwt']) {
-      await expect(validateLogoutToken(token, check)).rejects.toMatchObject({
-        code: 'logout_token_invalid',
-      });
-    }
+  it('refuses a token that is not a valid logout token of the IdP', async () => {
+    const answer = await backchannel('application/x-www-form-urlencoded', 'logout_token=a.b.c');
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'logout_token_invalid' });
   });
 });

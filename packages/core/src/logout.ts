@@ -1,72 +1,142 @@
-import { type JWTVerifyGetKey, jwtVerify } from 'jose';
+import type { Emit } from './audit';
+import type { EndSessionHint, OidcClient } from './client';
+import type { ResolvedConfig } from './config';
+import { parseCookies } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
-
-/** The event type a logout token carries (OpenID Back-Channel Logout 1.0, section 2.4). */
-export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
-
-/** Seconds a logout token stays acceptable after its `iat`; its `jti` is remembered as long. */
-export const LOGOUT_TOKEN_MAX_AGE = 300;
-
-/** What a valid logout token asks to end. */
-export interface LogoutRequest {
-  sid: string | undefined;
-  sub: string | undefined;
-  jti: string;
-}
-
-/** How to check a logout token. */
-export interface LogoutTokenCheck {
-  keys: JWTVerifyGetKey;
-  issuer: string;
-  clientId: string;
-  algorithms: readonly string[];
-  clockTolerance: number;
-}
-
-function invalid(message: string, cause?: unknown): LatchkeyError {
-  return new LatchkeyError(ErrorCodes.logoutTokenInvalid, `Invalid logout token: ${message}.`, {
-    cause,
-  });
-}
-
-const TYPES = new Set(['logout+jwt', 'application/logout+jwt', 'jwt']);
+import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
+import {
+  escapeHtml,
+  type HttpRequest,
+  htmlResponse,
+  isSameOrigin,
+  jsonResponse,
+  redirectResponse,
+  wantsJson,
+} from './request';
+import { claimsOf, idTokenOf, type SessionRecord } from './session';
+import type { SessionContexts } from './session-context';
+import type { SessionBackend } from './sessions';
 
 /**
- * Validates a logout token per OpenID Back-Channel Logout 1.0 section 2.6: signature from the
- * IdP's keys with an allowed algorithm, `iss`, `aud`, `iat` (and `exp` when present), `jti`, the
- * back-channel logout event, `sid` or `sub`, and no `nonce`. Replay of `jti` is the caller's check.
+ * Sign-out: RP-initiated (the local session ends, then the IdP's end-session endpoint) and
+ * back-channel (the IdP posts a logout token and every matching session ends on every instance).
  */
-export async function validateLogoutToken(
-  token: string,
-  check: LogoutTokenCheck,
-): Promise<LogoutRequest> {
-  let verified: Awaited<ReturnType<typeof jwtVerify>>;
-  try {
-    verified = await jwtVerify(token, check.keys, {
-      issuer: check.issuer,
-      audience: check.clientId,
-      algorithms: [...check.algorithms],
-      clockTolerance: check.clockTolerance,
-      // Requires iat, too.
-      maxTokenAge: LOGOUT_TOKEN_MAX_AGE,
-    });
-  } catch (error) {
-    const code = (error as { code?: unknown }).code;
-    throw invalid(typeof code === 'string' ? code : 'signature or claims check failed', error);
+export class Logout {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly client: OidcClient,
+    private readonly sessions: SessionBackend,
+    private readonly contexts: SessionContexts,
+    private readonly emit: Emit,
+    /** Where the sign-out page posts its form (`/auth/logout`). */
+    private readonly logoutPath: string,
+  ) {}
+
+  /**
+   * The sign-out page for browsers without JavaScript. Its form's POST is answered with a redirect
+   * to the IdP's end-session endpoint, so the page's CSP allows that origin in `form-action`.
+   */
+  async confirmPage(): Promise<Response> {
+    let endSession: URL | undefined;
+    try {
+      endSession = await this.client.endSessionUrl();
+    } catch {
+      // The IdP is down: sign-out then ends the local session only, on this origin.
+    }
+    return htmlResponse(
+      'Sign out',
+      `<h1>Sign out?</h1><form method="post" action="${escapeHtml(this.logoutPath)}"><button type="submit">Sign out</button></form>`,
+      200,
+      endSession ? [endSession.origin] : [],
+    );
   }
-  // Section 2.4: logout tokens should be typed `logout+jwt`; an untyped or plain JWT is tolerated.
-  const typ = verified.protectedHeader.typ;
-  if (typ !== undefined && !TYPES.has(typ.toLowerCase())) throw invalid(`unexpected typ '${typ}'`);
-  const payload = verified.payload;
-  const events = payload.events as Record<string, unknown> | undefined;
-  const event = events && typeof events === 'object' ? events[BACKCHANNEL_LOGOUT_EVENT] : undefined;
-  if (!event || typeof event !== 'object' || Array.isArray(event)) {
-    throw invalid(`the events claim lacks ${BACKCHANNEL_LOGOUT_EVENT}`);
+
+  /**
+   * Ends the session: clears the cookie, destroys or revokes the sessionId (a copied cookie dies
+   * too), and sends the browser to the IdP's end-session endpoint (`303`, or JSON
+   * `{ redirectTo }` for `fetch` callers).
+   */
+  async logout(request: HttpRequest): Promise<Response> {
+    if (!isSameOrigin(request, this.config.baseUrl.origin)) {
+      throw new LatchkeyError(
+        ErrorCodes.originMismatch,
+        'Sign-out must be posted from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
+      );
+    }
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const { record, problem } = await this.contexts.read(cookies);
+    if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
+    const clearCookies = await this.sessions.end(record, cookies, this.config.now());
+    let redirectTo = this.config.postLogoutRedirectUri;
+    if (record) {
+      this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sid });
+      try {
+        const endSession = await this.client.endSessionUrl(this.endSessionHint(record));
+        if (endSession) redirectTo = endSession.href;
+      } catch {
+        // The IdP is down: the local session still ends; the user lands on the post-logout page.
+      }
+    }
+    const response = wantsJson(request)
+      ? jsonResponse({ redirectTo })
+      : redirectResponse(redirectTo);
+    for (const line of clearCookies) response.headers.append('set-cookie', line);
+    return response;
   }
-  if ('nonce' in payload) throw invalid('it must not contain a nonce');
-  const sid = typeof payload.sid === 'string' ? payload.sid : undefined;
-  const sub = typeof payload.sub === 'string' ? payload.sub : undefined;
-  if (!sid && !sub) throw invalid('it has neither sid nor sub');
-  if (typeof payload.jti !== 'string' || payload.jti.length === 0) throw invalid('jti is missing');
-  return { sid, sub, jti: payload.jti };
+
+  /** Who signs out, as the IdP hears it: the ID token, or with `logout.idTokenHint: false` a hint. */
+  private endSessionHint(record: SessionRecord): EndSessionHint {
+    if (this.config.logoutIdTokenHint) return { idTokenHint: idTokenOf(record) };
+    const claims = claimsOf(record);
+    const hint = claims.login_hint ?? claims.sid;
+    return typeof hint === 'string' ? { logoutHint: hint } : {};
+  }
+
+  /**
+   * OpenID Back-Channel Logout 1.0: the IdP posts a logout token; every session of that IdP
+   * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
+   * Exempt from the Origin check: the request comes from the IdP, not a browser.
+   */
+  async backchannel(request: HttpRequest): Promise<Response> {
+    try {
+      const type = request.headers.get('content-type') ?? '';
+      if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: the body must be application/x-www-form-urlencoded.',
+        );
+      }
+      const params = new URLSearchParams(await request.text());
+      const token = params.getAll('logout_token');
+      if (token.length !== 1 || !token[0]) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: exactly one logout_token parameter is required.',
+        );
+      }
+      const logout = await this.client.validateLogoutToken(token[0]);
+      const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance;
+      if (!(await this.sessions.markSeen(`jti:${logout.jti}`, ttl))) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          'Invalid logout token: its jti was already used (replay).',
+        );
+      }
+      await this.sessions.endBy(
+        logout.sid ? { idpSid: logout.sid } : { sub: logout.sub! },
+        this.config.now(),
+      );
+      this.emit({ type: 'backchannel_logout', sub: logout.sub, idpSid: logout.sid });
+      return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
+    } catch (error) {
+      const known = error instanceof LatchkeyError ? error : undefined;
+      return jsonResponse(
+        {
+          error: known?.code ?? 'internal_error',
+          message: known?.message ?? 'Back-channel logout failed.',
+        },
+        known?.status ?? 500,
+      );
+    }
+  }
 }

@@ -2,6 +2,8 @@
  * Step-up authentication: a route demands an authentication level (`acr`) and/or a recent
  * authentication (`maxAge`); a session below it re-authenticates at the IdP (RFC 9470 for APIs).
  */
+import { ErrorCodes, LatchkeyError } from './errors';
+import type { StepUpTransaction } from './transaction';
 
 /** What a route demands. */
 export interface StepUpRequirement {
@@ -74,4 +76,56 @@ export function stepUpChallenge(requirement: StepUpRequirement, description: str
   if (requirement.acr) parts.push(`acr_values=${quote(requirement.acr)}`);
   if (requirement.maxAge !== undefined) parts.push(`max_age=${Math.floor(requirement.maxAge)}`);
   return `Bearer ${parts.join(', ')}`;
+}
+
+/**
+ * The requirement of a `GET /auth/step-up?acr=...&max_age=...` request: `acr` one of the
+ * configured `levels`, `max_age` whole seconds, at least one of them. Anything else is a 400.
+ */
+export function stepUpQuery(query: URLSearchParams, levels: readonly string[]): StepUpRequirement {
+  const acr = query.get('acr') ?? undefined;
+  const maxAgeText = query.get('max_age');
+  if (acr !== undefined && !levels.includes(acr)) {
+    throw new LatchkeyError(
+      ErrorCodes.invalidRequest,
+      `Unknown authentication level '${acr}': it is not one of the configured acrLevels.`,
+    );
+  }
+  if (maxAgeText !== null && !/^\d{1,9}$/.test(maxAgeText)) {
+    throw new LatchkeyError(
+      ErrorCodes.invalidRequest,
+      'max_age must be a whole number of seconds.',
+    );
+  }
+  if (acr === undefined && maxAgeText === null) {
+    throw new LatchkeyError(ErrorCodes.invalidRequest, 'A step-up needs acr, max_age or both.');
+  }
+  return { acr, maxAge: maxAgeText === null ? undefined : Number(maxAgeText) };
+}
+
+/**
+ * Checks the new authentication of a step-up at the callback: the same user as the session being
+ * upgraded, at the level and freshness asked for. Throws `step_up_failed` otherwise (the original
+ * session is then left as it was).
+ */
+export function verifyStepUp(
+  auth: Authentication & { sub: string },
+  stepUp: StepUpTransaction,
+  levels: readonly string[],
+  nowSeconds: number,
+  clockTolerance: number,
+): void {
+  if (stepUp.sub !== undefined && auth.sub !== stepUp.sub) {
+    throw new LatchkeyError(
+      ErrorCodes.stepUpFailed,
+      'The step-up was completed by a different user; the original session is unchanged.',
+    );
+  }
+  const unmet = unmetStepUp(auth, stepUp, levels, nowSeconds, clockTolerance);
+  if (unmet) {
+    throw new LatchkeyError(
+      ErrorCodes.stepUpFailed,
+      `The step-up did not reach what was asked: ${unmet}.`,
+    );
+  }
 }

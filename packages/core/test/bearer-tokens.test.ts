@@ -1,54 +1,19 @@
-// Bearer verification of tokens this test signs itself: no real IdP issues a token without
-// `typ: at+jwt`, without `exp`, or with a chosen scope set on demand, so a JWKS served here stands
-// in for the IdP's (the only mock in these tests).
-import { createServer, type Server } from 'node:http';
+// Bearer verification of tokens this test signs itself (see token-issuer.ts).
+import { createServer } from 'node:http';
 import { listen, startSilentServer } from '@latchkey/test-utils';
-import { type CryptoKey, exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { type BearerVerifierOptions, createBearerVerifier, isPromiseLike } from '../src/index';
+import { API, ISSUER, useTokenIssuer } from './token-issuer';
 
-const ISSUER = 'https://idp.example.com';
-const API = 'urn:example:api';
-let server: Server;
-let jwksUri: string;
-let privateKey: CryptoKey;
-
-beforeAll(async () => {
-  const pair = await generateKeyPair('ES256');
-  privateKey = pair.privateKey;
-  const jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256', use: 'sig' };
-  const other = await generateKeyPair('ES256');
-  const otherJwk = { ...(await exportJWK(other.publicKey)), kid: 'k2', alg: 'ES256', use: 'sig' };
-  server = createServer((req, res) => {
-    res.writeHead(200, { 'content-type': 'application/json' });
-    // `/two`: a second key beside the signing one, for tokens that name no kid.
-    res.end(JSON.stringify({ keys: req.url === '/two' ? [jwk, otherJwk] : [jwk] }));
-  });
-  jwksUri = `${await listen(server)}/jwks`;
-});
-afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+const issuer = useTokenIssuer();
+const mint = issuer.mint;
 
 const verifierFor = (options: Partial<BearerVerifierOptions> = {}) =>
-  createBearerVerifier({ issuer: ISSUER, audience: API, jwksUri, ...options });
+  createBearerVerifier({ issuer: ISSUER, audience: API, jwksUri: issuer.jwksUri, ...options });
 
 /** A protected header (ES256, at+jwt) with `extra`, base64url-encoded. */
 const header = (extra: Record<string, string>) =>
   Buffer.from(JSON.stringify({ alg: 'ES256', typ: 'at+jwt', ...extra })).toString('base64url');
-
-/** A token of this test's IdP: `at+jwt`, an hour left, scopes `a b`, unless told otherwise. */
-async function mint(
-  claims: JWTPayload = {},
-  { typ = 'at+jwt', exp = true }: { typ?: string | null; exp?: boolean } = {},
-): Promise<string> {
-  const jwt = new SignJWT({ scope: 'a b', ...claims })
-    .setProtectedHeader({ alg: 'ES256', kid: 'k1', ...(typ ? { typ } : {}) })
-    .setIssuer(ISSUER)
-    .setAudience(API)
-    .setSubject('user-1')
-    .setIssuedAt();
-  if (exp) jwt.setExpirationTime('1h');
-  return jwt.sign(privateKey);
-}
 
 async function refusal(header: string, options: Partial<BearerVerifierOptions> = {}) {
   const { response } = await verifierFor(options).authenticate(header);
@@ -218,7 +183,7 @@ describe('what a verified token carries', () => {
     [
       'naming no key among several',
       async () => `${(await mint()).replace(/^[^.]+/, header({}))}`,
-      () => ({ jwksUri: `${jwksUri.replace(/\/jwks$/, '')}/two` }),
+      () => ({ jwksUri: `${issuer.jwksUri.replace(/\/jwks$/, '')}/two` }),
       'several IdP keys match the token and it names none',
     ],
     ['that is no JWT', async () => 'not.a.jwt', () => ({}), 'the token could not be verified'],
@@ -285,19 +250,14 @@ describe('the IdP keys', () => {
     const discoveryIssuer = await listen(discovery);
     try {
       const verifier = createBearerVerifier({ issuer: discoveryIssuer, audience: API });
-      const token = await new SignJWT({})
-        .setProtectedHeader({ alg: 'ES256', kid: 'k1', typ: 'at+jwt' })
-        .setIssuer(discoveryIssuer)
-        .setAudience(API)
-        .setExpirationTime('1h')
-        .sign(privateKey);
+      const token = await mint({}, { iss: discoveryIssuer });
       const first = await verifier.authenticate(`Bearer ${token}`);
       expect(first.response?.status).toBe(503);
       expect(await first.response?.json()).toEqual({
         error: 'idp_unreachable',
         message: 'The IdP keys could not be loaded to verify the access token.',
       });
-      jwks = jwksUri;
+      jwks = issuer.jwksUri;
       expect((await verifier.authenticate(`Bearer ${token}`)).token).toBeDefined();
     } finally {
       await new Promise<void>((resolve) => discovery.close(() => resolve()));

@@ -1,5 +1,13 @@
 import { type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
 import { afterAll, beforeAll } from 'vitest';
+import { OidcClient } from '../src/client';
+import { type LatchkeyOptions, resolveConfig } from '../src/config';
+import type { LatchkeyEvent } from '../src/events';
+import { MemoryRevocationList } from '../src/memory';
+import { Keyring } from '../src/seal';
+import { SessionContexts } from '../src/session-context';
+import { CookieSessions } from '../src/sessions';
+import { TokenRefresher } from '../src/tokens';
 
 /** The base URL of the apps under test (never listened on: requests go to `handle` directly). */
 export const baseUrl = 'http://127.0.0.1:3999';
@@ -24,4 +32,38 @@ export function useHostileIdp(): { readonly idp: HostileIdp } {
       return idp;
     },
   };
+}
+
+/**
+ * The parts a latchkey instance wires together, built directly for tests of one concept module:
+ * cookie sessions, an OIDC client of the hostile IdP's app, and the audit events they emit.
+ */
+export function coreParts(issuer: string, overrides: Partial<LatchkeyOptions> = {}) {
+  const config = resolveConfig({ issuer, ...hostileClient, baseUrl, secrets, ...overrides });
+  const keyring = new Keyring(config.secrets);
+  const client = new OidcClient(config);
+  const sessions = new CookieSessions(config, keyring, new MemoryRevocationList());
+  const events: LatchkeyEvent[] = [];
+  const emit = (event: LatchkeyEvent) => events.push(event);
+  const contexts = new SessionContexts(
+    config,
+    sessions,
+    new TokenRefresher(config, client, sessions),
+    emit,
+  );
+  return { config, keyring, client, sessions, contexts, events, emit };
+}
+
+/** The `Cookie` header a browser sends back after these responses (deletions applied). */
+export function cookiesAfter(...responses: Response[]): string {
+  const jar = new Map<string, string>();
+  for (const response of responses) {
+    for (const line of response.headers.getSetCookie()) {
+      const pair = line.split(';')[0]!;
+      const name = pair.slice(0, pair.indexOf('='));
+      if (/Max-Age=0(;|$)/.test(line)) jar.delete(name);
+      else jar.set(name, pair.slice(pair.indexOf('=') + 1));
+    }
+  }
+  return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
 }

@@ -1,0 +1,150 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { resolveConfig } from './config';
+import { ErrorCodes, LatchkeyError } from './errors';
+import type { LatchkeyEvent } from './events';
+import { Guards } from './guards';
+import type { Session } from './session';
+import type { AuthContext } from './session-context';
+
+const now = 1_800_000_000;
+const config = resolveConfig({
+  issuer: 'https://idp.example.com',
+  clientId: 'app',
+  clientSecret: 's',
+  baseUrl: 'https://app.example.com',
+  secrets: ['guards-test-secret-guards-test-secret-1'],
+  acrLevels: ['pwd', 'mfa'],
+  now: () => now * 1000,
+});
+const events: LatchkeyEvent[] = [];
+const guards = new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, (event) =>
+  events.push(event),
+);
+
+/** The context of a request signed in with these session fields (or signed out with `problem`). */
+function context(session: Partial<Session> | null, problem?: LatchkeyError): AuthContext {
+  const full = session && {
+    user: { sub: 'alice' },
+    roles: [],
+    permissions: [],
+    acr: undefined,
+    acrs: undefined,
+    authTime: undefined,
+    ...session,
+  };
+  return {
+    session: full as Session | null,
+    problem,
+    getAccessToken: () => Promise.reject(new Error('not used')),
+  };
+}
+
+const page = new Request('https://app.example.com/reports?year=2026', {
+  headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
+});
+const api = new Request('https://app.example.com/api/reports', {
+  headers: { accept: 'application/json' },
+});
+
+beforeEach(() => {
+  events.length = 0;
+});
+
+describe('requireAuth', () => {
+  it('lets a session through', () => {
+    expect(guards.requireAuth(api, context({}))).toBeUndefined();
+    expect(events).toEqual([]);
+  });
+
+  it('sends a signed-out page navigation to sign-in, returning to the page', () => {
+    const response = guards.requireAuth(page, context(null))!;
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe('/auth/login?returnTo=%2Freports%3Fyear%3D2026');
+  });
+
+  it('answers a signed-out API call 401, or the problem its cookie had', async () => {
+    const response = guards.requireAuth(api, context(null))!;
+    expect(response.status).toBe(401);
+    expect(await response.json()).toEqual({
+      error: 'unauthenticated',
+      message: 'Sign in to access this resource.',
+    });
+    const expired = new LatchkeyError(ErrorCodes.sessionExpired, 'The session has expired.');
+    const answer = guards.requireAuth(api, context(null, expired))!;
+    expect(await answer.json()).toMatchObject({ error: 'session_expired' });
+  });
+
+  it('answers a signed-out write from a page 401 instead of redirecting it', () => {
+    const post = new Request(page.url, { method: 'POST', headers: page.headers });
+    expect(guards.requireAuth(post, context(null))!.status).toBe(401);
+  });
+});
+
+describe('requireRole and requirePermission', () => {
+  it('let a session with the role or permission through and answer others 403 forbidden', async () => {
+    const editor = context({ roles: ['editor'], permissions: ['invoices:read'] });
+    expect(guards.requireRole(api, editor, 'editor')).toBeUndefined();
+    expect(guards.requirePermission(api, editor, 'invoices:read')).toBeUndefined();
+    const role = guards.requireRole(api, editor, 'admin')!;
+    expect(role.status).toBe(403);
+    expect(await role.json()).toEqual({
+      error: 'forbidden',
+      message: "The role 'admin' is required.",
+    });
+    const permission = guards.requirePermission(api, editor, 'invoices:write')!;
+    expect(await permission.json()).toEqual({
+      error: 'forbidden',
+      message: "The permission 'invoices:write' is required.",
+    });
+    expect(events).toEqual([
+      { type: 'access_denied', sub: 'alice', role: 'admin' },
+      { type: 'access_denied', sub: 'alice', permission: 'invoices:write' },
+    ]);
+  });
+
+  it('answer a signed-out request as requireAuth does', () => {
+    expect(guards.requireRole(api, context(null), 'editor')!.status).toBe(401);
+    expect(guards.requirePermission(page, context(null), 'invoices:read')!.status).toBe(302);
+  });
+});
+
+describe('requireStepUp', () => {
+  const pwd = context({ acr: 'pwd', authTime: now - 600 });
+
+  it('lets a session at the level and freshness through', () => {
+    const mfa = context({ acr: 'mfa', authTime: now - 10 });
+    expect(guards.requireStepUp(api, mfa, { acr: 'pwd', maxAge: 60 })).toBeUndefined();
+  });
+
+  it('sends a page navigation to the step-up route with what is asked and where to return', () => {
+    const response = guards.requireStepUp(page, pwd, { acr: 'mfa', maxAge: 60 })!;
+    expect(response.status).toBe(302);
+    expect(response.headers.get('location')).toBe(
+      '/auth/step-up?acr=mfa&max_age=60&returnTo=%2Freports%3Fyear%3D2026',
+    );
+    const fresh = guards.requireStepUp(page, pwd, { maxAge: 60 })!;
+    expect(fresh.headers.get('location')).toBe(
+      '/auth/step-up?max_age=60&returnTo=%2Freports%3Fyear%3D2026',
+    );
+    expect(events).toEqual([
+      { type: 'step_up', sub: 'alice', acr: 'mfa', maxAge: 60 },
+      { type: 'step_up', sub: 'alice', maxAge: 60 },
+    ]);
+  });
+
+  it('answers an API call 401 with the RFC 9470 challenge', async () => {
+    const response = guards.requireStepUp(api, pwd, { acr: 'mfa' })!;
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toBe(
+      'Bearer error="insufficient_user_authentication", error_description="Step-up required: authentication level mfa or higher is required", acr_values="mfa"',
+    );
+    expect(await response.json()).toEqual({
+      error: 'insufficient_user_authentication',
+      message: 'Step-up required: authentication level mfa or higher is required.',
+    });
+  });
+
+  it('answers a signed-out request as requireAuth does', () => {
+    expect(guards.requireStepUp(api, context(null), { acr: 'mfa' })!.status).toBe(401);
+  });
+});

@@ -1,0 +1,112 @@
+import type { Emit } from './audit';
+import type { ResolvedConfig } from './config';
+import { ErrorCodes, LatchkeyError } from './errors';
+import { can, hasRole, type Permission } from './rbac';
+import { errorResponse, type HttpRequest, redirectResponse, wantsJson } from './request';
+import type { AuthContext } from './session-context';
+import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
+
+/**
+ * Route guards: each answers undefined to let a request through, or the response that stops it
+ * (a redirect for page navigations, a typed JSON error for API calls).
+ */
+export class Guards {
+  constructor(
+    private readonly config: ResolvedConfig,
+    /** latchkey's routes the guards send browsers to, e.g. `/auth/login`. */
+    private readonly paths: { login: string; stepUp: string },
+    private readonly emit: Emit,
+  ) {}
+
+  /** A same-origin redirect to one of latchkey's routes, with `returnTo` set to this request. */
+  private redirectTo(path: string, request: HttpRequest, params: [string, string][] = []) {
+    const url = new URL(request.url);
+    const target = new URL(path, this.config.baseUrl);
+    for (const [name, value] of params) target.searchParams.set(name, value);
+    target.searchParams.set('returnTo', `${url.pathname}${url.search}`);
+    return redirectResponse(`${target.pathname}${target.search}`, 302);
+  }
+
+  /**
+   * Signed in: undefined when the request has a session; otherwise a 401 JSON error for API
+   * requests, or a redirect to sign-in (returning to this page) for navigations.
+   */
+  requireAuth(request: HttpRequest, context: AuthContext): Response | undefined {
+    if (context.session) return undefined;
+    const problem =
+      context.problem ??
+      new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to access this resource.');
+    if (wantsJson(request) || request.method.toUpperCase() !== 'GET')
+      return errorResponse(problem, request);
+    return this.redirectTo(this.paths.login, request);
+  }
+
+  /** Signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
+  requireRole(request: HttpRequest, context: AuthContext, role: string): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    if (hasRole(context.session, role)) return undefined;
+    this.emit({ type: 'access_denied', sub: context.session!.user.sub, role });
+    return errorResponse(
+      new LatchkeyError(ErrorCodes.forbidden, `The role '${role}' is required.`),
+      request,
+    );
+  }
+
+  /** Signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
+  requirePermission(
+    request: HttpRequest,
+    context: AuthContext,
+    permission: Permission,
+  ): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    if (can(context.session, permission)) return undefined;
+    this.emit({ type: 'access_denied', sub: context.session!.user.sub, permission });
+    return errorResponse(
+      new LatchkeyError(ErrorCodes.forbidden, `The permission '${permission}' is required.`),
+      request,
+    );
+  }
+
+  /**
+   * Signed in at `acr` or higher and/or within `maxAge` seconds. A page navigation (GET) is
+   * redirected to the step-up route and returns here; an API request gets 401 with the RFC 9470
+   * `WWW-Authenticate` challenge.
+   */
+  requireStepUp(
+    request: HttpRequest,
+    context: AuthContext,
+    requirement: StepUpRequirement,
+  ): Response | undefined {
+    const unauthenticated = this.requireAuth(request, context);
+    if (unauthenticated) return unauthenticated;
+    const unmet = unmetStepUp(
+      context.session!,
+      requirement,
+      this.config.acrLevels,
+      Math.floor(this.config.now() / 1000),
+      this.config.clockTolerance,
+    );
+    if (!unmet) return undefined;
+    this.emit({
+      type: 'step_up',
+      sub: context.session!.user.sub,
+      ...(requirement.acr ? { acr: requirement.acr } : {}),
+      ...(requirement.maxAge !== undefined ? { maxAge: requirement.maxAge } : {}),
+    });
+    if (!wantsJson(request) && request.method.toUpperCase() === 'GET') {
+      const params: [string, string][] = [];
+      if (requirement.acr) params.push(['acr', requirement.acr]);
+      if (requirement.maxAge !== undefined) params.push(['max_age', String(requirement.maxAge)]);
+      return this.redirectTo(this.paths.stepUp, request, params);
+    }
+    const description = `Step-up required: ${unmet}`;
+    const response = errorResponse(
+      new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`),
+      request,
+    );
+    response.headers.set('www-authenticate', stepUpChallenge(requirement, description));
+    return response;
+  }
+}

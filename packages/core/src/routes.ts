@@ -1,0 +1,71 @@
+import { ErrorCodes, LatchkeyError } from './errors';
+import { errorResponse, type HttpRequest } from './request';
+
+/** Answers one of latchkey's routes. */
+export type RouteHandler = (request: HttpRequest) => Promise<Response>;
+
+/** latchkey's routes by path below the routes' base path (`/login`), each with its methods. */
+export type RouteTable = Readonly<
+  Record<string, Readonly<{ GET?: RouteHandler; POST?: RouteHandler }>>
+>;
+
+/** `/` as a character code: compared without slicing the URL, on every request. */
+const SLASH = 47;
+
+/** Where the path of an absolute URL starts, without parsing it (this runs on every request). */
+const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2);
+
+/**
+ * latchkey's own routes (`/auth/login`, ...) under one base path: which requests they claim, and
+ * the dispatch to their handlers with 405 for other methods.
+ */
+export class Routes {
+  constructor(
+    /** The path under which the routes live, e.g. `/auth` (plus the base URL's path). */
+    readonly basePath: string,
+    private readonly table: RouteTable,
+  ) {}
+
+  /** The path of one of the routes, e.g. `/auth/login`. */
+  path(route: string): string {
+    return `${this.basePath}${route}`;
+  }
+
+  /** The route a request is for (`/login`), or undefined when it is not one of latchkey's. */
+  routeOf(request: HttpRequest): string | undefined {
+    const url = request.url;
+    const start = pathStart(url);
+    const prefix = this.basePath;
+    // Most requests are not latchkey's: they fail at the first comparison, before any slicing.
+    if (start === -1 || !url.startsWith(prefix, start)) return undefined;
+    const from = start + prefix.length;
+    if (url.charCodeAt(from) !== SLASH) return undefined;
+    const end = url.slice(from).search(/[?#]/);
+    const route = end === -1 ? url.slice(from) : url.slice(from, from + end);
+    return Object.hasOwn(this.table, route) ? route : undefined;
+  }
+
+  /**
+   * Answers the request when it is for one of the routes, undefined otherwise. Never throws:
+   * failures become the error response for the request (JSON or HTML).
+   */
+  async handle(request: HttpRequest): Promise<Response | undefined> {
+    const route = this.routeOf(request);
+    if (route === undefined) return undefined;
+    const methods = this.table[route]!;
+    const method = request.method.toUpperCase() as keyof typeof methods;
+    const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
+    try {
+      if (handler) return await handler(request);
+      const allow = Object.keys(methods).join(', ');
+      const response = errorResponse(
+        new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),
+        request,
+      );
+      response.headers.set('allow', allow);
+      return response;
+    } catch (error) {
+      return errorResponse(error, request);
+    }
+  }
+}

@@ -1,0 +1,186 @@
+import type { Emit } from './audit';
+import { type Awaitable, andThen, isPromiseLike } from './awaitable';
+import type { ResolvedConfig } from './config';
+import { type CookieReader, parseCookies } from './cookies';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import { type HttpRequest, jsonResponse } from './request';
+import { claimsOf, type Session, type SessionRecord, sessionJson, toSession } from './session';
+import type { ReadResult, SessionBackend } from './sessions';
+import type { TokenRefresher } from './tokens';
+
+/** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */
+export type SetCookieSink = (setCookieLines: readonly string[]) => void;
+
+/** The authentication state of one request. */
+export interface AuthContext {
+  /** The signed-in session, or null. */
+  readonly session: Session | null;
+  /** Why there is no session although a cookie was sent (invalid, expired, revoked). */
+  readonly problem: LatchkeyError | undefined;
+  /**
+   * A valid access token for the session, refreshed first when it is about to expire. Throws
+   * `unauthenticated` when signed out and `refresh_failed` (session ended) when refresh fails.
+   */
+  getAccessToken(): Promise<string>;
+}
+
+const RECENT_TOUCHES = 10_000;
+
+/** Fail closed: no session, and the problem (503) for guards and getAccessToken to answer. */
+function failClosed(error: unknown): ReadResult {
+  if (isLatchkeyError(error) && error.code === ErrorCodes.storeUnavailable)
+    return { problem: error };
+  throw error;
+}
+
+/**
+ * The session of each request: read (seal, expiry, revocation), touched when rolling, refreshed
+ * when its access token is asked for, and answered as JSON on the session route.
+ */
+export class SessionContexts {
+  /** The latest re-seal of each recently active session, reused within the touch interval. */
+  private readonly touches = new Map<string, { record: SessionRecord; lines: string[] }>();
+  /** The app-facing view of each record in use (see {@link sessionOf}). */
+  private readonly views = new WeakMap<SessionRecord, Session>();
+
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly sessions: SessionBackend,
+    private readonly refresher: TokenRefresher,
+    private readonly emit: Emit,
+  ) {}
+
+  /** The app-facing session of a record, built once per record and shared (it is frozen). */
+  sessionOf(record: SessionRecord): Session {
+    let session = this.views.get(record);
+    if (!session) {
+      session = toSession(record, this.config);
+      this.views.set(record, session);
+    }
+    return session;
+  }
+
+  /** Reads the request's session; never extends the idle timeout. */
+  read(cookies: CookieReader): Awaitable<ReadResult> {
+    try {
+      const result = this.sessions.read(cookies, this.config.now());
+      return isPromiseLike(result) ? Promise.resolve(result).catch(failClosed) : result;
+    } catch (error) {
+      return failClosed(error);
+    }
+  }
+
+  /** Clears the cookie of a session that is invalid, expired or revoked; keeps it otherwise. */
+  clearIfDead(problem: LatchkeyError | undefined, cookies: CookieReader): string[] {
+    return problem && problem.code !== ErrorCodes.storeUnavailable
+      ? this.sessions.clear(cookies)
+      : [];
+  }
+
+  /** `GET /auth/session`: the session as JSON for the browser (never a token). */
+  async route(request: HttpRequest): Promise<Response> {
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const { record, problem } = await this.read(cookies);
+    // Without its store, latchkey cannot say whether the user is signed in: fail, don't guess.
+    if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
+    const response = jsonResponse(sessionJson(record ? this.sessionOf(record) : null));
+    for (const line of this.clearIfDead(problem, cookies))
+      response.headers.append('set-cookie', line);
+    return response;
+  }
+
+  /** See {@link Latchkey.authenticate}. */
+  authenticate(request: HttpRequest, sink: SetCookieSink): Awaitable<AuthContext> {
+    const setCookie: SetCookieSink = (lines) => {
+      if (lines.length > 0) sink(lines);
+    };
+    const cookies = parseCookies(request.headers.get('cookie'));
+    return andThen(this.read(cookies), (read) => this.contextOf(read, cookies, setCookie));
+  }
+
+  /** The request's context once its session is read; re-seals a rolling session when due. */
+  private contextOf(
+    { record, problem }: ReadResult,
+    cookies: CookieReader,
+    setCookie: SetCookieSink,
+  ): Awaitable<AuthContext> {
+    if (!record) {
+      setCookie(this.clearIfDead(problem, cookies));
+      return this.context(null, problem, cookies, setCookie);
+    }
+    const now = this.config.now();
+    if (now - record.touchedAt >= this.config.touchInterval * 1000) {
+      // At most one re-seal per session per interval, however many requests carry the old cookie.
+      const recent = this.touches.get(record.sid);
+      if (
+        recent &&
+        recent.record.rt === record.rt &&
+        now - recent.record.touchedAt < this.config.touchInterval * 1000
+      ) {
+        setCookie(recent.lines);
+        return this.context(recent.record, undefined, cookies, setCookie);
+      }
+      return this.touch(record, cookies, setCookie, now);
+    }
+    return this.context(record, undefined, cookies, setCookie);
+  }
+
+  /** Re-saves a rolling session as active now, and remembers the result for the interval. */
+  private async touch(
+    record: SessionRecord,
+    cookies: CookieReader,
+    setCookie: SetCookieSink,
+    now: number,
+  ): Promise<AuthContext> {
+    const touched = { ...record, touchedAt: now };
+    let lines: string[];
+    try {
+      lines = await this.sessions.save(touched, cookies, now);
+    } catch (error) {
+      if (!isLatchkeyError(error)) throw error;
+      return this.context(null, error, cookies, setCookie);
+    }
+    this.touches.delete(record.sid);
+    this.touches.set(record.sid, { record: touched, lines });
+    if (this.touches.size > RECENT_TOUCHES) this.touches.delete(this.touches.keys().next().value!);
+    setCookie(lines);
+    return this.context(touched, undefined, cookies, setCookie);
+  }
+
+  private context(
+    initial: SessionRecord | null,
+    problem: LatchkeyError | undefined,
+    cookies: CookieReader,
+    setCookie: SetCookieSink,
+  ): AuthContext {
+    let record = initial;
+    const { config, sessions, refresher, emit } = this;
+    return {
+      session: record ? this.sessionOf(record) : null,
+      problem,
+      async getAccessToken() {
+        if (!record)
+          throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
+        if (!refresher.needsRefresh(record, config.now())) return record.at!;
+        const current = record;
+        try {
+          record = await refresher.refresh(current);
+        } catch (error) {
+          if (error instanceof LatchkeyError && error.code === ErrorCodes.refreshFailed) {
+            setCookie(await sessions.end(current, cookies, config.now()));
+            emit({
+              type: 'refresh_failed',
+              sub: String(claimsOf(current).sub),
+              sessionId: current.sid,
+              code: error.code,
+            });
+          }
+          throw error;
+        }
+        setCookie(await sessions.cookiesFor(record, cookies, config.now()));
+        emit({ type: 'refresh', sub: String(claimsOf(record).sub), sessionId: record.sid });
+        return record.at!;
+      },
+    };
+  }
+}

@@ -1,0 +1,109 @@
+// Sign-in against test-utils' hostile IdP in its well-behaved mode (the core package cannot depend
+// on the dev IdP); the hostile modes are tested in test/hostile-idp.test.ts.
+import { describe, expect, it } from 'vitest';
+import { cookiesAfter, coreParts, useHostileIdp } from '../test/hostile';
+import { SignIn } from './sign-in';
+import { transactionSlot } from './transaction';
+
+const hostile = useHostileIdp();
+
+function signInFor() {
+  hostile.idp.mode = 'valid';
+  hostile.idp.claims = {};
+  const parts = coreParts(hostile.idp.issuer, { acrLevels: ['pwd', 'mfa'] });
+  const signIn = new SignIn(
+    parts.config,
+    parts.keyring,
+    parts.client,
+    parts.sessions,
+    parts.contexts,
+    parts.emit,
+  );
+  return { ...parts, signIn };
+}
+
+const at = (path: string, cookie = '') =>
+  new Request(`http://127.0.0.1:3999${path}`, {
+    headers: { cookie, accept: 'application/json' },
+  });
+
+/** The IdP's redirect back to the callback, for a login response. */
+async function authorize(login: Response): Promise<string> {
+  const answer = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+  return answer.headers.get('location')!;
+}
+
+describe('SignIn.login', () => {
+  it('redirects to the IdP with PKCE S256, state and nonce, and seals the transaction in the slot of its state', async () => {
+    const { signIn } = signInFor();
+    const login = await signIn.login(at('/auth/login'), { returnTo: '/reports' });
+    expect(login.status).toBe(302);
+    const url = new URL(login.headers.get('location')!);
+    expect(url.origin).toBe(new URL(hostile.idp.issuer).origin);
+    expect(url.searchParams.get('response_type')).toBe('code');
+    expect(url.searchParams.get('code_challenge_method')).toBe('S256');
+    expect(url.searchParams.get('code_challenge')).toMatch(/^[\w-]{43}$/);
+    expect(url.searchParams.get('nonce')).toMatch(/^[\w-]{43}$/);
+    const state = url.searchParams.get('state')!;
+    const [line] = login.headers.getSetCookie();
+    expect(line).toMatch(
+      new RegExp(
+        `^lk_tx\\.${transactionSlot(state)}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Max-Age=600$`,
+      ),
+    );
+  });
+});
+
+describe('SignIn.callback', () => {
+  it('starts a session, clears the transaction, returns to returnTo and reports the login', async () => {
+    const { signIn, events } = signInFor();
+    const login = await signIn.login(at('/auth/login'), { returnTo: '/reports?y=1' });
+    const callback = await authorize(login);
+    const done = await signIn.callback(
+      at(new URL(callback).pathname + new URL(callback).search, cookiesAfter(login)),
+    );
+    expect(done.status).toBe(303);
+    expect(done.headers.get('location')).toBe('/reports?y=1');
+    const lines = done.headers.getSetCookie();
+    expect(lines[0]).toMatch(/^lk_tx\.\d=; .*Max-Age=0/);
+    expect(lines.some((line) => line.startsWith('lk_session='))).toBe(true);
+    expect(events).toEqual([{ type: 'login', sub: 'hostile-user', sessionId: expect.any(String) }]);
+
+    // The same callback again: its transaction is gone.
+    const replay = await signIn.callback(
+      at(new URL(callback).pathname + new URL(callback).search, cookiesAfter(login, done)),
+    );
+    expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ error: 'state_mismatch' });
+    expect(events.at(-1)).toEqual({ type: 'login_failed', code: 'state_mismatch' });
+  });
+
+  it('refuses a callback whose state is not the transaction of its slot, and keeps that one', async () => {
+    const { signIn } = signInFor();
+    const login = await signIn.login(at('/auth/login'));
+    const callback = new URL(await authorize(login));
+    callback.searchParams.set('state', `${callback.searchParams.get('state')!.slice(0, -1)}A`);
+    const answer = await signIn.callback(
+      at(callback.pathname + callback.search, cookiesAfter(login)),
+    );
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'state_mismatch' });
+  });
+});
+
+describe('SignIn.stepUp', () => {
+  it('starts a sign-in asking for the level and freshness', async () => {
+    const { signIn } = signInFor();
+    const login = await signIn.stepUp(at('/auth/step-up?acr=mfa&max_age=60&returnTo=/admin'));
+    const url = new URL(login.headers.get('location')!);
+    expect(url.searchParams.get('acr_values')).toBe('mfa');
+    expect(url.searchParams.get('max_age')).toBe('60');
+  });
+
+  it('refuses a level that is not configured, before any redirect', async () => {
+    const { signIn } = signInFor();
+    await expect(signIn.stepUp(at('/auth/step-up?acr=gold'))).rejects.toMatchObject({
+      code: 'invalid_request',
+    });
+  });
+});

@@ -1,0 +1,188 @@
+import type { Emit } from './audit';
+import type { OidcClient } from './client';
+import type { ResolvedConfig } from './config';
+import { expireCookie, parseCookies, serializeCookie } from './cookies';
+import { ErrorCodes, LatchkeyError } from './errors';
+import { errorResponse, type HttpRequest, redirectResponse, safeReturnTo } from './request';
+import type { Keyring } from './seal';
+import { claimsOf, createRecord } from './session';
+import type { SessionContexts } from './session-context';
+import type { SessionBackend } from './sessions';
+import { stepUpQuery, verifyStepUp } from './step-up';
+import {
+  newState,
+  STATE_PATTERN,
+  type StepUpTransaction,
+  TRANSACTION_TTL,
+  type Transaction,
+  transactionSlot,
+} from './transaction';
+
+/** Parameters of a sign-in started by the app (the login route takes `returnTo` only). */
+export interface LoginParams {
+  /** Same-origin path to return to after sign-in; anything else becomes `/`. */
+  returnTo?: string;
+  /** `acr_values` to ask the IdP for. */
+  acrValues?: string;
+  /** `max_age` in seconds: the IdP re-authenticates when the last authentication is older. */
+  maxAge?: number | undefined;
+  /** `prompt` (e.g. `'login'`, `'none'`). */
+  prompt?: string;
+  /** Extra scopes on top of the configured ones. */
+  scopes?: readonly string[];
+  /** More authorization parameters (they never replace the protocol's own). */
+  extra?: Readonly<Record<string, string>>;
+}
+
+/**
+ * Sign-in with the authorization code flow (PKCE, state, nonce): the redirect to the IdP with its
+ * transaction sealed in a cookie slot, the callback that checks and completes it, and step-up
+ * (a sign-in that must reach a level or freshness).
+ */
+export class SignIn {
+  constructor(
+    private readonly config: ResolvedConfig,
+    private readonly keyring: Keyring,
+    private readonly client: OidcClient,
+    private readonly sessions: SessionBackend,
+    private readonly contexts: SessionContexts,
+    private readonly emit: Emit,
+  ) {}
+
+  private nowSeconds(): number {
+    return Math.floor(this.config.now() / 1000);
+  }
+
+  /** The cookie of one transaction slot (see {@link TRANSACTION_SLOTS}). */
+  private transactionCookie(slot: number): string {
+    return `${this.config.transactionCookiePrefix}${slot}`;
+  }
+
+  /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
+  async login(
+    request: HttpRequest,
+    params: LoginParams = {},
+    stepUp?: StepUpTransaction,
+  ): Promise<Response> {
+    const cookies = parseCookies(request.headers.get('cookie'));
+    const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
+    const authorization = await this.client.authorizationRequest(params, state);
+    const transaction: Transaction = {
+      state,
+      nonce: authorization.nonce,
+      codeVerifier: authorization.codeVerifier,
+      returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
+      maxAge: params.maxAge,
+      stepUp,
+    };
+    const sealed = await this.keyring.seal(
+      'transaction',
+      transaction,
+      this.nowSeconds() + TRANSACTION_TTL,
+    );
+    const response = redirectResponse(authorization.url.href, 302);
+    response.headers.append(
+      'set-cookie',
+      serializeCookie(this.transactionCookie(transactionSlot(state)), sealed, {
+        secure: this.config.secure,
+        maxAge: TRANSACTION_TTL,
+      }),
+    );
+    return response;
+  }
+
+  /**
+   * `GET /auth/step-up?acr=...&max_age=...&returnTo=...`: re-authenticates at the IdP with
+   * `acr_values` and `max_age`. `acr` must be one of the configured levels.
+   */
+  async stepUp(request: HttpRequest): Promise<Response> {
+    const query = new URL(request.url).searchParams;
+    const wanted = stepUpQuery(query, this.config.acrLevels);
+    const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
+    return this.login(
+      request,
+      {
+        returnTo: query.get('returnTo') ?? '/',
+        maxAge: wanted.maxAge,
+        extra: this.config.stepUpParams(wanted),
+      },
+      { sub: record ? String(claimsOf(record).sub) : undefined, ...wanted },
+    );
+  }
+
+  /**
+   * Completes a sign-in. Any failure clears the transaction, writes no session and answers a typed
+   * error; success starts a new session (new sessionId) and redirects to `returnTo`.
+   */
+  async callback(request: HttpRequest): Promise<Response> {
+    const url = new URL(request.url);
+    let clearTransaction: string[] = [];
+    try {
+      const state = url.searchParams.get('state');
+      if (!state)
+        throw new LatchkeyError(ErrorCodes.stateMissing, 'The callback has no state parameter.');
+      const slotCookie = STATE_PATTERN.test(state)
+        ? this.transactionCookie(transactionSlot(state))
+        : undefined;
+      const cookies = parseCookies(request.headers.get('cookie'));
+      const sealed = slotCookie && cookies.get(slotCookie);
+      const transaction = sealed
+        ? await this.keyring.unseal<Transaction>('transaction', sealed, this.nowSeconds())
+        : null;
+      // Clear the slot when it holds this sign-in or nothing readable: a callback of another
+      // sign-in must not end the one waiting there.
+      if (slotCookie && sealed !== undefined && (!transaction || transaction.state === state)) {
+        clearTransaction = [expireCookie(slotCookie, this.config.secure)];
+      }
+      if (!transaction || transaction.state !== state) {
+        throw new LatchkeyError(
+          ErrorCodes.stateMismatch,
+          'No sign-in in progress matches this callback (expired, started in another browser, or already completed).',
+        );
+      }
+      const callbackUrl = new URL(this.config.redirectUri);
+      callbackUrl.search = url.search;
+      const tokens = await this.client.exchangeCode(callbackUrl, {
+        state,
+        nonce: transaction.nonce,
+        codeVerifier: transaction.codeVerifier,
+        maxAge: transaction.maxAge,
+      });
+      const now = this.config.now();
+      const record = createRecord(tokens, now);
+      if (transaction.stepUp) {
+        const session = this.contexts.sessionOf(record);
+        verifyStepUp(
+          { ...session, sub: session.user.sub },
+          transaction.stepUp,
+          this.config.acrLevels,
+          this.nowSeconds(),
+          this.config.clockTolerance,
+        );
+      }
+      // A new session replaces any the browser had: that one ends, so a copy of its cookie dies.
+      const { record: previous } = await this.contexts.read(cookies);
+      if (previous) await this.sessions.end(previous, new Map(), now);
+      const sessionCookies = await this.sessions.save(record, cookies, now);
+      const response = redirectResponse(transaction.returnTo);
+      for (const line of [...clearTransaction, ...sessionCookies])
+        response.headers.append('set-cookie', line);
+      const claims = claimsOf(record);
+      this.emit({
+        type: 'login',
+        sub: String(claims.sub),
+        sessionId: record.sid,
+        ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
+      });
+      return response;
+    } catch (error) {
+      const response = errorResponse(error, request);
+      for (const line of clearTransaction) response.headers.append('set-cookie', line);
+      this.emit({
+        type: 'login_failed',
+        code: error instanceof LatchkeyError ? error.code : 'internal_error',
+      });
+      return response;
+    }
+  }
+}
