@@ -26,7 +26,14 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     const running = useDevIdpWithApps(startApp, {
       app: { now: clock.now, bodyTimeout: 500 },
       otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
-      noHintApp: { logout: { idTokenHint: false } },
+      customApp: {
+        logout: { idTokenHint: false },
+        errorPage: (error) =>
+          new Response(`<h1>Our own page</h1><p>${error.code}</p>`, {
+            status: error.status,
+            headers: { 'content-type': 'text/html; charset=utf-8' },
+          }),
+      },
     });
     beforeEach(() => clock.reset());
     const env: SuiteEnv = {
@@ -39,8 +46,8 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
       get otherSecretApp() {
         return running.apps.otherSecretApp;
       },
-      get noHintApp() {
-        return running.apps.noHintApp;
+      get customApp() {
+        return running.apps.customApp;
       },
       clock,
     };

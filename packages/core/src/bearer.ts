@@ -15,7 +15,7 @@ import {
   type RoleMapper,
   roleMappers,
 } from './rbac';
-import { errorResponse, jsonResponse } from './request';
+import { toResponse } from './responses';
 import { quote, type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 
 /** Options of {@link createBearerVerifier}. */
@@ -86,26 +86,15 @@ export interface BearerVerifier {
   >;
 }
 
-/** A bearer failure: a LatchkeyError carrying its `WWW-Authenticate` challenge. */
-export class BearerError extends LatchkeyError {
-  constructor(
-    code: ConstructorParameters<typeof LatchkeyError>[0],
-    message: string,
-    /** The `WWW-Authenticate` header value. */
-    readonly challenge: string | undefined,
-    options?: { cause?: unknown },
-  ) {
-    super(code, message, options);
-  }
-}
-
-function invalidToken(description: string, cause?: unknown): BearerError {
+function invalidToken(description: string, cause?: unknown): LatchkeyError {
   // RFC 6750 section 3.1
-  return new BearerError(
+  return new LatchkeyError(
     ErrorCodes.invalidToken,
     `The access token is invalid: ${description}.`,
-    `Bearer error="invalid_token", error_description=${quote(description)}`,
-    { cause },
+    {
+      challenge: `Bearer error="invalid_token", error_description=${quote(description)}`,
+      cause,
+    },
   );
 }
 
@@ -246,10 +235,12 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       // RFC 6750 section 3.1
       const missingScopes = scopes.filter(lacks);
       const scope = scopes.join(' ');
-      throw new BearerError(
+      throw new LatchkeyError(
         ErrorCodes.insufficientScope,
         `The access token lacks the scope ${missingScopes.join(', ')}.`,
-        `Bearer error="insufficient_scope", error_description=${quote('insufficient scope')}, scope=${quote(scope)}`,
+        {
+          challenge: `Bearer error="insufficient_scope", error_description=${quote('insufficient scope')}, scope=${quote(scope)}`,
+        },
       );
     }
     const missingRole = requirement.roles?.find((role) => !hasRole(token, role));
@@ -257,12 +248,11 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       (permission) => !can(token, permission),
     );
     if (missingRole || missingPermission) {
-      throw new BearerError(
+      throw new LatchkeyError(
         ErrorCodes.forbidden,
         missingRole
           ? `The role '${missingRole}' is required.`
           : `The permission '${missingPermission}' is required.`,
-        undefined,
       );
     }
     const unmet = unmetStepUp(
@@ -274,11 +264,9 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     );
     if (unmet) {
       const description = `Step-up required: ${unmet}`;
-      throw new BearerError(
-        ErrorCodes.insufficientUserAuthentication,
-        `${description}.`,
-        stepUpChallenge(requirement, description),
-      );
+      throw new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
+        challenge: stepUpChallenge(requirement, description),
+      });
     }
   }
 
@@ -305,7 +293,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     });
   }
 
-  const failed = (error: unknown) => ({ response: bearerErrorResponse(error) });
+  const failed = (error: unknown) => ({ response: toResponse(error, { as: 'json' }) });
 
   return {
     async verify(token, requirement = {}) {
@@ -315,11 +303,9 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       try {
         if (!header) {
           // RFC 6750 section 3.1: no credentials, no error code.
-          throw new BearerError(
-            ErrorCodes.unauthenticated,
-            'An access token is required.',
-            'Bearer',
-          );
+          throw new LatchkeyError(ErrorCodes.unauthenticated, 'An access token is required.', {
+            challenge: 'Bearer',
+          });
         }
         const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
         if (!match) throw invalidToken('the Authorization header is not a Bearer token');
@@ -352,16 +338,3 @@ function describeJoseError(code: unknown): string {
       return 'the token could not be verified';
   }
 }
-
-/** The JSON error response of a bearer failure, with its `WWW-Authenticate` challenge. */
-export function bearerErrorResponse(error: unknown): Response {
-  if (error instanceof BearerError) {
-    const response = jsonResponse({ error: error.code, message: error.message }, error.status);
-    if (error.challenge) response.headers.set('www-authenticate', error.challenge);
-    return response;
-  }
-  return errorResponse(error, API_REQUEST);
-}
-
-/** Bearer callers are APIs: errors always answer JSON. */
-const API_REQUEST = new Request('http://localhost/', { headers: { accept: 'application/json' } });

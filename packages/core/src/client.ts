@@ -186,7 +186,7 @@ export class OidcClient {
     try {
       params = oauth.validateAuthResponse(as, this.client, callbackUrl, expected.state);
     } catch (error) {
-      throw authorizationResponseError(error);
+      throw authorizationResponseError(error, as.issuer);
     }
     const response = await withTypedErrors(() =>
       oauth.authorizationCodeGrantRequest(
@@ -365,19 +365,17 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
         );
   }
   if (error instanceof oauth.OperationProcessingError) {
-    const code = error.code;
-    if (code === oauth.JSON_ATTRIBUTE_COMPARISON && /issuer/i.test(error.message)) {
+    if (
+      error.code === oauth.JSON_ATTRIBUTE_COMPARISON &&
+      causeField(error, 'attribute') === 'issuer'
+    ) {
       return new LatchkeyError(
         ErrorCodes.idpInvalidResponse,
         "The discovery document names another issuer than the configured one: set `issuer` exactly as the IdP's discovery document spells it (trailing slash included).",
         { cause: error },
       );
     }
-    if (
-      code === oauth.JWT_CLAIM_COMPARISON ||
-      code === oauth.JWT_TIMESTAMP_CHECK ||
-      /ID Token|JWT/i.test(error.message)
-    ) {
+    if (isJwtFailure(error)) {
       return new LatchkeyError(
         ErrorCodes.idTokenInvalid,
         `The ID token is invalid: ${error.message}.`,
@@ -414,16 +412,47 @@ async function withTypedErrors<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Errors of the authorization response itself (RFC 6749 4.1.2, RFC 9207). */
-function authorizationResponseError(error: unknown): LatchkeyError {
+/** A field of an oauth4webapi error's `cause` (the data it names the failure with). */
+function causeField(error: oauth.OperationProcessingError, field: string): unknown {
+  const cause = error.cause;
+  return typeof cause === 'object' && cause !== null
+    ? (cause as Record<string, unknown>)[field]
+    : undefined;
+}
+
+/** oauth4webapi's codes for a JWT's claims and times; its other JWT failures carry the JWT's parts. */
+const JWT_CODES: ReadonlySet<string> = new Set([
+  oauth.JWT_CLAIM_COMPARISON,
+  oauth.JWT_TIMESTAMP_CHECK,
+  oauth.PARSE_ERROR,
+]);
+
+/**
+ * True when oauth4webapi refused a JWT (the ID token): a claim or time check, a JWT it could not
+ * parse (the JWS itself as cause), or one whose header, claims or signature failed (named in cause).
+ */
+function isJwtFailure(error: oauth.OperationProcessingError): boolean {
+  if (error.code !== undefined && JWT_CODES.has(error.code)) return true;
+  return (
+    typeof error.cause === 'string' ||
+    ['claims', 'header', 'signature'].some((field) => causeField(error, field) !== undefined)
+  );
+}
+
+/**
+ * Errors of the authorization response itself (RFC 6749 4.1.2, RFC 9207). latchkey has matched
+ * `state` to its transaction before, so what oauth4webapi refuses here is the `iss` parameter
+ * (missing, or another issuer: its cause then names the parameters, and the issuer expected).
+ */
+function authorizationResponseError(error: unknown, issuer: string): LatchkeyError {
   if (error instanceof oauth.OperationProcessingError) {
-    return /"iss"/.test(error.message)
+    const expected = causeField(error, 'expected');
+    return causeField(error, 'parameters') !== undefined &&
+      (expected === undefined || expected === issuer)
       ? new LatchkeyError(
           ErrorCodes.issuerMismatch,
           `The authorization response issuer is wrong: ${error.message} (RFC 9207).`,
-          {
-            cause: error,
-          },
+          { cause: error },
         )
       : new LatchkeyError(
           ErrorCodes.stateMismatch,

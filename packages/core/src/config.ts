@@ -2,6 +2,7 @@ import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { type Policy, type RoleMapper, roleMappers } from './rbac';
+import type { ErrorPage } from './responses';
 import type { RevocationList } from './revocation';
 import type { StepUpRequirement } from './step-up';
 import type { SessionStore } from './store';
@@ -87,6 +88,12 @@ export interface LatchkeyOptions {
   policy?: Policy;
   /** Maps validated ID token claims to role names. Default: the `roles` claim when it is a string array. */
   roles?: RoleMapper;
+  /**
+   * Renders the app's own page for an error answered to a page navigation (a failed sign-in, a
+   * refused role): return a Response, or undefined for latchkey's page. API calls always get
+   * latchkey's JSON `{ error, message }`.
+   */
+  errorPage?: ErrorPage;
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
   onEvent?: (event: LatchkeyEvent) => void;
   /** Current time in epoch milliseconds. Default `Date.now`; tests pass a fake clock. */
@@ -156,6 +163,7 @@ export interface ResolvedConfig {
   revocations: RevocationList | undefined;
   roles: RoleMapper;
   onEvent: (event: LatchkeyEvent) => void;
+  errorPage: ErrorPage | undefined;
   now: () => number;
 }
 
@@ -301,6 +309,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     revocations: options.revocations,
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
+    errorPage: options.errorPage,
     now: options.now ?? Date.now,
   });
 }

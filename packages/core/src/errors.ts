@@ -108,15 +108,18 @@ export class LatchkeyError extends Error {
   readonly code: ErrorCode;
   /** HTTP status this error answers with. */
   readonly status: number;
+  /** The `WWW-Authenticate` challenge its response carries (RFC 6750, RFC 9470), if any. */
+  readonly challenge: string | undefined;
 
   /**
    * `cause` is kept as {@link causeOf} shows it: the underlying failure's name, message and codes,
    * never the claims, tokens or response bodies some libraries attach to their errors.
    */
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; challenge?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: causeOf(options.cause) });
     this.code = code;
     this.status = statusByCode[code];
+    this.challenge = options?.challenge;
   }
 }
 

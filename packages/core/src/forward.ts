@@ -1,5 +1,6 @@
 import { ErrorCodes, LatchkeyError } from './errors';
-import { errorResponse, type HttpRequest, isSameOrigin } from './request';
+import { type HttpRequest, isSameOrigin } from './request';
+import { toResponse } from './responses';
 import type { AuthContext } from './session-context';
 
 /**
@@ -153,9 +154,6 @@ export async function forwardRequest(
     }
     return forwardedResponse(answer);
   } catch (error) {
-    return errorResponse(
-      error,
-      new Request(request.url, { headers: { accept: 'application/json' } }),
-    );
+    return toResponse(error, { as: 'json' });
   }
 }

@@ -2,7 +2,8 @@ import type { Emit } from './audit';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { can, hasRole, type Permission } from './rbac';
-import { errorResponse, type HttpRequest, redirectResponse, wantsJson } from './request';
+import { type HttpRequest, wantsJson } from './request';
+import { errorAnswer, redirectResponse } from './responses';
 import type { AuthContext } from './session-context';
 import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 
@@ -37,7 +38,7 @@ export class Guards {
       context.problem ??
       new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to access this resource.');
     if (wantsJson(request) || request.method.toUpperCase() !== 'GET')
-      return errorResponse(problem, request);
+      return errorAnswer(problem, request, this.config.errorPage);
     return this.redirectTo(this.paths.login, request);
   }
 
@@ -47,9 +48,10 @@ export class Guards {
     if (unauthenticated) return unauthenticated;
     if (hasRole(context.session, role)) return undefined;
     this.emit({ type: 'access_denied', sub: context.session!.user.sub, role });
-    return errorResponse(
+    return errorAnswer(
       new LatchkeyError(ErrorCodes.forbidden, `The role '${role}' is required.`),
       request,
+      this.config.errorPage,
     );
   }
 
@@ -63,9 +65,10 @@ export class Guards {
     if (unauthenticated) return unauthenticated;
     if (can(context.session, permission)) return undefined;
     this.emit({ type: 'access_denied', sub: context.session!.user.sub, permission });
-    return errorResponse(
+    return errorAnswer(
       new LatchkeyError(ErrorCodes.forbidden, `The permission '${permission}' is required.`),
       request,
+      this.config.errorPage,
     );
   }
 
@@ -102,11 +105,11 @@ export class Guards {
       return this.redirectTo(this.paths.stepUp, request, params);
     }
     const description = `Step-up required: ${unmet}`;
-    const response = errorResponse(
-      new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`),
+    return errorAnswer(
+      new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
+        challenge: stepUpChallenge(requirement, description),
+      }),
       request,
     );
-    response.headers.set('www-authenticate', stepUpChallenge(requirement, description));
-    return response;
   }
 }

@@ -1,10 +1,8 @@
 export { type Awaitable, isPromiseLike, whenReady } from './awaitable';
 export {
-  BearerError,
   type BearerRequirement,
   type BearerVerifier,
   type BearerVerifierOptions,
-  bearerErrorResponse,
   createBearerVerifier,
   type VerifiedToken,
 } from './bearer';
@@ -43,7 +41,8 @@ export {
   type RoleMapper,
   roleMappers,
 } from './rbac';
-export { errorResponse, type HttpRequest, safeReturnTo, wantsJson } from './request';
+export { type HttpRequest, safeReturnTo, wantsJson } from './request';
+export { type ErrorPage, toResponse } from './responses';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export { type Session, type SessionJson, type SessionUser, sessionJson } from './session';
 export type { AuthContext, SetCookieSink } from './session-context';

@@ -56,19 +56,23 @@ export class Latchkey {
     const path = (route: string) => `${this.routesPath}${route}`;
     const logout = new Logout(config, client, sessions, this.#contexts, emit, path('/logout'));
     this.#guards = new Guards(config, { login: path('/login'), stepUp: path('/step-up') }, emit);
-    this.#routes = new Routes(this.routesPath, {
-      '/login': {
-        GET: (request) =>
-          this.#signIn.login(request, {
-            returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
-          }),
+    this.#routes = new Routes(
+      this.routesPath,
+      {
+        '/login': {
+          GET: (request) =>
+            this.#signIn.login(request, {
+              returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
+            }),
+        },
+        '/callback': { GET: (request) => this.#signIn.callback(request) },
+        '/session': { GET: (request) => this.#contexts.route(request) },
+        '/step-up': { GET: (request) => this.#signIn.stepUp(request) },
+        '/backchannel-logout': { POST: (request) => logout.backchannel(request) },
+        '/logout': { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
       },
-      '/callback': { GET: (request) => this.#signIn.callback(request) },
-      '/session': { GET: (request) => this.#contexts.route(request) },
-      '/step-up': { GET: (request) => this.#signIn.stepUp(request) },
-      '/backchannel-logout': { POST: (request) => logout.backchannel(request) },
-      '/logout': { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
-    });
+      config.errorPage,
+    );
   }
 
   /**

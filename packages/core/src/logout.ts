@@ -4,15 +4,8 @@ import type { ResolvedConfig } from './config';
 import { parseCookies } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
-import {
-  escapeHtml,
-  type HttpRequest,
-  htmlResponse,
-  isSameOrigin,
-  jsonResponse,
-  redirectResponse,
-  wantsJson,
-} from './request';
+import { type HttpRequest, isSameOrigin, wantsJson } from './request';
+import { escapeHtml, htmlResponse, jsonResponse, redirectResponse, toResponse } from './responses';
 import { claimsOf, idTokenOf, type SessionRecord } from './session';
 import type { SessionContexts } from './session-context';
 import type { SessionBackend } from './sessions';
@@ -129,14 +122,7 @@ export class Logout {
       this.emit({ type: 'backchannel_logout', sub: logout.sub, idpSid: logout.sid });
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
     } catch (error) {
-      const known = error instanceof LatchkeyError ? error : undefined;
-      return jsonResponse(
-        {
-          error: known?.code ?? 'internal_error',
-          message: known?.message ?? 'Back-channel logout failed.',
-        },
-        known?.status ?? 500,
-      );
+      return toResponse(error, { as: 'json' });
     }
   }
 }

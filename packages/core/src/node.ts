@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
-import { errorResponse, type HttpRequest } from './request';
+import type { HttpRequest } from './request';
+import { errorAnswer } from './responses';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
 export interface NodeRequestLike {
@@ -102,14 +103,14 @@ export function bodyFailure(request: HttpRequest, error?: unknown): Response | u
   if (error === undefined) return payloadTooLarge(request);
   if (!isLatchkeyError(error)) throw error;
   if (error.code === ErrorCodes.requestAborted) return undefined;
-  const response = errorResponse(error, request);
+  const response = errorAnswer(error, request);
   if (error.code === ErrorCodes.requestTimeout) response.headers.set('connection', 'close');
   return response;
 }
 
 /** The answer to a request whose body is over {@link BODY_LIMIT}. */
 export function payloadTooLarge(request: HttpRequest): Response {
-  return errorResponse(
+  return errorAnswer(
     new LatchkeyError(
       ErrorCodes.payloadTooLarge,
       `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,

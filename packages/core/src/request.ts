@@ -1,5 +1,3 @@
-import { isLatchkeyError, type LatchkeyError } from './errors';
-
 /**
  * The parts of an HTTP request latchkey reads. A Web `Request` is one; adapters build a lighter
  * one over their framework's request (see `fromNodeRequest`), so the hot path allocates little.
@@ -100,68 +98,3 @@ function hasControlCharacter(text: string): boolean {
   for (const char of text) if (char < ' ' || char === '\u007f') return true;
   return false;
 }
-
-/** A JSON response with `Cache-Control: no-store` and `X-Content-Type-Options: nosniff`. */
-export function jsonResponse(body: unknown, status = 200): Response {
-  return new Response(JSON.stringify(body), {
-    status,
-    headers: {
-      'content-type': 'application/json; charset=utf-8',
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-    },
-  });
-}
-
-/** A redirect (303 by default) with `Cache-Control: no-store`. */
-export function redirectResponse(location: string, status = 303): Response {
-  return new Response(null, { status, headers: { location, 'cache-control': 'no-store' } });
-}
-
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
-/**
- * A small HTML page, escaped, with `Cache-Control: no-store`, a CSP that allows no script and no
- * framing (`frame-ancestors 'none'`, and `X-Frame-Options: DENY` for older browsers: a framed
- * sign-out button is one click from signing the user out), and `nosniff`. Its forms may post to
- * this origin and, after a redirect, to `formOrigins` (the IdP's end-session endpoint).
- */
-export function htmlResponse(
-  title: string,
-  bodyHtml: string,
-  status = 200,
-  formOrigins: readonly string[] = [],
-): Response {
-  const page = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title><meta name="viewport" content="width=device-width,initial-scale=1"></head><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem">${bodyHtml}</body></html>`;
-  const formAction = ["'self'", ...formOrigins].join(' ');
-  return new Response(page, {
-    status,
-    headers: {
-      'content-type': 'text/html; charset=utf-8',
-      'cache-control': 'no-store',
-      'content-security-policy': `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'; base-uri 'none'`,
-      'x-frame-options': 'DENY',
-      'x-content-type-options': 'nosniff',
-    },
-  });
-}
-
-/**
- * The one mapping from an error to a response: JSON `{ error, message }` for API requests, a
- * small HTML page for navigations. Unknown errors answer 500 without details.
- */
-export function errorResponse(error: unknown, request: HttpRequest): Response {
-  const known: LatchkeyError | undefined = isLatchkeyError(error) ? error : undefined;
-  const status = known?.status ?? 500;
-  const code = known?.code ?? 'internal_error';
-  const message = known?.message ?? 'An unexpected error occurred.';
-  if (wantsJson(request)) return jsonResponse({ error: code, message }, status);
-  return htmlResponse(
-    'Sign-in problem',
-    `<h1>Something went wrong</h1><p>${escapeHtml(message)}</p><p><code>${escapeHtml(code)}</code></p><p><a href="/">Back to the home page</a></p>`,
-    status,
-  );
-}
-
-/** HTML-escapes text for the pages latchkey renders. */
-export { escapeHtml };

@@ -1,5 +1,6 @@
 import { ErrorCodes, LatchkeyError } from './errors';
-import { errorResponse, type HttpRequest } from './request';
+import type { HttpRequest } from './request';
+import { type ErrorPage, errorAnswer } from './responses';
 
 /** Answers one of latchkey's routes. */
 export type RouteHandler = (request: HttpRequest) => Promise<Response>;
@@ -24,6 +25,8 @@ export class Routes {
     /** The path under which the routes live, e.g. `/auth` (plus the base URL's path). */
     readonly basePath: string,
     private readonly table: RouteTable,
+    /** The app's own error pages, for page navigations. */
+    private readonly errorPage?: ErrorPage,
   ) {}
 
   /** The path of one of the routes, e.g. `/auth/login`. */
@@ -58,14 +61,15 @@ export class Routes {
     try {
       if (handler) return await handler(request);
       const allow = Object.keys(methods).join(', ');
-      const response = errorResponse(
+      const response = errorAnswer(
         new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),
         request,
+        this.errorPage,
       );
       response.headers.set('allow', allow);
       return response;
     } catch (error) {
-      return errorResponse(error, request);
+      return errorAnswer(error, request, this.errorPage);
     }
   }
 }

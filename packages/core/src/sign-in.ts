@@ -3,7 +3,8 @@ import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
 import { expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
-import { errorResponse, type HttpRequest, redirectResponse, safeReturnTo } from './request';
+import { type HttpRequest, safeReturnTo } from './request';
+import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
 import { claimsOf, createRecord } from './session';
 import type { SessionContexts } from './session-context';
@@ -176,7 +177,7 @@ export class SignIn {
       });
       return response;
     } catch (error) {
-      const response = errorResponse(error, request);
+      const response = errorAnswer(error, request, this.config.errorPage);
       for (const line of clearTransaction) response.headers.append('set-cookie', line);
       this.emit({
         type: 'login_failed',

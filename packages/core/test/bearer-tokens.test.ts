@@ -93,7 +93,7 @@ describe('what a verified token carries', () => {
     expect([wrong.acr, wrong.authTime]).toEqual([undefined, undefined]);
   });
 
-  it('rejects verify() with the BearerError of a refused token', async () => {
+  it('rejects verify() with the typed error of a refused token, its challenge on it', async () => {
     await expect(verifierFor().verify(await mint({}, { typ: 'JWT' }))).rejects.toMatchObject({
       code: 'invalid_token',
       challenge: expect.stringContaining('error="invalid_token"'),

@@ -9,8 +9,11 @@ export interface SuiteEnv {
   readonly app: AdapterApp;
   /** Same IdP client as {@link SuiteEnv.app}, another session secret. */
   readonly otherSecretApp: AdapterApp;
-  /** Same IdP client as {@link SuiteEnv.app}, with `logout: { idTokenHint: false }`. */
-  readonly noHintApp: AdapterApp;
+  /**
+   * Same IdP client as {@link SuiteEnv.app}, with `logout: { idTokenHint: false }` and an
+   * `errorPage` that renders `<h1>Our own page</h1><p>{code}</p>`.
+   */
+  readonly customApp: AdapterApp;
   /** Reset to real time before each test. */
   readonly clock: FakeClock;
 }

@@ -177,7 +177,7 @@ export function hardeningTests(env: SuiteEnv): void {
   });
 
   it('signs out without handing the browser the ID token when logout.idTokenHint is false', async () => {
-    const { noHintApp: app, idp } = env;
+    const { customApp: app, idp } = env;
     const { browser } = await signedInBrowser(app);
     const logout = await browser.request(`${app.url}/auth/logout`, {
       method: 'POST',

@@ -73,4 +73,20 @@ export function routeTests(env: SuiteEnv): void {
     });
     expect(response.status).toBe(404);
   });
+
+  it("renders the app's errorPage for a failed navigation, and JSON for a script", async () => {
+    const { customApp: app } = env;
+    const browser = new TestBrowser();
+    const page = await browser.get(`${app.url}/auth/callback?code=x&state=${'s'.repeat(43)}`);
+    expect(page.status).toBe(400);
+    expect(page.body).toBe('<h1>Our own page</h1><p>state_mismatch</p>');
+    const script = await browser.request(
+      `${app.url}/auth/callback?code=x&state=${'s'.repeat(43)}`,
+      {
+        headers: JSON_HEADERS,
+      },
+    );
+    expect(script.status).toBe(400);
+    expect(script.json()).toMatchObject({ error: 'state_mismatch' });
+  });
 }
