@@ -32,6 +32,31 @@ describe('security options of createLatchkey', () => {
     expect(config.bodyTimeout).toBe(10_000);
     expect(config.logoutIdTokenHint).toBe(true);
     expect(config.sessionCookieChunks).toBe(4);
+    expect(config.apiTimeout).toBe(5000);
+    expect(config.routes).toEqual({
+      login: '/login',
+      callback: '/callback',
+      session: '/session',
+      logout: '/logout',
+      stepUp: '/step-up',
+      backchannelLogout: '/backchannel-logout',
+    });
+  });
+
+  it('takes route paths below basePath, each used once', () => {
+    refused({ routes: { login: 'sign-in' } }, /routes\.login must be false or a path/);
+    refused({ routes: { login: '/a//b' } }, /routes\.login/);
+    refused(
+      { routes: { login: '/callback' } },
+      /routes\.callback uses '\/callback', which another route uses too/,
+    );
+    refused({ routes: { session: true as unknown as string } }, /routes\.session/);
+    expect(
+      resolveConfig({ ...valid, routes: { callback: '/oidc/cb', session: false } }).routes,
+    ).toMatchObject({
+      callback: '/oidc/cb',
+      session: false,
+    });
   });
 
   it('bounds clockTolerance to 0..300 seconds', () => {

@@ -1,7 +1,9 @@
+import type { Awaitable } from './awaitable';
 import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { type Policy, type RoleMapper, roleMappers } from './rbac';
+import type { HttpRequest } from './request';
 import type { ErrorPage } from './responses';
 import type { RevocationList } from './revocation';
 import type { StepUpRequirement } from './step-up';
@@ -30,6 +32,18 @@ export interface LatchkeyOptions {
   secrets: string | readonly string[];
   /** Where latchkey's routes are mounted. Default `'/auth'`. */
   basePath?: string;
+  /**
+   * Paths of latchkey's routes below `basePath`, each replaceable or turned off with `false`
+   * (the app then answers that path itself; for `callback`, by calling `latchkey.callback()`).
+   * Defaults: `/login`, `/callback`, `/session`, `/logout`, `/step-up`, `/backchannel-logout`.
+   */
+  routes?: Partial<Readonly<Record<RouteName, string | false>>>;
+  /**
+   * Runs after a callback is validated, before its session is saved: return `false` to refuse
+   * the sign-in (403 `access_denied`, no session written), or an object kept as the session's
+   * `data` on the server (never sent to the browser). Throwing refuses the sign-in too.
+   */
+  afterCallback?: AfterCallback;
   /** Scopes asked for at sign-in. Default `['openid', 'profile', 'email', 'offline_access']`. */
   scopes?: readonly string[];
   /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
@@ -137,6 +151,9 @@ export interface ResolvedConfig {
   secure: boolean;
   secrets: readonly string[];
   basePath: string;
+  /** The path of each route below `basePath`, or false when the app answers it. */
+  routes: Readonly<Record<RouteName, string | false>>;
+  afterCallback: AfterCallback | undefined;
   redirectUri: string;
   scopes: readonly string[];
   resource: string | undefined;
@@ -238,6 +255,54 @@ function idTokenAlgorithms(options: LatchkeyOptions): readonly string[] {
   return [...algorithms];
 }
 
+/** latchkey's routes, by the name the `routes` option uses. */
+export type RouteName =
+  | 'login'
+  | 'callback'
+  | 'session'
+  | 'logout'
+  | 'stepUp'
+  | 'backchannelLogout';
+
+/** What a sign-in looks like to {@link LatchkeyOptions.afterCallback}. */
+export interface CompletedSignIn {
+  /** The validated ID token's claims. */
+  claims: Readonly<Record<string, unknown>>;
+  /** The callback request. */
+  request: HttpRequest;
+}
+
+/** See {@link LatchkeyOptions.afterCallback}. */
+export type AfterCallback = (
+  signIn: CompletedSignIn,
+) => Awaitable<Record<string, unknown> | false | undefined>;
+
+export const DEFAULT_ROUTES: Readonly<Record<RouteName, string>> = {
+  login: '/login',
+  callback: '/callback',
+  session: '/session',
+  logout: '/logout',
+  stepUp: '/step-up',
+  backchannelLogout: '/backchannel-logout',
+};
+
+/** The `routes` option with its defaults: paths of one segment or more, each used once. */
+function routePaths(
+  given: LatchkeyOptions['routes'] = {},
+): Readonly<Record<RouteName, string | false>> {
+  const routes = { ...DEFAULT_ROUTES, ...given };
+  const used = new Set<string>();
+  for (const [name, path] of Object.entries(routes)) {
+    if (path === false) continue;
+    if (typeof path !== 'string' || !/^(\/[\w.~-]+)+$/.test(path)) {
+      invalid(`routes.${name} must be false or a path below basePath such as '/sign-in'.`);
+    }
+    if (used.has(path)) invalid(`routes.${name} uses '${path}', which another route uses too.`);
+    used.add(path);
+  }
+  return routes;
+}
+
 /** Validates options and applies defaults; throws `config_invalid` with what to fix. */
 export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
@@ -252,6 +317,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   }
   const basePath = (options.basePath ?? '/auth').replace(/\/+$/, '');
   if (!basePath.startsWith('/')) invalid("basePath must start with '/'.");
+  const routes = routePaths(options.routes);
   const appPath = baseUrl.pathname.replace(/\/+$/, '');
   const secure = baseUrl.protocol === 'https:';
   const prefix = secure ? '__Host-' : '';
@@ -279,7 +345,9 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     secure,
     secrets,
     basePath,
-    redirectUri: `${baseUrl.origin}${appPath}${basePath}/callback`,
+    routes,
+    afterCallback: options.afterCallback,
+    redirectUri: `${baseUrl.origin}${appPath}${basePath}${routes.callback || DEFAULT_ROUTES.callback}`,
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
     resource: options.resource,
     authorizationParams: options.authorizationParams ?? {},

@@ -11,7 +11,7 @@ export const ErrorCodes = {
   stateMismatch: 'state_mismatch',
   /** The `iss` of the authorization response or discovery document is not the configured issuer. */
   issuerMismatch: 'issuer_mismatch',
-  /** The user or the IdP refused the sign-in (`error=access_denied`). */
+  /** The user, the IdP or the app's `afterCallback` refused the sign-in. */
   accessDenied: 'access_denied',
   /** The IdP answered the authorization request with another error. */
   authorizationFailed: 'authorization_failed',

@@ -1,14 +1,20 @@
 import { auditEmitter } from './audit';
 import type { Awaitable } from './awaitable';
 import { OidcClient } from './client';
-import { type LatchkeyOptions, type ResolvedConfig, resolveConfig } from './config';
+import {
+  DEFAULT_ROUTES,
+  type LatchkeyOptions,
+  type ResolvedConfig,
+  type RouteName,
+  resolveConfig,
+} from './config';
 import { forwardRequest } from './forward';
 import { Guards } from './guards';
 import { Logout } from './logout';
 import { MemoryRevocationList } from './memory';
 import type { Permission } from './rbac';
 import type { HttpRequest } from './request';
-import { Routes } from './routes';
+import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
 import { type AuthContext, SessionContexts, type SetCookieSink } from './session-context';
 import { CookieSessions, StoreSessions } from './sessions';
@@ -53,26 +59,29 @@ export class Latchkey {
       emit,
     );
     this.#signIn = new SignIn(config, keyring, client, sessions, this.#contexts, emit);
-    const path = (route: string) => `${this.routesPath}${route}`;
-    const logout = new Logout(config, client, sessions, this.#contexts, emit, path('/logout'));
-    this.#guards = new Guards(config, { login: path('/login'), stepUp: path('/step-up') }, emit);
-    this.#routes = new Routes(
-      this.routesPath,
-      {
-        '/login': {
-          GET: (request) =>
-            this.#signIn.login(request, {
-              returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
-            }),
-        },
-        '/callback': { GET: (request) => this.#signIn.callback(request) },
-        '/session': { GET: (request) => this.#contexts.route(request) },
-        '/step-up': { GET: (request) => this.#signIn.stepUp(request) },
-        '/backchannel-logout': { POST: (request) => logout.backchannel(request) },
-        '/logout': { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
+    const { routes } = config;
+    const path = (name: RouteName) => `${this.routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
+    const logout = new Logout(config, client, sessions, this.#contexts, emit, path('logout'));
+    this.#guards = new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit);
+    const handlers: Record<RouteName, RouteTable[string]> = {
+      login: {
+        GET: (request) =>
+          this.#signIn.login(request, {
+            returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
+          }),
       },
-      config.errorPage,
-    );
+      callback: { GET: (request) => this.#signIn.callback(request) },
+      session: { GET: (request) => this.#contexts.route(request) },
+      stepUp: { GET: (request) => this.#signIn.stepUp(request) },
+      backchannelLogout: { POST: (request) => logout.backchannel(request) },
+      logout: { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
+    };
+    const table: Record<string, RouteTable[string]> = {};
+    for (const [name, methods] of Object.entries(handlers) as [RouteName, RouteTable[string]][]) {
+      const route = routes[name];
+      if (route) table[route] = methods;
+    }
+    this.#routes = new Routes(this.routesPath, table, config.errorPage);
   }
 
   /**
@@ -95,6 +104,14 @@ export class Latchkey {
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
   login(request: HttpRequest, params: LoginParams = {}): Promise<Response> {
     return this.#signIn.login(request, params);
+  }
+
+  /**
+   * Completes a sign-in at the callback route, for an app that turned that route off
+   * (`routes: { callback: false }`) to answer its path itself. Never throws.
+   */
+  callback(request: HttpRequest): Promise<Response> {
+    return this.#signIn.callback(request);
   }
 
   /**

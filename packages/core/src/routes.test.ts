@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createLatchkey } from './latchkey';
 import { fromNodeRequest } from './node';
 import { Routes } from './routes';
 
@@ -72,5 +73,38 @@ describe('Routes.handle', () => {
     const response = (await handle('/auth/fail'))!;
     expect(response.status).toBe(500);
     expect(await response.json()).toMatchObject({ error: 'internal_error' });
+  });
+});
+
+describe('the routes option', () => {
+  const latchkey = createLatchkey({
+    issuer: 'https://idp.example.com',
+    clientId: 'app',
+    clientSecret: 's',
+    baseUrl: 'https://app.example.com',
+    secrets: ['routes-test-secret-routes-test-secret-1'],
+    routes: { login: '/sign-in', callback: '/oidc/return', stepUp: false },
+  });
+  const owns = (path: string) => latchkey.owns(new Request(`https://app.example.com${path}`));
+
+  it('moves a route to its new path and leaves a turned-off one to the app', async () => {
+    expect(owns('/auth/sign-in')).toBe(true);
+    expect(owns('/auth/login')).toBe(false);
+    expect(owns('/auth/oidc/return')).toBe(true);
+    expect(owns('/auth/step-up')).toBe(false);
+    expect(owns('/auth/session')).toBe(true);
+    expect(latchkey.config.redirectUri).toBe('https://app.example.com/auth/oidc/return');
+    const stepUp = await latchkey.handle(new Request('https://app.example.com/auth/step-up?acr=x'));
+    expect(stepUp).toBeUndefined();
+  });
+
+  it('sends guards to the moved sign-in route', () => {
+    const page = new Request('https://app.example.com/reports', {
+      headers: { 'sec-fetch-mode': 'navigate' },
+    });
+    const context = { session: null, problem: undefined, getAccessToken: async () => '' };
+    expect(latchkey.requireAuth(page, context)?.headers.get('location')).toBe(
+      '/auth/sign-in?returnTo=%2Freports',
+    );
   });
 });

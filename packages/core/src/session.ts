@@ -34,6 +34,8 @@ export interface Session {
   authTime: number | undefined;
   /** The IdP's session id (`sid` claim), used by back-channel logout. */
   idpSid: string | undefined;
+  /** What the app's `afterCallback` returned at sign-in (`{}` without one); never sent to the browser. */
+  data: Readonly<Record<string, unknown>>;
   /** Epoch seconds. */
   createdAt: number;
   /** Epoch seconds at which the session ends unless used again (idle) or at the latest (absolute). */
@@ -56,6 +58,8 @@ export interface SessionRecord extends JWTPayload {
   atExp?: number;
   rt?: string;
   scope?: string;
+  /** What the app's `afterCallback` kept with the session (server-side only). */
+  data?: Record<string, unknown>;
 }
 
 const encoder = new TextEncoder();
@@ -147,6 +151,7 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     amr: strings(claims.amr),
     authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
     idpSid: optionalString(claims.sid),
+    data: Object.freeze({ ...record.data }),
     createdAt: Math.floor(record.createdAt / 1000),
     expiresAt: Math.floor(expiryOf(record, config) / 1000),
   }) as Session;

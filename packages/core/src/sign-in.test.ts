@@ -2,15 +2,16 @@
 // on the dev IdP); the hostile modes are tested in test/hostile-idp.test.ts.
 import { describe, expect, it } from 'vitest';
 import { cookiesAfter, coreParts, useHostileIdp } from '../test/hostile';
+import type { LatchkeyOptions } from './config';
 import { SignIn } from './sign-in';
 import { transactionSlot } from './transaction';
 
 const hostile = useHostileIdp();
 
-function signInFor() {
+function signInFor(overrides: Partial<LatchkeyOptions> = {}) {
   hostile.idp.mode = 'valid';
   hostile.idp.claims = {};
-  const parts = coreParts(hostile.idp.issuer, { acrLevels: ['pwd', 'mfa'] });
+  const parts = coreParts(hostile.idp.issuer, { acrLevels: ['pwd', 'mfa'], ...overrides });
   const signIn = new SignIn(
     parts.config,
     parts.keyring,
@@ -88,6 +89,53 @@ describe('SignIn.callback', () => {
     );
     expect(answer.status).toBe(400);
     expect(await answer.json()).toMatchObject({ error: 'state_mismatch' });
+  });
+});
+
+describe('afterCallback', () => {
+  /** Signs in through `signIn`: the callback's answer and the session the browser then has. */
+  async function complete({ signIn, contexts }: ReturnType<typeof signInFor>) {
+    const login = await signIn.login(at('/auth/login'));
+    const callback = new URL(await authorize(login));
+    const done = await signIn.callback(
+      at(callback.pathname + callback.search, cookiesAfter(login)),
+    );
+    const context = await contexts.authenticate(at('/', cookiesAfter(login, done)), () => {});
+    return { done, session: context.session };
+  }
+
+  it('keeps what the hook returns as the session data, from the validated claims', async () => {
+    const seen: unknown[] = [];
+    const parts = signInFor({
+      afterCallback: async ({ claims, request }) => {
+        seen.push([claims.sub, new URL(request.url).pathname]);
+        return { tenant: 'acme' };
+      },
+    });
+    const { done, session } = await complete(parts);
+    expect(done.status).toBe(303);
+    expect(seen).toEqual([['hostile-user', '/auth/callback']]);
+    expect(session?.data).toEqual({ tenant: 'acme' });
+  });
+
+  it('refuses the sign-in when the hook returns false or throws, and writes no session', async () => {
+    const cases = [
+      [() => false as const, 403, 'access_denied'],
+      [() => Promise.reject(new Error('no')), 500, 'internal_error'],
+    ] as const;
+    for (const [afterCallback, status, error] of cases) {
+      const { done, session } = await complete(signInFor({ afterCallback }));
+      expect(done.status).toBe(status);
+      expect(await done.json()).toMatchObject({ error });
+      expect(done.headers.getSetCookie().some((line) => line.startsWith('lk_session='))).toBe(
+        false,
+      );
+      expect(session).toBeNull();
+    }
+  });
+
+  it('gives a session without a hook empty data', async () => {
+    expect((await complete(signInFor())).session?.data).toEqual({});
   });
 });
 

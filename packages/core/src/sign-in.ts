@@ -161,6 +161,13 @@ export class SignIn {
           this.config.clockTolerance,
         );
       }
+      if (this.config.afterCallback) {
+        const data = await this.config.afterCallback({ claims: claimsOf(record), request });
+        if (data === false) {
+          throw new LatchkeyError(ErrorCodes.accessDenied, 'The app refused this sign-in.');
+        }
+        if (data) record.data = data;
+      }
       // A new session replaces any the browser had: that one ends, so a copy of its cookie dies.
       const { record: previous } = await this.contexts.read(cookies);
       if (previous) await this.sessions.end(previous, new Map(), now);
