@@ -29,7 +29,7 @@ export default {
     // Seal and cookie codec; returnTo and the Origin check; BFF forwarding.
     'packages/core/src/seal.ts',
     'packages/core/src/cookies.ts',
-    'packages/core/src/request.ts:47-102',
+    'packages/core/src/request.ts:45-100',
     'packages/core/src/forward.ts',
     // Session expiry in cookies and stores, revocation.
     'packages/core/src/sessions.ts',

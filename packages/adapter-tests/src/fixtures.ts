@@ -247,6 +247,7 @@ export function echoApi(): Promise<EchoApi> {
             query: url.search,
             bearer: /^Bearer [\w.-]+$/.test(req.headers.authorization ?? ''),
             cookie: req.headers.cookie !== undefined,
+            contentType: req.headers['content-type'] ?? null,
             body: Buffer.concat(chunks).toString('utf8'),
           }),
         );

@@ -1,15 +1,9 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  forwardedResponse,
-  forwardRequest,
-  forwardTarget,
-  hasDotSegment,
-  staticPrefix,
-} from './forward';
+import { forward, forwardedResponse, forwardTarget, hasDotSegment, staticPrefix } from './forward';
 import type { Session } from './session';
-import type { AuthContext } from './session-context';
+import { type AuthContext, type ContextLink, LINK } from './session-context';
 
 describe('staticPrefix', () => {
   it.each([
@@ -175,7 +169,7 @@ describe('forwardedResponse', () => {
   });
 });
 
-describe('forwardRequest', () => {
+describe('forward', () => {
   /** A real API on a free port that records what reaches it. */
   const received: { method: string; url: string; headers: IncomingHttpHeaders; body: string }[] =
     [];
@@ -198,13 +192,17 @@ describe('forwardRequest', () => {
   afterAll(() => new Promise<void>((resolve) => api.close(() => resolve())));
 
   const app = 'https://app.example.com';
-  const signedIn: AuthContext = {
-    session: {} as Session,
+  /** A context as latchkey links it, for `request` (forwarding reads only these parts). */
+  const contextOf = (request: Request, session: Session | null): AuthContext => ({
+    request,
+    session,
     problem: undefined,
     getAccessToken: async () => 'access-token',
-  };
-  const signedOut: AuthContext = { ...signedIn, session: null };
-  const options = { appOrigin: app, timeout: 2000 };
+    [LINK]: { forward: { appOrigin: app, timeout: 2000 }, bodyTimeout: 2000 } as ContextLink,
+  });
+  const signedIn = (request: Request) => contextOf(request, {} as Session);
+  const signedOut = (request: Request) => contextOf(request, null);
+  const underApi = { mountPath: '/api' };
 
   it("sends the request's method, path, query, type and body with the access token, and nothing else", async () => {
     const request = new Request(`${app}/api/notes?draft=1`, {
@@ -217,7 +215,7 @@ describe('forwardRequest', () => {
       },
       body: 'hello',
     });
-    const answer = await forwardRequest(request, signedIn, apiUrl, '/api', options);
+    const answer = await forward(signedIn(request), apiUrl, underApi);
     expect(answer.status).toBe(201);
     expect(await answer.json()).toEqual({ ok: true });
     expect(answer.headers.get('set-cookie')).toBeNull();
@@ -231,7 +229,7 @@ describe('forwardRequest', () => {
 
   it('answers JSON errors: signed out 401, a foreign write 403, an unreachable API 502', async () => {
     const get = new Request(`${app}/api/notes`, { headers: { accept: 'text/html' } });
-    const signedOutAnswer = await forwardRequest(get, signedOut, apiUrl, '/api', options);
+    const signedOutAnswer = await forward(signedOut(get), apiUrl, underApi);
     expect(signedOutAnswer.status).toBe(401);
     expect(await signedOutAnswer.json()).toEqual({
       error: 'unauthenticated',
@@ -241,10 +239,10 @@ describe('forwardRequest', () => {
       method: 'DELETE',
       headers: { origin: 'https://evil.example' },
     });
-    const refused = await forwardRequest(foreign, signedIn, apiUrl, '/api', options);
+    const refused = await forward(signedIn(foreign), apiUrl, underApi);
     expect(refused.status).toBe(403);
     expect(await refused.json()).toMatchObject({ error: 'origin_mismatch' });
-    const down = await forwardRequest(get, signedIn, 'http://127.0.0.1:1/v1', '/api', options);
+    const down = await forward(signedIn(get), 'http://127.0.0.1:1/v1', underApi);
     expect(down.status).toBe(502);
     expect(await down.json()).toEqual({
       error: 'api_unreachable',

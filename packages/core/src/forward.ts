@@ -1,7 +1,7 @@
 import { ErrorCodes, LatchkeyError } from './errors';
 import { type HttpRequest, isSameOrigin } from './request';
 import { toResponse } from './responses';
-import type { AuthContext } from './session-context';
+import { type AuthContext, linkOf } from './session-context';
 
 /**
  * The literal path before the first parameter or wildcard of a route pattern, cut back to its
@@ -95,6 +95,34 @@ export function forwardedResponse(answer: Response): Response {
   return new Response(answer.body, { status: answer.status, headers });
 }
 
+/** Where and what {@link forward} sends. */
+export interface ForwardOptions {
+  /** The request to forward, when it is not the context's own (an adapter's, with its body). */
+  request?: HttpRequest;
+  /** Where the framework matched the forwarding route (default `/`): the path must stay under it. */
+  mountPath?: string;
+}
+
+/**
+ * A request body that a framework's parser already read, in the encoding its `Content-Type`
+ * names: a string or bytes as they are, an object as JSON for a JSON type and as a form
+ * (`application/x-www-form-urlencoded`) otherwise. What `forward` sends on.
+ */
+export function encodeParsedBody(body: unknown, contentType: string | null | undefined): string {
+  if (typeof body === 'string') return body;
+  if (body instanceof Uint8Array) return new TextDecoder().decode(body);
+  if (body === null || typeof body !== 'object') return '';
+  if (isJson(contentType ?? null)) return JSON.stringify(body);
+  const form = new URLSearchParams();
+  for (const [name, value] of Object.entries(body)) {
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean')
+        form.append(name, String(item));
+    }
+  }
+  return form.toString();
+}
+
 /**
  * Backend-for-frontend forwarding: calls the API at `apiBaseUrl` plus the request's path and
  * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
@@ -105,13 +133,12 @@ export function forwardedResponse(answer: Response): Response {
  * or one that resolves outside `mountPath`, is refused with 400. Writes (anything but GET and
  * HEAD) need a same-origin `Origin`, like latchkey's own routes. Failures answer JSON.
  */
-export async function forwardRequest(
-  request: HttpRequest,
+export async function forward(
   context: AuthContext,
   apiBaseUrl: URL | string,
-  mountPath: string,
-  options: { appOrigin: string; timeout: number },
+  { request = context.request, mountPath = '/' }: ForwardOptions = {},
 ): Promise<Response> {
+  const options = linkOf(context).forward;
   try {
     const target = forwardTarget(request.url, apiBaseUrl, mountPath);
     if (!context.session) {

@@ -4,7 +4,7 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { Guards } from './guards';
 import type { Session } from './session';
-import type { AuthContext } from './session-context';
+import { type AuthContext, LINK } from './session-context';
 
 const now = 1_800_000_000;
 const config = resolveConfig({
@@ -21,8 +21,11 @@ const guards = new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up
   events.push(event),
 );
 
-/** The context of a request signed in with these session fields (or signed out with `problem`). */
-function context(session: Partial<Session> | null, problem?: LatchkeyError): AuthContext {
+/** A context signed in with these session fields (or signed out with `problem`), for {@link on}. */
+function context(
+  session: Partial<Session> | null,
+  problem?: LatchkeyError,
+): Omit<AuthContext, 'request' | typeof LINK> {
   const full = session && {
     user: { sub: 'alice' },
     roles: [],
@@ -39,6 +42,17 @@ function context(session: Partial<Session> | null, problem?: LatchkeyError): Aut
   };
 }
 
+/** The context as latchkey makes it for `request`. */
+const on = (request: Request, partial: ReturnType<typeof context>): AuthContext => ({
+  ...partial,
+  request,
+  [LINK]: {
+    guards,
+    forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
+    bodyTimeout: 1000,
+  },
+});
+
 const page = new Request('https://app.example.com/reports?year=2026', {
   headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
 });
@@ -52,46 +66,46 @@ beforeEach(() => {
 
 describe('requireAuth', () => {
   it('lets a session through', () => {
-    expect(guards.requireAuth(api, context({}))).toBeUndefined();
+    expect(guards.requireAuth(on(api, context({})))).toBeUndefined();
     expect(events).toEqual([]);
   });
 
   it('sends a signed-out page navigation to sign-in, returning to the page', () => {
-    const response = guards.requireAuth(page, context(null))!;
+    const response = guards.requireAuth(on(page, context(null)))!;
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe('/auth/login?returnTo=%2Freports%3Fyear%3D2026');
   });
 
   it('answers a signed-out API call 401, or the problem its cookie had', async () => {
-    const response = guards.requireAuth(api, context(null))!;
+    const response = guards.requireAuth(on(api, context(null)))!;
     expect(response.status).toBe(401);
     expect(await response.json()).toEqual({
       error: 'unauthenticated',
       message: 'Sign in to access this resource.',
     });
     const expired = new LatchkeyError(ErrorCodes.sessionExpired, 'The session has expired.');
-    const answer = guards.requireAuth(api, context(null, expired))!;
+    const answer = guards.requireAuth(on(api, context(null, expired)))!;
     expect(await answer.json()).toMatchObject({ error: 'session_expired' });
   });
 
   it('answers a signed-out write from a page 401 instead of redirecting it', () => {
     const post = new Request(page.url, { method: 'POST', headers: page.headers });
-    expect(guards.requireAuth(post, context(null))!.status).toBe(401);
+    expect(guards.requireAuth(on(post, context(null)))!.status).toBe(401);
   });
 });
 
 describe('requireRole and requirePermission', () => {
   it('let a session with the role or permission through and answer others 403 forbidden', async () => {
     const editor = context({ roles: ['editor'], permissions: ['invoices:read'] });
-    expect(guards.requireRole(api, editor, 'editor')).toBeUndefined();
-    expect(guards.requirePermission(api, editor, 'invoices:read')).toBeUndefined();
-    const role = guards.requireRole(api, editor, 'admin')!;
+    expect(guards.requireRole(on(api, editor), 'editor')).toBeUndefined();
+    expect(guards.requirePermission(on(api, editor), 'invoices:read')).toBeUndefined();
+    const role = guards.requireRole(on(api, editor), 'admin')!;
     expect(role.status).toBe(403);
     expect(await role.json()).toEqual({
       error: 'forbidden',
       message: "The role 'admin' is required.",
     });
-    const permission = guards.requirePermission(api, editor, 'invoices:write')!;
+    const permission = guards.requirePermission(on(api, editor), 'invoices:write')!;
     expect(await permission.json()).toEqual({
       error: 'forbidden',
       message: "The permission 'invoices:write' is required.",
@@ -103,8 +117,8 @@ describe('requireRole and requirePermission', () => {
   });
 
   it('answer a signed-out request as requireAuth does', () => {
-    expect(guards.requireRole(api, context(null), 'editor')!.status).toBe(401);
-    expect(guards.requirePermission(page, context(null), 'invoices:read')!.status).toBe(302);
+    expect(guards.requireRole(on(api, context(null)), 'editor')!.status).toBe(401);
+    expect(guards.requirePermission(on(page, context(null)), 'invoices:read')!.status).toBe(302);
   });
 });
 
@@ -113,16 +127,16 @@ describe('requireStepUp', () => {
 
   it('lets a session at the level and freshness through', () => {
     const mfa = context({ acr: 'mfa', authTime: now - 10 });
-    expect(guards.requireStepUp(api, mfa, { acr: 'pwd', maxAge: 60 })).toBeUndefined();
+    expect(guards.requireStepUp(on(api, mfa), { acr: 'pwd', maxAge: 60 })).toBeUndefined();
   });
 
   it('sends a page navigation to the step-up route with what is asked and where to return', () => {
-    const response = guards.requireStepUp(page, pwd, { acr: 'mfa', maxAge: 60 })!;
+    const response = guards.requireStepUp(on(page, pwd), { acr: 'mfa', maxAge: 60 })!;
     expect(response.status).toBe(302);
     expect(response.headers.get('location')).toBe(
       '/auth/step-up?acr=mfa&max_age=60&returnTo=%2Freports%3Fyear%3D2026',
     );
-    const fresh = guards.requireStepUp(page, pwd, { maxAge: 60 })!;
+    const fresh = guards.requireStepUp(on(page, pwd), { maxAge: 60 })!;
     expect(fresh.headers.get('location')).toBe(
       '/auth/step-up?max_age=60&returnTo=%2Freports%3Fyear%3D2026',
     );
@@ -133,7 +147,7 @@ describe('requireStepUp', () => {
   });
 
   it('answers an API call 401 with the RFC 9470 challenge', async () => {
-    const response = guards.requireStepUp(api, pwd, { acr: 'mfa' })!;
+    const response = guards.requireStepUp(on(api, pwd), { acr: 'mfa' })!;
     expect(response.status).toBe(401);
     expect(response.headers.get('www-authenticate')).toBe(
       'Bearer error="insufficient_user_authentication", error_description="Step-up required: authentication level mfa or higher is required", acr_values="mfa"',
@@ -145,6 +159,6 @@ describe('requireStepUp', () => {
   });
 
   it('answers a signed-out request as requireAuth does', () => {
-    expect(guards.requireStepUp(api, context(null), { acr: 'mfa' })!.status).toBe(401);
+    expect(guards.requireStepUp(on(api, context(null)), { acr: 'mfa' })!.status).toBe(401);
   });
 });

@@ -4,7 +4,7 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import { can, hasRole, type Permission } from './rbac';
 import { type HttpRequest, wantsJson } from './request';
 import { errorAnswer, redirectResponse } from './responses';
-import type { AuthContext } from './session-context';
+import { type AuthContext, linkOf } from './session-context';
 import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
 
 /**
@@ -32,8 +32,9 @@ export class Guards {
    * Signed in: undefined when the request has a session; otherwise a 401 JSON error for API
    * requests, or a redirect to sign-in (returning to this page) for navigations.
    */
-  requireAuth(request: HttpRequest, context: AuthContext): Response | undefined {
+  requireAuth(context: AuthContext): Response | undefined {
     if (context.session) return undefined;
+    const { request } = context;
     const problem =
       context.problem ??
       new LatchkeyError(ErrorCodes.unauthenticated, 'Sign in to access this resource.');
@@ -43,31 +44,27 @@ export class Guards {
   }
 
   /** Signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
-  requireRole(request: HttpRequest, context: AuthContext, role: string): Response | undefined {
-    const unauthenticated = this.requireAuth(request, context);
+  requireRole(context: AuthContext, role: string): Response | undefined {
+    const unauthenticated = this.requireAuth(context);
     if (unauthenticated) return unauthenticated;
     if (hasRole(context.session, role)) return undefined;
     this.emit({ type: 'access_denied', sub: context.session!.user.sub, role });
     return errorAnswer(
       new LatchkeyError(ErrorCodes.forbidden, `The role '${role}' is required.`),
-      request,
+      context.request,
       this.config.errorPage,
     );
   }
 
   /** Signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
-  requirePermission(
-    request: HttpRequest,
-    context: AuthContext,
-    permission: Permission,
-  ): Response | undefined {
-    const unauthenticated = this.requireAuth(request, context);
+  requirePermission(context: AuthContext, permission: Permission): Response | undefined {
+    const unauthenticated = this.requireAuth(context);
     if (unauthenticated) return unauthenticated;
     if (can(context.session, permission)) return undefined;
     this.emit({ type: 'access_denied', sub: context.session!.user.sub, permission });
     return errorAnswer(
       new LatchkeyError(ErrorCodes.forbidden, `The permission '${permission}' is required.`),
-      request,
+      context.request,
       this.config.errorPage,
     );
   }
@@ -77,12 +74,9 @@ export class Guards {
    * redirected to the step-up route and returns here; an API request gets 401 with the RFC 9470
    * `WWW-Authenticate` challenge.
    */
-  requireStepUp(
-    request: HttpRequest,
-    context: AuthContext,
-    requirement: StepUpRequirement,
-  ): Response | undefined {
-    const unauthenticated = this.requireAuth(request, context);
+  requireStepUp(context: AuthContext, requirement: StepUpRequirement): Response | undefined {
+    const unauthenticated = this.requireAuth(context);
+    const { request } = context;
     if (unauthenticated) return unauthenticated;
     const unmet = unmetStepUp(
       context.session!,
@@ -112,4 +106,33 @@ export class Guards {
       request,
     );
   }
+}
+
+/**
+ * Lets a signed-in request through (undefined); otherwise the answer that stops it: a redirect to
+ * sign-in (returning to the page) for page navigations, a 401 JSON error for API requests.
+ */
+export function requireAuth(auth: AuthContext): Response | undefined {
+  return linkOf(auth).guards.requireAuth(auth);
+}
+
+/** Lets a session with `role` through; signed out as {@link requireAuth}, else 403 `forbidden`. */
+export function requireRole(auth: AuthContext, role: string): Response | undefined {
+  return linkOf(auth).guards.requireRole(auth, role);
+}
+
+/** Lets a session whose roles grant `permission` through; else 401 or 403 `forbidden`. */
+export function requirePermission(auth: AuthContext, permission: Permission): Response | undefined {
+  return linkOf(auth).guards.requirePermission(auth, permission);
+}
+
+/**
+ * Lets a session authenticated at `acr` (or higher) and within `maxAge` seconds through. Page
+ * navigations are sent to step up and come back; API requests get 401 with the RFC 9470 challenge.
+ */
+export function requireStepUp(
+  auth: AuthContext,
+  requirement: StepUpRequirement,
+): Response | undefined {
+  return linkOf(auth).guards.requireStepUp(auth, requirement);
 }

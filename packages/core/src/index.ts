@@ -10,15 +10,18 @@ export type { AuthorizationParams } from './client';
 export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';
-export { staticPrefix } from './forward';
+export { encodeParsedBody, type ForwardOptions, forward, staticPrefix } from './forward';
+export { requireAuth, requirePermission, requireRole, requireStepUp } from './guards';
 export { createLatchkey, Latchkey } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export {
   BODY_LIMIT,
+  type BodySource,
   bodyFailure,
   fromNodeRequest,
   type NodeBodyStream,
   type NodeRequestLike,
+  nodeBody,
   payloadTooLarge,
   type ResponseParts,
   readNodeBody,

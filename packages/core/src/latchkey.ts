@@ -8,18 +8,15 @@ import {
   type RouteName,
   resolveConfig,
 } from './config';
-import { forwardRequest } from './forward';
 import { Guards } from './guards';
 import { Logout } from './logout';
 import { MemoryRevocationList } from './memory';
-import type { Permission } from './rbac';
 import type { HttpRequest } from './request';
 import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
 import { type AuthContext, SessionContexts, type SetCookieSink } from './session-context';
 import { CookieSessions, StoreSessions } from './sessions';
 import { type LoginParams, SignIn } from './sign-in';
-import type { StepUpRequirement } from './step-up';
 import { TokenRefresher } from './tokens';
 
 /**
@@ -36,7 +33,6 @@ export class Latchkey {
   readonly #routes: Routes;
   readonly #signIn: SignIn;
   readonly #contexts: SessionContexts;
-  readonly #guards: Guards;
 
   constructor(options: LatchkeyOptions) {
     const config = resolveConfig(options);
@@ -52,17 +48,21 @@ export class Latchkey {
           config.revocations ?? new MemoryRevocationList({ now: config.now }),
         );
     const emit = auditEmitter(config.onEvent);
+    const { routes } = config;
+    const path = (name: RouteName) => `${this.routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     this.#contexts = new SessionContexts(
       config,
       sessions,
       new TokenRefresher(config, client, sessions),
       emit,
+      {
+        guards: new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit),
+        forward: { appOrigin: config.baseUrl.origin, timeout: config.apiTimeout },
+        bodyTimeout: config.bodyTimeout,
+      },
     );
     this.#signIn = new SignIn(config, keyring, client, sessions, this.#contexts, emit);
-    const { routes } = config;
-    const path = (name: RouteName) => `${this.routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     const logout = new Logout(config, client, sessions, this.#contexts, emit, path('logout'));
-    this.#guards = new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit);
     const handlers: Record<RouteName, RouteTable[string]> = {
       login: {
         GET: (request) =>
@@ -123,57 +123,6 @@ export class Latchkey {
    */
   authenticate(request: HttpRequest, sink: SetCookieSink): Awaitable<AuthContext> {
     return this.#contexts.authenticate(request, sink);
-  }
-
-  /**
-   * Guard for signed-in routes: undefined when the request has a session; otherwise a 401 JSON
-   * error for API requests, or a redirect to sign-in (returning to this page) for navigations.
-   */
-  requireAuth(request: HttpRequest, context: AuthContext): Response | undefined {
-    return this.#guards.requireAuth(request, context);
-  }
-
-  /** Guard: signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
-  requireRole(request: HttpRequest, context: AuthContext, role: string): Response | undefined {
-    return this.#guards.requireRole(request, context, role);
-  }
-
-  /** Guard: signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
-  requirePermission(
-    request: HttpRequest,
-    context: AuthContext,
-    permission: Permission,
-  ): Response | undefined {
-    return this.#guards.requirePermission(request, context, permission);
-  }
-
-  /**
-   * Guard: signed in at `acr` or higher and/or within `maxAge` seconds. A page navigation (GET) is
-   * redirected to the step-up route and returns here; an API request gets 401 with the RFC 9470
-   * `WWW-Authenticate` challenge.
-   */
-  requireStepUp(
-    request: HttpRequest,
-    context: AuthContext,
-    requirement: StepUpRequirement,
-  ): Response | undefined {
-    return this.#guards.requireStepUp(request, context, requirement);
-  }
-
-  /**
-   * Backend-for-frontend forwarding to the API at `apiBaseUrl` with the session's access token;
-   * `mountPath` is where the framework matched the forwarding route (see `forwardRequest`).
-   */
-  forward(
-    request: HttpRequest,
-    context: AuthContext,
-    apiBaseUrl: URL | string,
-    mountPath = '/',
-  ): Promise<Response> {
-    return forwardRequest(request, context, apiBaseUrl, mountPath, {
-      appOrigin: this.config.baseUrl.origin,
-      timeout: this.config.apiTimeout,
-    });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import { encodeParsedBody } from './forward';
 import type { HttpRequest } from './request';
 import { errorAnswer } from './responses';
 
@@ -108,15 +109,15 @@ export function bodyFailure(request: HttpRequest, error?: unknown): Response | u
   return response;
 }
 
+const tooLarge = () =>
+  new LatchkeyError(
+    ErrorCodes.payloadTooLarge,
+    `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
+  );
+
 /** The answer to a request whose body is over {@link BODY_LIMIT}. */
 export function payloadTooLarge(request: HttpRequest): Response {
-  return errorAnswer(
-    new LatchkeyError(
-      ErrorCodes.payloadTooLarge,
-      `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
-    ),
-    request,
-  );
+  return errorAnswer(tooLarge(), request);
 }
 
 /** A Web `Response` taken apart for a Node framework's reply. */
@@ -155,21 +156,49 @@ class NodeHeaders {
   }
 }
 
+/** A request body: read already, or read on first use (once). */
+export type BodySource = string | (() => Promise<string>);
+
 class NodeHttpRequest implements HttpRequest {
   readonly headers: NodeHeaders;
+  private body: BodySource | Promise<string>;
 
   constructor(
     readonly method: string,
     readonly url: string,
     headers: NodeRequestLike['headers'],
-    private readonly body: string,
+    body: BodySource,
   ) {
     this.headers = new NodeHeaders(headers);
+    this.body = body;
   }
 
-  async text(): Promise<string> {
-    return this.body;
+  text(): Promise<string> {
+    if (typeof this.body === 'function') this.body = this.body();
+    return typeof this.body === 'string' ? Promise.resolve(this.body) : this.body;
   }
+}
+
+/**
+ * The body of a Node request to forward, read on demand: what a body parser mounted before left in
+ * `parsed()` when the stream was consumed (encoded as its `Content-Type` says), else the stream
+ * itself, at most {@link BODY_LIMIT} bytes within `timeoutMs`. Rejects with `payload_too_large`
+ * beyond the limit, and as {@link readNodeBody} does (timeout, client gone).
+ */
+export async function nodeBody(
+  stream: NodeBodyStream & { readableEnded?: boolean; readableDidRead?: boolean },
+  parsed: () => unknown,
+  timeoutMs: number,
+): Promise<string> {
+  // Express 4's parsers set `req.body = {}` even for types they skip: only a consumed stream
+  // means that the parsed body is the body.
+  const consumed = stream.readableEnded || stream.readableDidRead;
+  const type = stream.headers['content-type'];
+  const body = consumed
+    ? encodeParsedBody(parsed(), Array.isArray(type) ? type[0] : type)
+    : await readNodeBody(stream, BODY_LIMIT, timeoutMs);
+  if (body === undefined || Buffer.byteLength(body) > BODY_LIMIT) throw tooLarge();
+  return body;
 }
 
 /** Origins of base URLs (`URL.origin` builds a new string on each read). */
@@ -179,7 +208,11 @@ const origins = new WeakMap<URL, string>();
  * A light {@link HttpRequest} over a Node.js request, for adapters' hot path: headers are read
  * from the Node object on demand, nothing is copied. `body` is what the adapter read, if anything.
  */
-export function fromNodeRequest(request: NodeRequestLike, baseUrl: URL, body = ''): HttpRequest {
+export function fromNodeRequest(
+  request: NodeRequestLike,
+  baseUrl: URL,
+  body: BodySource = '',
+): HttpRequest {
   let origin = origins.get(baseUrl);
   if (origin === undefined) {
     origin = baseUrl.origin;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { requireAuth } from './guards';
 import { createLatchkey } from './latchkey';
 import { fromNodeRequest } from './node';
 import { Routes } from './routes';
@@ -98,13 +99,11 @@ describe('the routes option', () => {
     expect(stepUp).toBeUndefined();
   });
 
-  it('sends guards to the moved sign-in route', () => {
+  it('sends guards to the moved sign-in route', async () => {
     const page = new Request('https://app.example.com/reports', {
       headers: { 'sec-fetch-mode': 'navigate' },
     });
-    const context = { session: null, problem: undefined, getAccessToken: async () => '' };
-    expect(latchkey.requireAuth(page, context)?.headers.get('location')).toBe(
-      '/auth/sign-in?returnTo=%2Freports',
-    );
+    const context = await latchkey.authenticate(page, () => {});
+    expect(requireAuth(context)?.headers.get('location')).toBe('/auth/sign-in?returnTo=%2Freports');
   });
 });

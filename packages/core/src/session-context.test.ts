@@ -3,6 +3,7 @@ import { isPromiseLike } from './awaitable';
 import { OidcClient } from './client';
 import { resolveConfig } from './config';
 import type { LatchkeyEvent } from './events';
+import { Guards } from './guards';
 import { MemoryRevocationList } from './memory';
 import { Keyring } from './seal';
 import { createRecord } from './session';
@@ -31,7 +32,11 @@ function setup() {
   );
   const events: LatchkeyEvent[] = [];
   const refresher = new TokenRefresher(config, new OidcClient(config), sessions);
-  const contexts = new SessionContexts(config, sessions, refresher, (event) => events.push(event));
+  const contexts = new SessionContexts(config, sessions, refresher, (event) => events.push(event), {
+    guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, () => {}),
+    forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
+    bodyTimeout: 1000,
+  });
   return { clock, config, sessions, contexts, events };
 }
 

@@ -3,6 +3,7 @@ import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import type { ResolvedConfig } from './config';
 import { type CookieReader, parseCookies } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import type { Guards } from './guards';
 import type { HttpRequest } from './request';
 import { jsonResponse } from './responses';
 import { claimsOf, type Session, type SessionRecord, sessionJson, toSession } from './session';
@@ -12,8 +13,25 @@ import type { TokenRefresher } from './tokens';
 /** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */
 export type SetCookieSink = (setCookieLines: readonly string[]) => void;
 
+/**
+ * What a request's context links to in the instance that read it: the guards, and what
+ * forwarding and adapters need. Internal (see `linkOf`).
+ */
+export interface ContextLink {
+  readonly guards: Guards;
+  /** The app's origin (writes must come from it) and how long `forward` waits for the API. */
+  readonly forward: { readonly appOrigin: string; readonly timeout: number };
+  /** How long a request body may take to arrive (adapters reading one for `forward`). */
+  readonly bodyTimeout: number;
+}
+
+/** The key of a context's {@link ContextLink}. */
+export const LINK: unique symbol = Symbol('latchkey.context');
+
 /** The authentication state of one request. */
 export interface AuthContext {
+  /** The request this context belongs to (guards answer it). */
+  readonly request: HttpRequest;
   /** The signed-in session, or null. */
   readonly session: Session | null;
   /** Why there is no session although a cookie was sent (invalid, expired, revoked). */
@@ -23,6 +41,8 @@ export interface AuthContext {
    * `unauthenticated` when signed out and `refresh_failed` (session ended) when refresh fails.
    */
   getAccessToken(): Promise<string>;
+  /** @internal */
+  readonly [LINK]: ContextLink;
 }
 
 const RECENT_TOUCHES = 10_000;
@@ -49,6 +69,7 @@ export class SessionContexts {
     private readonly sessions: SessionBackend,
     private readonly refresher: TokenRefresher,
     private readonly emit: Emit,
+    private readonly link: ContextLink,
   ) {}
 
   /** The app-facing session of a record, built once per record and shared (it is frozen). */
@@ -96,18 +117,19 @@ export class SessionContexts {
       if (lines.length > 0) sink(lines);
     };
     const cookies = parseCookies(request.headers.get('cookie'));
-    return andThen(this.read(cookies), (read) => this.contextOf(read, cookies, setCookie));
+    return andThen(this.read(cookies), (read) => this.contextOf(request, read, cookies, setCookie));
   }
 
   /** The request's context once its session is read; re-seals a rolling session when due. */
   private contextOf(
+    request: HttpRequest,
     { record, problem }: ReadResult,
     cookies: CookieReader,
     setCookie: SetCookieSink,
   ): Awaitable<AuthContext> {
     if (!record) {
       setCookie(this.clearIfDead(problem, cookies));
-      return this.context(null, problem, cookies, setCookie);
+      return this.context(request, null, problem, cookies, setCookie);
     }
     const now = this.config.now();
     if (now - record.touchedAt >= this.config.touchInterval * 1000) {
@@ -119,15 +141,16 @@ export class SessionContexts {
         now - recent.record.touchedAt < this.config.touchInterval * 1000
       ) {
         setCookie(recent.lines);
-        return this.context(recent.record, undefined, cookies, setCookie);
+        return this.context(request, recent.record, undefined, cookies, setCookie);
       }
-      return this.touch(record, cookies, setCookie, now);
+      return this.touch(request, record, cookies, setCookie, now);
     }
-    return this.context(record, undefined, cookies, setCookie);
+    return this.context(request, record, undefined, cookies, setCookie);
   }
 
   /** Re-saves a rolling session as active now, and remembers the result for the interval. */
   private async touch(
+    request: HttpRequest,
     record: SessionRecord,
     cookies: CookieReader,
     setCookie: SetCookieSink,
@@ -139,16 +162,17 @@ export class SessionContexts {
       lines = await this.sessions.save(touched, cookies, now);
     } catch (error) {
       if (!isLatchkeyError(error)) throw error;
-      return this.context(null, error, cookies, setCookie);
+      return this.context(request, null, error, cookies, setCookie);
     }
     this.touches.delete(record.sid);
     this.touches.set(record.sid, { record: touched, lines });
     if (this.touches.size > RECENT_TOUCHES) this.touches.delete(this.touches.keys().next().value!);
     setCookie(lines);
-    return this.context(touched, undefined, cookies, setCookie);
+    return this.context(request, touched, undefined, cookies, setCookie);
   }
 
   private context(
+    request: HttpRequest,
     initial: SessionRecord | null,
     problem: LatchkeyError | undefined,
     cookies: CookieReader,
@@ -157,8 +181,10 @@ export class SessionContexts {
     let record = initial;
     const { config, sessions, refresher, emit } = this;
     return {
+      request,
       session: record ? this.sessionOf(record) : null,
       problem,
+      [LINK]: this.link,
       async getAccessToken() {
         if (!record)
           throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
@@ -184,4 +210,15 @@ export class SessionContexts {
       },
     };
   }
+}
+
+/** The instance behind a context; throws for an object latchkey did not make. */
+export function linkOf(auth: AuthContext): ContextLink {
+  const link = auth?.[LINK];
+  if (!link) {
+    throw new TypeError(
+      'This is not an auth context from latchkey: mount its middleware or plugin before guards.',
+    );
+  }
+  return link;
 }

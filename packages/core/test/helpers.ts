@@ -1,5 +1,11 @@
 import { createServer } from 'node:http';
-import { createLatchkey, type Latchkey, type LatchkeyOptions, toWebRequest } from '@latchkey/core';
+import {
+  createLatchkey,
+  type Latchkey,
+  type LatchkeyOptions,
+  requireAuth,
+  toWebRequest,
+} from '@latchkey/core';
 import { type DevIdp, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
 import { close, listen, TestBrowser } from '@latchkey/test-utils';
 
@@ -24,8 +30,7 @@ export async function startCoreApp(
     if (!response) {
       const context = await latchkey!.authenticate(request, (lines) => setCookies.push(...lines));
       response =
-        latchkey!.requireAuth(request, context) ??
-        Response.json({ accessToken: await context.getAccessToken() });
+        requireAuth(context) ?? Response.json({ accessToken: await context.getAccessToken() });
     }
     res.statusCode = response.status;
     response.headers.forEach((value, name) => {

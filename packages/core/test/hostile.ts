@@ -3,6 +3,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { OidcClient } from '../src/client';
 import { type LatchkeyOptions, resolveConfig } from '../src/config';
 import type { LatchkeyEvent } from '../src/events';
+import { Guards } from '../src/guards';
 import { MemoryRevocationList } from '../src/memory';
 import { Keyring } from '../src/seal';
 import { SessionContexts } from '../src/session-context';
@@ -50,6 +51,11 @@ export function coreParts(issuer: string, overrides: Partial<LatchkeyOptions> = 
     sessions,
     new TokenRefresher(config, client, sessions),
     emit,
+    {
+      guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, emit),
+      forward: { appOrigin: new URL(baseUrl).origin, timeout: 2000 },
+      bodyTimeout: 2000,
+    },
   );
   return { config, keyring, client, sessions, contexts, events, emit };
 }

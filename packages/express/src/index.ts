@@ -1,18 +1,22 @@
 import {
   type AuthContext,
+  requireAuth as authRequired,
   type BearerRequirement,
   type BearerVerifier,
-  BODY_LIMIT,
   bodyFailure,
+  forward,
   fromNodeRequest,
   type HttpRequest,
   type Latchkey,
   type NodeRequestLike,
+  nodeBody,
   type Permission,
-  readNodeBody,
+  requirePermission as permissionRequired,
   responseParts,
+  requireRole as roleRequired,
   type StepUpRequirement,
   staticPrefix,
+  requireStepUp as stepUpRequired,
   type VerifiedToken,
   whenReady,
 } from '@latchkey/core';
@@ -29,12 +33,6 @@ declare global {
   }
 }
 
-/**
- * The latchkey instance and request behind an Express request, for the guards. A WeakMap, not a
- * property: Express re-prototypes each request, which makes every property added to it slow.
- */
-const mounted = new WeakMap<Request, { latchkey: Latchkey; request: HttpRequest }>();
-
 function appendSetCookie(res: Response, lines: readonly string[]): void {
   if (lines.length > 0) res.append('Set-Cookie', [...lines]);
 }
@@ -48,34 +46,9 @@ async function send(res: Response, response: globalThis.Response): Promise<void>
   res.end(parts.body);
 }
 
-/** A body that a body parser already read, in the encoding its `Content-Type` names. */
-function encodeParsedBody(req: Request): string {
-  const body: unknown = req.body;
-  if (typeof body === 'string') return body;
-  if (Buffer.isBuffer(body)) return body.toString('utf8');
-  if (body === null || typeof body !== 'object') return '';
-  if (req.is('json')) return JSON.stringify(body);
-  const form = new URLSearchParams();
-  for (const [name, value] of Object.entries(body)) {
-    for (const item of Array.isArray(value) ? value : [value]) {
-      if (typeof item === 'string') form.append(name, item);
-    }
-  }
-  return form.toString();
-}
-
-/**
- * The raw body of a request to latchkey's routes: the stream when nothing read it yet, else what a
- * body parser mounted before latchkey left in `req.body`. `undefined` when over {@link BODY_LIMIT};
- * rejects as `readNodeBody` does (timeout, client gone).
- */
-async function bodyOf(req: Request, timeoutMs: number): Promise<string | undefined> {
-  // Express 4's parsers set `req.body = {}` even for types they skip: only a consumed stream
-  // means that `req.body` holds the body.
-  const consumed = req.readableEnded || req.readableDidRead;
-  const body = consumed ? encodeParsedBody(req) : await readNodeBody(req, BODY_LIMIT, timeoutMs);
-  return body === undefined || Buffer.byteLength(body) > BODY_LIMIT ? undefined : body;
-}
+/** The body of a request, read on first use (see `nodeBody`): Express parsers may have read it. */
+const bodyOf = (req: Request, timeoutMs: number) => () =>
+  nodeBody(req, () => req.body as unknown, timeoutMs);
 
 /**
  * The request for core with its body read, or the answer when it could not be (`null`: the
@@ -87,15 +60,12 @@ async function withBody(
   baseUrl: URL,
   timeoutMs: number,
 ): Promise<HttpRequest | globalThis.Response | null> {
-  let body: string | undefined;
-  let failure: unknown;
   try {
-    body = await bodyOf(req, timeoutMs);
+    return fromNodeRequest(head, baseUrl, await bodyOf(req, timeoutMs)());
   } catch (error) {
-    failure = error;
+    const failure = bodyFailure(fromNodeRequest(head, baseUrl), error);
+    return failure ?? null;
   }
-  if (body !== undefined) return fromNodeRequest(head, baseUrl, body);
-  return bodyFailure(fromNodeRequest(head, baseUrl), failure) ?? null;
 }
 
 /**
@@ -110,14 +80,14 @@ async function withBody(
 export function latchkey(instance: Latchkey): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-    const request = fromNodeRequest(head, instance.config.baseUrl);
+    const { baseUrl, bodyTimeout } = instance.config;
+    const request = fromNodeRequest(head, baseUrl, bodyOf(req, bodyTimeout));
     // Synchronous when core answers from memory: no promise on the hot path of a busy session.
     const proceed = () =>
       whenReady(
         instance.authenticate(request, (lines) => appendSetCookie(res, lines)),
         (auth) => {
           req.auth = auth;
-          mounted.set(req, { latchkey: instance, request });
           next();
         },
         next,
@@ -147,24 +117,19 @@ async function answer(
   return request instanceof Response || request === null ? request : instance.handle(request);
 }
 
-function mountedOn(req: Request) {
-  const state = mounted.get(req);
-  if (!state) throw new Error('latchkey guards need app.use(latchkey(...)) mounted before them.');
-  return state;
+/** The request's auth context; throws when the `latchkey()` middleware did not run before. */
+function authOf(req: Request): AuthContext {
+  // Declared on every request, set only by the middleware.
+  const auth = req.auth as AuthContext | undefined;
+  if (!auth) throw new Error('latchkey guards need app.use(latchkey(...)) mounted before them.');
+  return auth;
 }
 
 /** A guard: core decides with the request's session; a denial is sent, else `next()`. */
-function guard(
-  decide: (
-    latchkey: Latchkey,
-    request: HttpRequest,
-    auth: AuthContext,
-  ) => globalThis.Response | undefined,
-): RequestHandler {
+function guard(decide: (auth: AuthContext) => globalThis.Response | undefined): RequestHandler {
   // Synchronous: Express catches what it throws and passes it to the error handlers.
   return (req: Request, res: Response, next: NextFunction) => {
-    const { latchkey, request } = mountedOn(req);
-    const denied = decide(latchkey, request, req.auth);
+    const denied = decide(authOf(req));
     if (denied) send(res, denied).catch(next);
     else next();
   };
@@ -175,17 +140,17 @@ function guard(
  * page navigations, a 401 JSON error for API requests.
  */
 export function requireAuth(): RequestHandler {
-  return guard((latchkey, request, auth) => latchkey.requireAuth(request, auth));
+  return guard(authRequired);
 }
 
 /** Lets through sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
 export function requireRole(role: string): RequestHandler {
-  return guard((latchkey, request, auth) => latchkey.requireRole(request, auth, role));
+  return guard((auth) => roleRequired(auth, role));
 }
 
 /** Lets through sessions whose roles grant `permission`; signed out as {@link requireAuth}, else 403 `forbidden`. */
 export function requirePermission(permission: Permission): RequestHandler {
-  return guard((latchkey, request, auth) => latchkey.requirePermission(request, auth, permission));
+  return guard((auth) => permissionRequired(auth, permission));
 }
 
 /**
@@ -193,7 +158,7 @@ export function requirePermission(permission: Permission): RequestHandler {
  * navigations are sent to step up and come back; API requests get 401 with the RFC 9470 challenge.
  */
 export function requireStepUp(requirement: StepUpRequirement): RequestHandler {
-  return guard((latchkey, request, auth) => latchkey.requireStepUp(request, auth, requirement));
+  return guard((auth) => stepUpRequired(auth, requirement));
 }
 
 /**
@@ -233,19 +198,10 @@ export function requireBearer(
 export function forwardTo(apiBaseUrl: string | URL): RequestHandler {
   return async (req: Request, res: Response, next: NextFunction) => {
     try {
-      const { latchkey } = mountedOn(req);
-      const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-      const { baseUrl, bodyTimeout } = latchkey.config;
-      let request: HttpRequest | globalThis.Response | null = fromNodeRequest(head, baseUrl);
-      if (request.method !== 'GET' && request.method !== 'HEAD') {
-        request = await withBody(req, head, baseUrl, bodyTimeout);
-        if (request === null) return;
-        if (request instanceof Response) return await send(res, request);
-      }
       // Where the app matched this handler: `app.use('/api', ...)`, or a route such as `/api/*`.
       const routePath: unknown = req.route?.path;
       const mountPath = `${req.baseUrl}${typeof routePath === 'string' ? staticPrefix(routePath) : ''}`;
-      await send(res, await latchkey.forward(request, req.auth, apiBaseUrl, mountPath));
+      await send(res, await forward(authOf(req), apiBaseUrl, { mountPath }));
     } catch (error) {
       next(error);
     }

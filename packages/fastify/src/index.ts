@@ -1,18 +1,25 @@
 import {
   type AuthContext,
+  requireAuth as authRequired,
   type BearerRequirement,
   type BearerVerifier,
   BODY_LIMIT,
+  type BodySource,
   bodyFailure,
+  encodeParsedBody,
+  forward,
   fromNodeRequest,
   type HttpRequest,
   isLatchkeyError,
   type Latchkey,
   type Permission,
+  requirePermission as permissionRequired,
   readNodeBody,
   responseParts,
+  requireRole as roleRequired,
   type StepUpRequirement,
   staticPrefix,
+  requireStepUp as stepUpRequired,
   type VerifiedToken,
   whenReady,
 } from '@latchkey/core';
@@ -44,9 +51,6 @@ export interface LatchkeyPluginOptions {
   latchkey: Latchkey;
 }
 
-/** The latchkey instance and Web request behind a Fastify request, for the guards. */
-const mounted = new WeakMap<FastifyRequest, { latchkey: Latchkey; request: HttpRequest }>();
-
 function appendSetCookie(reply: FastifyReply, lines: readonly string[]): void {
   // Fastify appends to the `set-cookie` lines already on the reply; pass a copy, never the caller's array.
   if (lines.length > 0) reply.header('set-cookie', [...lines]);
@@ -62,7 +66,7 @@ async function send(reply: FastifyReply, response: Response): Promise<FastifyRep
 }
 
 /** The Web request for a Fastify request: path and query from the request, origin from config. */
-function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: string): HttpRequest {
+function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: BodySource): HttpRequest {
   return fromNodeRequest(
     { method: request.method, url: request.raw.url, headers: request.headers },
     latchkey.config.baseUrl,
@@ -80,12 +84,14 @@ function authenticate(
   reply: FastifyReply,
   done: (error?: Error) => void,
 ): void {
-  const web = webRequest(latchkey, request);
+  // The body as the route's parser left it, read when forwarded (after parsing, in the handler).
+  const web = webRequest(latchkey, request, async () =>
+    encodeParsedBody(request.body, request.headers['content-type']),
+  );
   whenReady(
     latchkey.authenticate(web, (lines) => appendSetCookie(reply, lines)),
     (auth) => {
       request.auth = auth;
-      mounted.set(request, { latchkey, request: web });
       done();
     },
     (error) => done(error as Error),
@@ -171,17 +177,16 @@ export const latchkeyPlugin = fp(plugin, { fastify: '5.x', name: '@latchkey/fast
 export default latchkeyPlugin;
 
 /** A `preHandler` guard: core decides with the request's session; a denial is sent. */
-function guard(
-  decide: (latchkey: Latchkey, request: HttpRequest, auth: AuthContext) => Response | undefined,
-): preHandlerHookHandler {
+function guard(decide: (auth: AuthContext) => Response | undefined): preHandlerHookHandler {
   // Callback style: no promise when the request passes.
   return (request, reply, done) => {
-    const state = mounted.get(request);
-    if (!state) {
+    // Declared on every request, set only by the plugin's hook.
+    const auth = request.auth as AuthContext | undefined;
+    if (!auth) {
       done(new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.'));
       return;
     }
-    const denied = decide(state.latchkey, state.request, request.auth);
+    const denied = decide(auth);
     if (denied) deny(reply, denied, done);
     else done();
   };
@@ -192,17 +197,17 @@ function guard(
  * (returning to this page) for page navigations, a 401 JSON error for API requests.
  */
 export function requireAuth(): preHandlerHookHandler {
-  return guard((latchkey, request, auth) => latchkey.requireAuth(request, auth));
+  return guard(authRequired);
 }
 
 /** `preHandler` guard for sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
 export function requireRole(role: string): preHandlerHookHandler {
-  return guard((latchkey, request, auth) => latchkey.requireRole(request, auth, role));
+  return guard((auth) => roleRequired(auth, role));
 }
 
 /** `preHandler` guard for sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
 export function requirePermission(permission: Permission): preHandlerHookHandler {
-  return guard((latchkey, request, auth) => latchkey.requirePermission(request, auth, permission));
+  return guard((auth) => permissionRequired(auth, permission));
 }
 
 /**
@@ -211,7 +216,7 @@ export function requirePermission(permission: Permission): preHandlerHookHandler
  * challenge.
  */
 export function requireStepUp(requirement: StepUpRequirement): preHandlerHookHandler {
-  return guard((latchkey, request, auth) => latchkey.requireStepUp(request, auth, requirement));
+  return guard((auth) => stepUpRequired(auth, requirement));
 }
 
 /**
@@ -249,19 +254,9 @@ export function requireBearer(
  */
 export function forwardTo(apiBaseUrl: string | URL): RouteHandlerMethod {
   return async (request, reply) => {
-    const state = mounted.get(request);
-    if (!state) throw new Error('forwardTo needs app.register(latchkeyPlugin, ...) before it.');
-    const parsed: unknown = request.body;
-    const body =
-      parsed === undefined || parsed === null
-        ? undefined
-        : typeof parsed === 'string'
-          ? parsed
-          : Buffer.isBuffer(parsed)
-            ? parsed.toString('utf8')
-            : JSON.stringify(parsed);
-    const web = webRequest(state.latchkey, request, body);
+    const auth = request.auth as AuthContext | undefined;
+    if (!auth) throw new Error('forwardTo needs app.register(latchkeyPlugin, ...) before it.');
     const mountPath = staticPrefix(request.routeOptions.url ?? '/');
-    return send(reply, await state.latchkey.forward(web, request.auth, apiBaseUrl, mountPath));
+    return send(reply, await forward(auth, apiBaseUrl, { mountPath }));
   };
 }

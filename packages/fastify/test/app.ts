@@ -54,6 +54,12 @@ export const startFastifyApp: StartAdapterApp = async (options) => {
   });
   await app.register(latchkeyPlugin, { latchkey: instance });
   await app.register(async (child) => {
+    // Forms parsed into objects, as @fastify/formbody does: forwarding must send them as forms.
+    child.addContentTypeParser(
+      'application/x-www-form-urlencoded',
+      { parseAs: 'string' },
+      (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
+    );
     if (options.apiUrl) child.all(`${PROXY_PATH}/*`, forwardTo(options.apiUrl));
     const verifier = testVerifier(options);
     for (const [path, route] of Object.entries(testRoutes)) {

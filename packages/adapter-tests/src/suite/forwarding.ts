@@ -19,6 +19,7 @@ export function forwardingTests(env: SuiteEnv): void {
       query: '?year=2026',
       bearer: true,
       cookie: false,
+      contentType: null,
       body: '',
     });
     const post = await browser.request(`${app.url}${PROXY_PATH}/payments`, {
@@ -28,6 +29,24 @@ export function forwardingTests(env: SuiteEnv): void {
     });
     expect(post.json()).toMatchObject({ method: 'POST', body: '{"amount":5}', bearer: true });
   });
+
+  it.each([
+    ['a form', 'application/x-www-form-urlencoded', 'name=Ada+Lovelace&note=caf%C3%A9'],
+    ['JSON', 'application/json', '{"amount":5,"note":"café"}'],
+  ])(
+    'forwards %s body with the bytes and Content-Type the browser sent',
+    async (_kind, type, body) => {
+      const { app } = env;
+      const { browser } = await signedInBrowser(app);
+      const post = await browser.request(`${app.url}${PROXY_PATH}/notes`, {
+        method: 'POST',
+        headers: { ...JSON_HEADERS, 'content-type': type, origin: app.url },
+        body,
+      });
+      expect(post.status).toBe(200);
+      expect(post.json()).toMatchObject({ method: 'POST', contentType: type, body });
+    },
+  );
 
   it('refuses a forwarded write from another origin with 403 origin_mismatch', async () => {
     const { app } = env;
