@@ -32,7 +32,7 @@ export default {
     'packages/core/src/request.ts:45-100',
     'packages/core/src/forward.ts',
     // Session expiry in cookies and stores, revocation.
-    'packages/core/src/sessions.ts',
+    'packages/core/src/session-backends.ts',
     'packages/core/src/memory.ts',
   ],
   inPlace: true,

@@ -2,8 +2,8 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { forward, forwardedResponse, forwardTarget, hasDotSegment, staticPrefix } from './forward';
-import type { Session } from './session';
 import { type AuthContext, type ContextLink, LINK } from './session-context';
+import type { Session } from './session-record';
 
 describe('staticPrefix', () => {
   it.each([

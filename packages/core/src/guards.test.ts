@@ -3,8 +3,8 @@ import { resolveConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import { Guards } from './guards';
-import type { Session } from './session';
 import { type AuthContext, LINK } from './session-context';
+import type { Session } from './session-record';
 
 const now = 1_800_000_000;
 const config = resolveConfig({

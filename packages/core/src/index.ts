@@ -47,8 +47,8 @@ export {
 export { type HttpRequest, safeReturnTo, wantsJson } from './request';
 export { type ErrorPage, toResponse } from './responses';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
-export { type Session, type SessionJson, type SessionUser, sessionJson } from './session';
 export type { AuthContext, SetCookieSink } from './session-context';
+export { type Session, type SessionJson, type SessionUser, sessionJson } from './session-record';
 export type { LoginParams } from './sign-in';
 export {
   type Authentication,

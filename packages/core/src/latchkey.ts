@@ -14,8 +14,8 @@ import { MemoryRevocationList } from './memory';
 import type { HttpRequest } from './request';
 import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
+import { CookieSessions, StoreSessions } from './session-backends';
 import { type AuthContext, SessionContexts, type SetCookieSink } from './session-context';
-import { CookieSessions, StoreSessions } from './sessions';
 import { type LoginParams, SignIn } from './sign-in';
 import { TokenRefresher } from './tokens';
 

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { coreParts, useHostileIdp } from '../test/hostile';
 import { Logout } from './logout';
-import { createRecord } from './session';
+import { createRecord } from './session-record';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';

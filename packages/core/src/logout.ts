@@ -6,9 +6,9 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
 import { type HttpRequest, isSameOrigin, wantsJson } from './request';
 import { escapeHtml, htmlResponse, jsonResponse, redirectResponse, toResponse } from './responses';
-import { claimsOf, idTokenOf, type SessionRecord } from './session';
+import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
-import type { SessionBackend } from './sessions';
+import { claimsOf, idTokenOf, type SessionRecord } from './session-record';
 
 /**
  * Sign-out: RP-initiated (the local session ends, then the IdP's end-session endpoint) and

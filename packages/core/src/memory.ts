@@ -88,11 +88,6 @@ export class MemorySessionStore implements SessionStore {
     this.sessions.set(sessionId, structuredClone(session), ttlSeconds * 1000);
   }
 
-  async touch(sessionId: string, ttlSeconds: number): Promise<void> {
-    const session = this.sessions.get(sessionId);
-    if (session) this.sessions.set(sessionId, session, ttlSeconds * 1000);
-  }
-
   async destroy(sessionId: string): Promise<void> {
     this.end(sessionId);
   }

@@ -6,9 +6,9 @@ import type { LatchkeyEvent } from './events';
 import { Guards } from './guards';
 import { MemoryRevocationList } from './memory';
 import { Keyring } from './seal';
-import { createRecord } from './session';
+import { CookieSessions } from './session-backends';
 import { type AuthContext, SessionContexts } from './session-context';
-import { CookieSessions } from './sessions';
+import { createRecord } from './session-record';
 import { TokenRefresher } from './tokens';
 
 const start = 1_800_000_000_000;

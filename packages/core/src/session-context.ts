@@ -6,8 +6,14 @@ import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { Guards } from './guards';
 import type { HttpRequest } from './request';
 import { jsonResponse } from './responses';
-import { claimsOf, type Session, type SessionRecord, sessionJson, toSession } from './session';
-import type { ReadResult, SessionBackend } from './sessions';
+import type { ReadResult, SessionBackend } from './session-backends';
+import {
+  claimsOf,
+  type Session,
+  type SessionRecord,
+  sessionJson,
+  toSession,
+} from './session-record';
 import type { TokenRefresher } from './tokens';
 
 /** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */

@@ -6,9 +6,9 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import { type HttpRequest, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
-import { claimsOf, createRecord } from './session';
+import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
-import type { SessionBackend } from './sessions';
+import { claimsOf, createRecord } from './session-record';
 import { stepUpQuery, verifyStepUp } from './step-up';
 import {
   newState,

@@ -40,8 +40,6 @@ export interface SessionStore extends ReplayCache {
    * ignored rather than bring the session back.
    */
   set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void>;
-  /** Extends a session's expiry to `ttlSeconds` from now without rewriting it. */
-  touch(sessionId: string, ttlSeconds: number): Promise<void>;
   /** Ends one session. */
   destroy(sessionId: string): Promise<void>;
   /** Ends every session matching the filter; resolves how many ended. */

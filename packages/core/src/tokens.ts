@@ -1,8 +1,8 @@
 import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
-import { claimsOf, type SessionRecord, withTokens } from './session';
-import type { SessionBackend } from './sessions';
+import type { SessionBackend } from './session-backends';
+import { claimsOf, type SessionRecord, withTokens } from './session-record';
 
 /** An access token this close (seconds) to expiry is refreshed before use. */
 const REFRESH_LEEWAY = 60;

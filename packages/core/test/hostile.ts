@@ -6,8 +6,8 @@ import type { LatchkeyEvent } from '../src/events';
 import { Guards } from '../src/guards';
 import { MemoryRevocationList } from '../src/memory';
 import { Keyring } from '../src/seal';
+import { CookieSessions } from '../src/session-backends';
 import { SessionContexts } from '../src/session-context';
-import { CookieSessions } from '../src/sessions';
 import { TokenRefresher } from '../src/tokens';
 
 /** The base URL of the apps under test (never listened on: requests go to `handle` directly). */

@@ -54,25 +54,6 @@ end
 return 1
 `);
 
-/**
- * touch(sessionId, ttl): EXPIRE without rewriting the value, and the session's index sets made to
- * live at least as long (re-adding it to them, should they have been lost).
- * KEYS: session key
- * ARGV: ttl seconds, session id, sub ns, sid ns
- */
-export const TOUCH_SESSION = new LuaScript(`${INDEX_ADD}
-local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
-local ttl = tonumber(ARGV[1])
-redis.call('EXPIRE', KEYS[1], ttl)
-local ok, session = pcall(cjson.decode, value)
-if ok and type(session) == 'table' then
-  if type(session.sub) == 'string' then index_add(ARGV[3] .. session.sub, ARGV[2], ttl) end
-  if type(session.idpSid) == 'string' then index_add(ARGV[4] .. session.idpSid, ARGV[2], ttl) end
-end
-return 1
-`);
-
 /** Deletes one session, leaves an "ended" marker for the rest of its lifetime, unindexes it. */
 const END_SESSION = `
 local function end_session(key, ended, id, value, sub_ns, sid_ns)

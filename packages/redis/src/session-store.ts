@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { SessionFilter, SessionStore, StoredSession } from '@latchkey/core';
 import type { Redis } from 'ioredis';
 import { Connection, type RedisStoreOptions, wholePositive } from './connection';
-import { DESTROY_BY, DESTROY_SESSION, RELEASE_LOCK, SET_SESSION, TOUCH_SESSION } from './scripts';
+import { DESTROY_BY, DESTROY_SESSION, RELEASE_LOCK, SET_SESSION } from './scripts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -46,7 +46,6 @@ export class RedisSessionStore implements SessionStore {
   constructor(options: RedisStoreOptions) {
     this.#redis = new Connection(options, 'RedisSessionStore', [
       SET_SESSION,
-      TOUCH_SESSION,
       DESTROY_SESSION,
       DESTROY_BY,
       RELEASE_LOCK,
@@ -91,16 +90,6 @@ export class RedisSessionStore implements SessionStore {
     if (idpSid !== undefined) keys.push(redis.key('sid', idpSid));
     const args = [json, String(ttl), sessionId, ...this.#namespaces()];
     await redis.run((client) => SET_SESSION.run(client, keys, args));
-  }
-
-  /** Extends a session to expire `ttlSeconds` from now without rewriting it; no-op when absent. */
-  async touch(sessionId: string, ttlSeconds: number): Promise<void> {
-    const key = this.#redis.key('session', checkId('sessionId', sessionId));
-    const ttl = wholePositive('ttlSeconds', ttlSeconds);
-    const [, sub, sid] = this.#namespaces();
-    await this.#redis.run((client) =>
-      TOUCH_SESSION.run(client, [key], [String(ttl), sessionId, sub, sid]),
-    );
   }
 
   /** Ends one session (and removes it from its index sets). */

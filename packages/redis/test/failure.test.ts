@@ -55,7 +55,6 @@ describe.skipIf(!server)('when Redis goes away (a private redis-server)', () => 
   const everyMethod = (): Array<[string, () => Promise<unknown>]> => [
     ['get', () => store.get('s1')],
     ['set', () => store.set('s2', { sub: 'u', data: {} }, 60)],
-    ['touch', () => store.touch('s1', 60)],
     ['destroy', () => store.destroy('s1')],
     ['destroyBy sub', () => store.destroyBy({ sub: 'u' })],
     ['destroyBy idpSid', () => store.destroyBy({ idpSid: 'i' })],

@@ -82,27 +82,12 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     expect(await store.get(id)).toBeUndefined();
   });
 
-  it('touch extends the expiry (and the indexes) without rewriting the value', async () => {
-    const id = newId();
-    await store.set(id, session('erin', 'idp-erin'), 10);
-    const before = await admin.get(`${prefix}session:${id}`);
-    await store.touch(id, 600);
-    expect(await admin.get(`${prefix}session:${id}`)).toBe(before);
-    expect(await admin.pttl(`${prefix}session:${id}`)).toBeGreaterThan(598_000);
-    expect(await admin.ttl(`${prefix}sub:erin`)).toBeGreaterThanOrEqual(599);
-    expect(await admin.ttl(`${prefix}sid:idp-erin`)).toBeGreaterThanOrEqual(599);
-    // Touching an absent session creates nothing.
-    await store.touch('never-stored', 600);
-    expect(await admin.exists(`${prefix}session:never-stored`)).toBe(0);
-  });
-
   it('rounds fractional TTLs up and refuses invalid ones', async () => {
     const id = newId();
     await store.set(id, session('frank'), 1.2);
     expect(await admin.pttl(`${prefix}session:${id}`)).toBeGreaterThan(1000);
     for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       await expect(store.set(newId(), session('frank'), ttl)).rejects.toThrow(RangeError);
-      await expect(store.touch(id, ttl)).rejects.toThrow(RangeError);
       await expect(store.markSeen('k', ttl)).rejects.toThrow(RangeError);
       await expect(store.lock('k', ttl)).rejects.toThrow(RangeError);
     }

@@ -10,7 +10,7 @@ import { CredentialCache } from './credential-cache';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
-import { claimsOf, expiryOf, type SessionRecord } from './session';
+import { claimsOf, expiryOf, type SessionRecord } from './session-record';
 import type { SessionFilter, SessionStore } from './store';
 
 /** Outcome of reading a request's session. */

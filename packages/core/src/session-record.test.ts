@@ -6,8 +6,8 @@ import { createLatchkey } from './latchkey';
 import { MemoryRevocationList } from './memory';
 import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
-import { claimsOf, createRecord, idTokenOf } from './session';
-import { CookieSessions } from './sessions';
+import { CookieSessions } from './session-backends';
+import { claimsOf, createRecord, idTokenOf } from './session-record';
 
 const secret = 'session-secret-session-secret-session-1';
 const now = 1_800_000_000_000;
