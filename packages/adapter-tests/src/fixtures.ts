@@ -8,7 +8,7 @@ import {
   startDevIdp,
 } from '@latchkey/dev-idp';
 import { freePort, listen, type Page, TestBrowser } from '@latchkey/test-utils';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { type AdapterApp, type AppOptions, type StartAdapterApp, TEST_API } from './app';
 
 /** The dev IdP's default user with roles `admin` and `viewer`. */
@@ -130,6 +130,25 @@ export interface SignInOptions {
   returnTo?: string;
   /** Default {@link alice}. */
   user?: DevIdpCredentials;
+}
+
+/**
+ * Posts sign-out as the app's own page does; expects the 303 to the IdP's end-session endpoint
+ * and returns that answer and the end-session URL.
+ */
+export async function postSignOut(
+  browser: TestBrowser,
+  app: AdapterApp,
+  issuer: string,
+): Promise<{ logout: Page; endSession: URL }> {
+  const logout = await browser.request(`${app.url}/auth/logout`, {
+    method: 'POST',
+    headers: { origin: app.url },
+  });
+  expect(logout.status).toBe(303);
+  const endSession = new URL(logout.headers.get('location')!);
+  expect(endSession.origin).toBe(issuer);
+  return { logout, endSession };
 }
 
 /** A new browser signed in to `app` through its login route and the dev IdP's pages. */

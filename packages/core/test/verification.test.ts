@@ -124,38 +124,30 @@ describe('the callback', () => {
 });
 
 describe('the ID token signature', () => {
-  it('refuses a sign-in whose token response has no ID token', async () => {
-    idp.mode = 'no-id-token';
-    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
-    expect(response.status).toBe(502);
-    expect(await response.json()).toMatchObject({ error: 'idp_invalid_response' });
-  });
-
-  it('answers 503 idp_unreachable when the JWKS does not answer in time', async () => {
-    idp.mode = 'jwks-silent';
+  it.each<[HostileMode, string, number, Record<string, string>]>([
+    ['no-id-token', 'a token response without an ID token', 502, { error: 'idp_invalid_response' }],
+    [
+      'jwks-silent',
+      'a JWKS that does not answer in time',
+      503,
+      { error: 'idp_unreachable', message: 'The IdP JWKS could not be fetched in time.' },
+    ],
+    ['jwks-broken', 'a JWKS connection that breaks', 503, { error: 'idp_unreachable' }],
+    [
+      'bad-signature',
+      'a signature that does not verify against the JWKS',
+      401,
+      {
+        error: 'id_token_invalid',
+        message:
+          "The ID token signature could not be verified against the IdP's JWKS (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).",
+      },
+    ],
+  ])('refuses a sign-in (mode %s: %s) with %i and says why', async (mode, _what, status, body) => {
+    idp.mode = mode;
     const response = await through(latchkeyFor({ idpTimeout: 300 }), new Jar(), '/auth/login');
-    expect(response.status).toBe(503);
-    expect(await response.json()).toEqual({
-      error: 'idp_unreachable',
-      message: 'The IdP JWKS could not be fetched in time.',
-    });
-  });
-
-  it('answers 503 idp_unreachable when the JWKS connection breaks', async () => {
-    idp.mode = 'jwks-broken';
-    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
-    expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ error: 'idp_unreachable' });
-  });
-
-  it('says the signature did not verify against the JWKS', async () => {
-    idp.mode = 'bad-signature';
-    const response = await through(latchkeyFor(), new Jar(), '/auth/login');
-    expect(await response.json()).toEqual({
-      error: 'id_token_invalid',
-      message:
-        "The ID token signature could not be verified against the IdP's JWKS (ERR_JWS_SIGNATURE_VERIFICATION_FAILED).",
-    });
+    expect(response.status).toBe(status);
+    expect(await response.json()).toMatchObject(body);
   });
 });
 

@@ -8,6 +8,7 @@ import {
   cookieHeader,
   echoApi,
   JSON_HEADERS,
+  postSignOut,
   rawRequest,
   signedInBrowser,
 } from '../fixtures';
@@ -179,13 +180,7 @@ export function hardeningTests(env: SuiteEnv): void {
   it('signs out without handing the browser the ID token when logout.idTokenHint is false', async () => {
     const { customApp: app, idp } = env;
     const { browser } = await signedInBrowser(app);
-    const logout = await browser.request(`${app.url}/auth/logout`, {
-      method: 'POST',
-      headers: { origin: app.url },
-    });
-    expect(logout.status).toBe(303);
-    const endSession = new URL(logout.headers.get('location')!);
-    expect(endSession.origin).toBe(idp.issuer);
+    const { endSession } = await postSignOut(browser, app, idp.issuer);
     expect(endSession.searchParams.has('id_token_hint')).toBe(false);
     expect(endSession.searchParams.get('client_id')).toBe('test-app');
     expect(endSession.searchParams.get('logout_hint')).toMatch(/^[\w-]{8,}$/);

@@ -1,6 +1,6 @@
 import { TestBrowser } from '@latchkey/test-utils';
 import { expect, it } from 'vitest';
-import { cookieHeader, JSON_HEADERS, signedInBrowser } from '../fixtures';
+import { cookieHeader, JSON_HEADERS, postSignOut, signedInBrowser } from '../fixtures';
 import type { SuiteEnv } from './env';
 
 /** What a browser sends when a page's form posts (a top-level navigation). */
@@ -17,13 +17,7 @@ export function signOutTests(env: SuiteEnv): void {
     const { app, idp } = env;
     const { browser } = await signedInBrowser(app);
     const cookie = await cookieHeader(browser, app.url);
-    const logout = await browser.request(`${app.url}/auth/logout`, {
-      method: 'POST',
-      headers: { origin: app.url },
-    });
-    expect(logout.status).toBe(303);
-    const endSession = new URL(logout.headers.get('location')!);
-    expect(endSession.origin).toBe(idp.issuer);
+    const { logout, endSession } = await postSignOut(browser, app, idp.issuer);
     expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${app.url}/`);
     expect(logout.setCookies.some((line) => /^lk_session=; .*Max-Age=0/.test(line))).toBe(true);
