@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { createLatchkey, toWebRequest } from '@latchkey/core';
+import { createLatchkey, requireAuth, toWebRequest } from '@latchkey/core';
 import {
   ACR_LEVELS,
   ACR_MFA,
@@ -32,10 +32,7 @@ beforeAll(async () => {
       (await latchkey.handle(request)) ??
       (await (async () => {
         const context = await latchkey.authenticate(request, (lines) => cookies.push(...lines));
-        return (
-          latchkey.requireAuth(request, context) ??
-          Response.json({ token: await context.getAccessToken() })
-        );
+        return requireAuth(context) ?? Response.json({ token: await context.getAccessToken() });
       })());
     res.statusCode = response.status;
     response.headers.forEach((value, name) => {
