@@ -1,10 +1,12 @@
 import { fileURLToPath } from 'node:url';
 
-const source = (pkg: string) =>
-  fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const source = (pkg: string, entry = 'index') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
 
 /** Resolves every workspace package to its TypeScript source, so tests never need a build. */
 export const sourceAliases = {
+  // Before '@latchkey/core': the first alias that matches an import wins.
+  '@latchkey/core/adapter': source('core', 'adapter'),
   '@latchkey/core': source('core'),
   '@latchkey/express': source('express'),
   '@latchkey/dev-idp': source('dev-idp'),

@@ -1,4 +1,4 @@
-export { type Awaitable, isPromiseLike, whenReady } from './awaitable';
+// What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`.
 export {
   type BearerRequirement,
   type BearerVerifier,
@@ -10,24 +10,11 @@ export type { AuthorizationParams } from './client';
 export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';
-export { encodeParsedBody, type ForwardOptions, forward, staticPrefix } from './forward';
+export { type ForwardOptions, forward } from './forward';
 export { requireAuth, requirePermission, requireRole, requireStepUp } from './guards';
 export { createLatchkey, Latchkey } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
-export {
-  BODY_LIMIT,
-  type BodySource,
-  bodyFailure,
-  fromNodeRequest,
-  type NodeBodyStream,
-  type NodeRequestLike,
-  nodeBody,
-  payloadTooLarge,
-  type ResponseParts,
-  readNodeBody,
-  responseParts,
-  toWebRequest,
-} from './node';
+export { toWebRequest } from './node';
 export { type IdpPreset, idpPresets } from './presets';
 export {
   type Authorized,

@@ -101,6 +101,25 @@ export class Latchkey {
     return this.#routes.handle(request);
   }
 
+  /**
+   * The Web-standard entry, for frameworks that speak `Request` and `Response` (Hono, Next.js
+   * route handlers, Bun, Deno): answers latchkey's routes as {@link handle} does, and resolves
+   * undefined for any other request. Read that request's session with {@link sessionOf}.
+   */
+  fetch(request: Request): Promise<Response | undefined> {
+    return this.#routes.handle(request);
+  }
+
+  /**
+   * The session of a Web `Request`, with the `Set-Cookie` lines its response must carry (a rolling
+   * session re-sealed, a dead cookie cleared). See {@link authenticate}, which it wraps.
+   */
+  async sessionOf(request: Request): Promise<{ auth: AuthContext; setCookies: string[] }> {
+    const setCookies: string[] = [];
+    const auth = await this.#contexts.authenticate(request, (lines) => setCookies.push(...lines));
+    return { auth, setCookies };
+  }
+
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
   login(request: HttpRequest, params: LoginParams = {}): Promise<Response> {
     return this.#signIn.login(request, params);

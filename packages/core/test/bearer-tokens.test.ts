@@ -2,7 +2,8 @@
 import { createServer } from 'node:http';
 import { listen, startSilentServer } from '@latchkey/test-utils';
 import { describe, expect, it } from 'vitest';
-import { type BearerVerifierOptions, createBearerVerifier, isPromiseLike } from '../src/index';
+import { isPromiseLike } from '../src/adapter';
+import { type BearerVerifierOptions, createBearerVerifier } from '../src/index';
 import { API, ISSUER, useTokenIssuer } from './token-issuer';
 
 const issuer = useTokenIssuer();

@@ -3,7 +3,8 @@ import type { DevIdp } from '@latchkey/dev-idp';
 import { freePort } from '@latchkey/test-utils';
 import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BearerVerifierOptions, createBearerVerifier, isPromiseLike } from '../src/index';
+import { isPromiseLike } from '../src/adapter';
+import { type BearerVerifierOptions, createBearerVerifier } from '../src/index';
 import { accessTokenFor, type CoreApp, startCoreApp, startIdpFor } from './helpers';
 
 const API = 'urn:latchkey:demo-api';

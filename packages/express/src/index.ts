@@ -3,23 +3,25 @@ import {
   requireAuth as authRequired,
   type BearerRequirement,
   type BearerVerifier,
-  bodyFailure,
   forward,
-  fromNodeRequest,
   type HttpRequest,
   type Latchkey,
-  type NodeRequestLike,
-  nodeBody,
   type Permission,
   requirePermission as permissionRequired,
-  responseParts,
   requireRole as roleRequired,
   type StepUpRequirement,
-  staticPrefix,
   requireStepUp as stepUpRequired,
   type VerifiedToken,
-  whenReady,
 } from '@latchkey/core';
+import {
+  bodyFailure,
+  fromNodeRequest,
+  type NodeRequestLike,
+  nodeBody,
+  responseParts,
+  staticPrefix,
+  whenReady,
+} from '@latchkey/core/adapter';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 
 declare global {

@@ -1,0 +1,56 @@
+// The Web-standard entry in a Hono app (Hono is a dev dependency of this test only), against
+// test-utils' hostile IdP in its well-behaved mode. The app below is the core README's example.
+import { Hono } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { type AuthContext, createLatchkey, requireAuth } from '../src/index';
+import { baseUrl, cookiesAfter, hostileClient, secrets, useHostileIdp } from './hostile';
+
+const hostile = useHostileIdp();
+
+/** The README's Hono app: latchkey's routes, `c.var.auth` on every other request, a guard. */
+function honoApp(issuer: string) {
+  const auth = createLatchkey({ issuer, ...hostileClient, baseUrl, secrets });
+  const app = new Hono<{ Variables: { auth: AuthContext } }>();
+  app.use(async (c, next) => {
+    const answer = await auth.fetch(c.req.raw);
+    if (answer) return answer;
+    const { auth: context, setCookies } = await auth.sessionOf(c.req.raw);
+    c.set('auth', context);
+    await next();
+    for (const line of setCookies) c.res.headers.append('set-cookie', line);
+    return undefined;
+  });
+  app.get('/me', (c) => requireAuth(c.var.auth) ?? c.json(c.var.auth.session!.user));
+  return app;
+}
+
+describe('latchkey.fetch and sessionOf in Hono', () => {
+  it('signs in through latchkey routes and guards an app route with the session', async () => {
+    hostile.idp.mode = 'valid';
+    const app = honoApp(hostile.idp.issuer);
+    const json = { accept: 'application/json' };
+    const signedOut = await app.request(`${baseUrl}/me`, { headers: json });
+    expect(signedOut.status).toBe(401);
+    expect(await signedOut.json()).toMatchObject({ error: 'unauthenticated' });
+
+    const login = await app.request(`${baseUrl}/auth/login?returnTo=/me`);
+    expect(login.status).toBe(302);
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const callback = await app.request(authorize.headers.get('location')!, {
+      headers: { cookie: cookiesAfter(login) },
+    });
+    expect(callback.status).toBe(303);
+    expect(callback.headers.get('location')).toBe('/me');
+
+    const me = await app.request(`${baseUrl}/me`, {
+      headers: { ...json, cookie: cookiesAfter(login, callback) },
+    });
+    expect(me.status).toBe(200);
+    expect(await me.json()).toMatchObject({ sub: 'hostile-user' });
+  });
+
+  it('leaves requests that are not latchkey routes to the app', async () => {
+    const app = honoApp(hostile.idp.issuer);
+    expect((await app.request(`${baseUrl}/auth/unknown`)).status).toBe(404);
+  });
+});
