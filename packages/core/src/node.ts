@@ -3,6 +3,7 @@ import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import { encodeParsedBody } from './forward';
 import type { HttpRequest } from './request';
 import { errorAnswer } from './responses';
+import { slashAt } from './routes';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
 export interface NodeRequestLike {
@@ -220,6 +221,6 @@ export function fromNodeRequest(
   }
   const path = request.url?.startsWith('/') ? request.url : '/';
   // A path such as `//host/x` must not become a URL of another host.
-  const url = path.charCodeAt(1) === 47 ? `${origin}/${path.replace(/^\/+/, '')}` : origin + path;
+  const url = slashAt(path, 1) ? `${origin}/${path.replace(/^\/+/, '')}` : origin + path;
   return new NodeHttpRequest((request.method ?? 'GET').toUpperCase(), url, request.headers, body);
 }
