@@ -1,7 +1,14 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forward, forwardedResponse, forwardTarget, hasDotSegment, staticPrefix } from './forward';
+import {
+  encodeParsedBody,
+  forward,
+  forwardedResponse,
+  forwardTarget,
+  hasDotSegment,
+  staticPrefix,
+} from './forward';
 import { type AuthContext, type ContextLink, LINK } from './session-context';
 import type { Session } from './session-record';
 
@@ -227,6 +234,16 @@ describe('forward', () => {
     expect(call!.headers['x-other']).toBeUndefined();
   });
 
+  it('forwards a read from another site: only writes must come from the app', async () => {
+    const read = new Request(`${app}/api/notes`, {
+      headers: { origin: 'https://evil.example', 'sec-fetch-site': 'cross-site' },
+    });
+    const answer = await forward(signedIn(read), apiUrl, underApi);
+    expect(answer.status).toBe(201);
+    const [call] = received.splice(0);
+    expect(call).toMatchObject({ method: 'GET', url: '/v1/api/notes', body: '' });
+  });
+
   it('answers JSON errors: signed out 401, a foreign write 403, an unreachable API 502', async () => {
     const get = new Request(`${app}/api/notes`, { headers: { accept: 'text/html' } });
     const signedOutAnswer = await forward(signedOut(get), apiUrl, underApi);
@@ -241,7 +258,11 @@ describe('forward', () => {
     });
     const refused = await forward(signedIn(foreign), apiUrl, underApi);
     expect(refused.status).toBe(403);
-    expect(await refused.json()).toMatchObject({ error: 'origin_mismatch' });
+    expect(await refused.json()).toEqual({
+      error: 'origin_mismatch',
+      message:
+        'API writes must come from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
+    });
     const down = await forward(signedIn(get), 'http://127.0.0.1:1/v1', underApi);
     expect(down.status).toBe(502);
     expect(await down.json()).toEqual({
@@ -249,5 +270,27 @@ describe('forward', () => {
       message: 'The API could not be reached or did not answer in time.',
     });
     expect(received).toEqual([]);
+  });
+});
+
+describe('encodeParsedBody', () => {
+  it('keeps text and bytes as they are, and sends nothing for no body', () => {
+    expect(encodeParsedBody('a=1', 'application/x-www-form-urlencoded')).toBe('a=1');
+    expect(encodeParsedBody(new TextEncoder().encode('café'), 'text/plain')).toBe('café');
+    expect(encodeParsedBody(undefined, 'application/json')).toBe('');
+    expect(encodeParsedBody(null, 'application/json')).toBe('');
+    expect(encodeParsedBody(5, 'application/json')).toBe('');
+  });
+
+  it('encodes a parsed object as JSON for a JSON type and as a form otherwise', () => {
+    const parsed = { name: 'Ada Lovelace', tags: ['a', 'b'], n: 2, ok: true, nested: { x: 1 } };
+    expect(encodeParsedBody(parsed, 'application/json; charset=utf-8')).toBe(
+      JSON.stringify(parsed),
+    );
+    expect(encodeParsedBody(parsed, 'application/problem+json')).toBe(JSON.stringify(parsed));
+    expect(encodeParsedBody(parsed, 'application/x-www-form-urlencoded')).toBe(
+      'name=Ada+Lovelace&tags=a&tags=b&n=2&ok=true',
+    );
+    expect(encodeParsedBody({ a: '1' }, undefined)).toBe('a=1');
   });
 });

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { resolveConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
-import { Guards } from './guards';
+import { Guards, requireAuth, requirePermission, requireRole, requireStepUp } from './guards';
 import { type AuthContext, LINK } from './session-context';
 import type { Session } from './session-record';
 
@@ -146,6 +146,18 @@ describe('requireStepUp', () => {
     ]);
   });
 
+  it('asks only for what the requirement names, and answers a page that posts 401', async () => {
+    const response = guards.requireStepUp(on(page, pwd), { acr: 'mfa' })!;
+    expect(response.headers.get('location')).toBe(
+      '/auth/step-up?acr=mfa&returnTo=%2Freports%3Fyear%3D2026',
+    );
+    expect(events).toStrictEqual([{ type: 'step_up', sub: 'alice', acr: 'mfa' }]);
+    const post = new Request(page.url, { method: 'POST', headers: page.headers });
+    const posted = guards.requireStepUp(on(post, pwd), { acr: 'mfa' })!;
+    expect(posted.status).toBe(401);
+    expect(posted.headers.get('www-authenticate')).toContain('acr_values="mfa"');
+  });
+
   it('answers an API call 401 with the RFC 9470 challenge', async () => {
     const response = guards.requireStepUp(on(api, pwd), { acr: 'mfa' })!;
     expect(response.status).toBe(401);
@@ -160,5 +172,24 @@ describe('requireStepUp', () => {
 
   it('answers a signed-out request as requireAuth does', () => {
     expect(guards.requireStepUp(on(api, context(null)), { acr: 'mfa' })!.status).toBe(401);
+  });
+});
+
+describe('the guards as functions of a context', () => {
+  it("answer through the guards of the context's instance", async () => {
+    const editor = on(api, context({ roles: ['editor'], permissions: ['invoices:read'] }));
+    expect(requireAuth(editor)).toBeUndefined();
+    expect(requireRole(editor, 'editor')).toBeUndefined();
+    expect(requirePermission(editor, 'invoices:read')).toBeUndefined();
+    expect(requirePermission(editor, 'invoices:write')?.status).toBe(403);
+    expect(requireRole(editor, 'admin')?.status).toBe(403);
+    expect(requireStepUp(editor, { acr: 'mfa' })?.status).toBe(401);
+  });
+
+  it('refuse an object latchkey did not make, saying how to mount it', () => {
+    const forged = { ...context(null), request: api } as unknown as AuthContext;
+    expect(() => requireAuth(forged)).toThrow(
+      'This is not an auth context from latchkey: mount its middleware or plugin before guards.',
+    );
   });
 });

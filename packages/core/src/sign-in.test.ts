@@ -83,7 +83,9 @@ describe('SignIn.callback', () => {
     const { signIn } = signInFor();
     const login = await signIn.login(at('/auth/login'));
     const callback = new URL(await authorize(login));
-    callback.searchParams.set('state', `${callback.searchParams.get('state')!.slice(0, -1)}A`);
+    // Another state (its last character changed), whatever slot it falls in.
+    const state = callback.searchParams.get('state')!;
+    callback.searchParams.set('state', `${state.slice(0, -1)}${state.endsWith('A') ? 'B' : 'A'}`);
     const answer = await signIn.callback(
       at(callback.pathname + callback.search, cookiesAfter(login)),
     );
@@ -139,6 +141,15 @@ describe('afterCallback', () => {
   });
 });
 
+describe('a callback without its transaction', () => {
+  it('refuses it and clears no cookie it does not have', async () => {
+    const { signIn } = signInFor();
+    const answer = await signIn.callback(at(`/auth/callback?code=x&state=${'s'.repeat(43)}`));
+    expect(answer.status).toBe(400);
+    expect(answer.headers.getSetCookie()).toEqual([]);
+  });
+});
+
 describe('SignIn.stepUp', () => {
   it('starts a sign-in asking for the level and freshness', async () => {
     const { signIn } = signInFor();
@@ -146,6 +157,17 @@ describe('SignIn.stepUp', () => {
     const url = new URL(login.headers.get('location')!);
     expect(url.searchParams.get('acr_values')).toBe('mfa');
     expect(url.searchParams.get('max_age')).toBe('60');
+  });
+
+  it('returns to / when the step-up names no returnTo', async () => {
+    const { signIn } = signInFor();
+    hostile.idp.claims = { acr: 'mfa' };
+    const login = await signIn.stepUp(at('/auth/step-up?acr=mfa'));
+    const callback = new URL(await authorize(login));
+    const done = await signIn.callback(
+      at(callback.pathname + callback.search, cookiesAfter(login)),
+    );
+    expect(done.headers.get('location')).toBe('/');
   });
 
   it('refuses a level that is not configured, before any redirect', async () => {

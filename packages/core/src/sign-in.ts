@@ -166,11 +166,12 @@ export class SignIn {
         if (data === false) {
           throw new LatchkeyError(ErrorCodes.accessDenied, 'The app refused this sign-in.');
         }
+        // Stryker disable next-line ConditionalExpression: equivalent, a data property left undefined is never stored or read
         if (data) record.data = data;
       }
       // A new session replaces any the browser had: that one ends, so a copy of its cookie dies.
       const { record: previous } = await this.contexts.read(cookies);
-      if (previous) await this.sessions.end(previous, new Map(), now);
+      await this.sessions.end(previous, new Map(), now);
       const sessionCookies = await this.sessions.save(record, cookies, now);
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])

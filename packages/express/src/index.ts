@@ -1,21 +1,19 @@
 import {
   type AuthContext,
-  requireAuth as authRequired,
   type BearerRequirement,
   type BearerVerifier,
   forward,
   type HttpRequest,
   type Latchkey,
   type Permission,
-  requirePermission as permissionRequired,
-  requireRole as roleRequired,
   type StepUpRequirement,
-  requireStepUp as stepUpRequired,
   type VerifiedToken,
 } from '@latchkey/core';
 import {
   bodyFailure,
   fromNodeRequest,
+  type GuardFactories,
+  guardFactories,
   type NodeRequestLike,
   nodeBody,
   responseParts,
@@ -137,31 +135,18 @@ function guard(decide: (auth: AuthContext) => globalThis.Response | undefined): 
   };
 }
 
-/**
- * Lets signed-in requests through. Signed out: a redirect to sign-in (returning to this page) for
- * page navigations, a 401 JSON error for API requests.
- */
-export function requireAuth(): RequestHandler {
-  return guard(authRequired);
-}
-
-/** Lets through sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
-export function requireRole(role: string): RequestHandler {
-  return guard((auth) => roleRequired(auth, role));
-}
-
-/** Lets through sessions whose roles grant `permission`; signed out as {@link requireAuth}, else 403 `forbidden`. */
-export function requirePermission(permission: Permission): RequestHandler {
-  return guard((auth) => permissionRequired(auth, permission));
-}
-
-/**
- * Lets through sessions authenticated at `acr` (or higher) and within `maxAge` seconds. Page
- * navigations are sent to step up and come back; API requests get 401 with the RFC 9470 challenge.
- */
-export function requireStepUp(requirement: StepUpRequirement): RequestHandler {
-  return guard((auth) => stepUpRequired(auth, requirement));
-}
+/** Core's guards, each as middleware (see `GuardFactories` in `@latchkey/core/adapter`). */
+const guards: GuardFactories<RequestHandler> = guardFactories(guard);
+/** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
+export const requireAuth: () => RequestHandler = guards.requireAuth;
+/** Lets through sessions with `role`; else 401 or 403 `forbidden`. */
+export const requireRole: (role: string) => RequestHandler = guards.requireRole;
+/** Lets through sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
+export const requirePermission: (permission: Permission) => RequestHandler =
+  guards.requirePermission;
+/** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
+export const requireStepUp: (requirement: StepUpRequirement) => RequestHandler =
+  guards.requireStepUp;
 
 /**
  * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` meeting the

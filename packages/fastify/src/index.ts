@@ -1,6 +1,5 @@
 import {
   type AuthContext,
-  requireAuth as authRequired,
   type BearerRequirement,
   type BearerVerifier,
   forward,
@@ -8,10 +7,7 @@ import {
   isLatchkeyError,
   type Latchkey,
   type Permission,
-  requirePermission as permissionRequired,
-  requireRole as roleRequired,
   type StepUpRequirement,
-  requireStepUp as stepUpRequired,
   type VerifiedToken,
 } from '@latchkey/core';
 import {
@@ -20,6 +16,8 @@ import {
   bodyFailure,
   encodeParsedBody,
   fromNodeRequest,
+  type GuardFactories,
+  guardFactories,
   readNodeBody,
   responseParts,
   staticPrefix,
@@ -194,32 +192,18 @@ function guard(decide: (auth: AuthContext) => Response | undefined): preHandlerH
   };
 }
 
-/**
- * `preHandler` guard that lets signed-in requests through. Signed out: a redirect to sign-in
- * (returning to this page) for page navigations, a 401 JSON error for API requests.
- */
-export function requireAuth(): preHandlerHookHandler {
-  return guard(authRequired);
-}
-
-/** `preHandler` guard for sessions with `role`; signed out as {@link requireAuth}, else 403 `forbidden`. */
-export function requireRole(role: string): preHandlerHookHandler {
-  return guard((auth) => roleRequired(auth, role));
-}
-
-/** `preHandler` guard for sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
-export function requirePermission(permission: Permission): preHandlerHookHandler {
-  return guard((auth) => permissionRequired(auth, permission));
-}
-
-/**
- * `preHandler` guard for sessions authenticated at `acr` (or higher) and within `maxAge` seconds.
- * Page navigations are sent to step up and come back; API requests get 401 with the RFC 9470
- * challenge.
- */
-export function requireStepUp(requirement: StepUpRequirement): preHandlerHookHandler {
-  return guard((auth) => stepUpRequired(auth, requirement));
-}
+/** Core's guards, each as `preHandler` hook (see `GuardFactories` in `@latchkey/core/adapter`). */
+const guards: GuardFactories<preHandlerHookHandler> = guardFactories(guard);
+/** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
+export const requireAuth: () => preHandlerHookHandler = guards.requireAuth;
+/** Lets through sessions with `role`; else 401 or 403 `forbidden`. */
+export const requireRole: (role: string) => preHandlerHookHandler = guards.requireRole;
+/** Lets through sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
+export const requirePermission: (permission: Permission) => preHandlerHookHandler =
+  guards.requirePermission;
+/** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
+export const requireStepUp: (requirement: StepUpRequirement) => preHandlerHookHandler =
+  guards.requireStepUp;
 
 /**
  * `preHandler` guard for APIs: requires a valid JWT access token in `Authorization: Bearer ...`
