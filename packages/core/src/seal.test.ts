@@ -1,6 +1,5 @@
-import { createHash, hkdfSync } from 'node:crypto';
-import { EncryptJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
+import { sealedBy } from '../test/sealed';
 import { Keyring } from './seal';
 
 const oldSecret = 'old-secret-old-secret-old-secret-0001';
@@ -8,16 +7,25 @@ const newSecret = 'new-secret-new-secret-new-secret-0002';
 const now = 1_800_000_000;
 
 describe('Keyring', () => {
-  it('round-trips a payload and stamps the format version', async () => {
+  it('round-trips a value apart from the claims, as { v: 2, data }, with its expiry', async () => {
     const keys = new Keyring([newSecret]);
-    const sealed = await keys.seal('session', { hello: 'world' }, now + 60);
+    const sealed = await keys.seal(
+      'session',
+      { hello: 'world', exp: 'a field, not a claim' },
+      now + 60,
+    );
     expect(sealed.split('.')).toHaveLength(5);
-    expect(await keys.unseal('session', sealed, now)).toMatchObject({ hello: 'world', v: 1 });
+    expect(await keys.unseal('session', sealed, now)).toEqual({
+      value: { hello: 'world', exp: 'a field, not a claim' },
+      expiresAt: now + 60,
+    });
   });
 
   it('unseals values sealed with an older secret after a new one is put first', async () => {
     const sealed = await new Keyring([oldSecret]).seal('session', { a: 1 }, now + 60);
-    expect(await new Keyring([newSecret, oldSecret]).unseal('session', sealed, now)).toMatchObject({
+    expect(
+      (await new Keyring([newSecret, oldSecret]).unseal('session', sealed, now))?.value,
+    ).toEqual({
       a: 1,
     });
   });
@@ -35,29 +43,33 @@ describe('Keyring', () => {
     expect(await keys.unseal('session', 'not-a-jwe', now)).toBeNull();
   });
 
-  /** A JWE sealed the way the keyring does (HKDF-SHA256, salt `latchkey`), with any claims. */
-  async function sealedBy(secret: string, purpose: string, payload: JWTPayload) {
-    const key = new Uint8Array(
-      hkdfSync('sha256', secret, 'latchkey', `latchkey ${purpose} v1`, 32),
-    );
-    const kid = createHash('sha256').update(key).digest('base64url').slice(0, 12);
-    return new EncryptJWT(payload)
-      .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid })
-      .encrypt(key);
-  }
-
-  it('opens what the documented key derivation sealed, and nothing of an unknown format version', async () => {
+  it('opens what the documented key derivation sealed in format 2 and in format 1, nothing else', async () => {
     const keys = new Keyring([newSecret]);
-    const current = await sealedBy(newSecret, 'session', { a: 1, v: 1, exp: now + 60 });
-    expect(await keys.unseal('session', current, now)).toMatchObject({ a: 1 });
-    const future = await sealedBy(newSecret, 'session', { a: 1, v: 2, exp: now + 60 });
-    expect(await keys.unseal('session', future, now)).toBeNull();
-    const unversioned = await sealedBy(newSecret, 'session', { a: 1, exp: now + 60 });
-    expect(await keys.unseal('session', unversioned, now)).toBeNull();
+    const current = await sealedBy(newSecret, 'session', { v: 2, data: { a: 1 }, exp: now + 60 });
+    expect(await keys.unseal('session', current, now)).toEqual({
+      value: { a: 1 },
+      expiresAt: now + 60,
+    });
+    // What earlier releases sealed (the value's fields spread into the claims) still opens.
+    const earlier = await sealedBy(newSecret, 'session', { a: 1, sid: 's', v: 1, exp: now + 60 });
+    expect(await keys.unseal('session', earlier, now)).toEqual({
+      value: { a: 1, sid: 's' },
+      expiresAt: now + 60,
+    });
+    for (const payload of [
+      { a: 1, v: 3, exp: now + 60 },
+      { v: 2, exp: now + 60 },
+      { a: 1, exp: now + 60 },
+      { a: 1, v: '1', exp: now + 60 },
+    ]) {
+      expect(
+        await keys.unseal('session', await sealedBy(newSecret, 'session', payload), now),
+      ).toBeNull();
+    }
   });
 
   it('refuses a sealed value without an expiry', async () => {
-    const forever = await sealedBy(newSecret, 'session', { a: 1, v: 1 });
+    const forever = await sealedBy(newSecret, 'session', { v: 2, data: { a: 1 } });
     expect(await new Keyring([newSecret]).unseal('session', forever, now)).toBeNull();
   });
 

@@ -4,8 +4,30 @@ import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
 /** What a derived key is for: a key for one purpose never opens data sealed for another. */
 export type KeyPurpose = 'session' | 'transaction' | 'revocation';
 
-/** Version of the sealed payload format; later releases keep reading older versions. */
-export const SEAL_FORMAT_VERSION = 1;
+/**
+ * Version of the sealed payload format: `{ v: 2, data }`, the value apart from the JWT's own
+ * claims. Version 1 spread the value into the claims; it is still read, so cookies sealed by
+ * earlier releases stay valid. Later releases keep reading older versions.
+ */
+export const SEAL_FORMAT_VERSION = 2;
+
+/** Version of the key derivation (the HKDF info); unchanged since payload format 1. */
+const KEY_VERSION = 1;
+
+/** A value opened by {@link Keyring.unseal}, and when its seal expires (epoch seconds). */
+export interface Unsealed<T> {
+  value: T;
+  expiresAt: number;
+}
+
+/** The sealed value of a payload of a format this release reads, else undefined. */
+function sealedValue(payload: JWTPayload): unknown {
+  if (payload.v === SEAL_FORMAT_VERSION) return payload.data;
+  if (payload.v !== 1) return undefined;
+  // Format 1: the value's fields were the claims, beside `v` and `exp`.
+  const { v: _v, exp: _exp, ...value } = payload;
+  return value;
+}
 
 interface DerivedKey {
   kid: string;
@@ -25,7 +47,7 @@ export class Keyring {
       keys = this.secrets.map((secret) => {
         // RFC 5869 HKDF-SHA256, one info string per purpose and format version.
         const key = new Uint8Array(
-          hkdfSync('sha256', secret, 'latchkey', `latchkey ${purpose} v${SEAL_FORMAT_VERSION}`, 32),
+          hkdfSync('sha256', secret, 'latchkey', `latchkey ${purpose} v${KEY_VERSION}`, 32),
         );
         const kid = createHash('sha256').update(key).digest('base64url').slice(0, 12);
         return { kid, key };
@@ -35,10 +57,10 @@ export class Keyring {
     return keys;
   }
 
-  /** Encrypts `payload` as a JWE (`dir` + `A256GCM`) that expires at `expiresAt` (epoch seconds). */
-  async seal(purpose: KeyPurpose, payload: JWTPayload, expiresAt: number): Promise<string> {
+  /** Encrypts `value` as a JWE (`dir` + `A256GCM`) that expires at `expiresAt` (epoch seconds). */
+  async seal(purpose: KeyPurpose, value: unknown, expiresAt: number): Promise<string> {
     const [current] = this.forPurpose(purpose);
-    return new EncryptJWT({ ...payload, v: SEAL_FORMAT_VERSION })
+    return new EncryptJWT({ v: SEAL_FORMAT_VERSION, data: value })
       .setProtectedHeader({ alg: 'dir', enc: 'A256GCM', kid: current!.kid })
       .setExpirationTime(expiresAt)
       .encrypt(current!.key);
@@ -49,14 +71,10 @@ export class Keyring {
    * tampered with, truncated, sealed with an unknown secret or for another purpose, has an unknown
    * format version, or has expired at `now` (epoch seconds).
    */
-  async unseal<T extends JWTPayload>(
-    purpose: KeyPurpose,
-    jwe: string,
-    now: number,
-  ): Promise<T | null> {
+  async unseal<T>(purpose: KeyPurpose, jwe: string, now: number): Promise<Unsealed<T> | null> {
     const keys = this.forPurpose(purpose);
     try {
-      const { payload } = await jwtDecrypt<T>(
+      const { payload } = await jwtDecrypt(
         jwe,
         (header) => {
           const match = keys.find((candidate) => candidate.kid === header.kid);
@@ -71,7 +89,8 @@ export class Keyring {
           requiredClaims: ['exp'],
         },
       );
-      return payload.v === SEAL_FORMAT_VERSION ? payload : null;
+      const value = sealedValue(payload);
+      return value === undefined ? null : { value: value as T, expiresAt: payload.exp! };
     } catch {
       return null;
     }

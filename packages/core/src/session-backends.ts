@@ -109,13 +109,14 @@ export class CookieSessions implements SessionBackend {
   ) {}
 
   private async unseal(sealed: string, now: number): Promise<SessionRecord | null> {
-    const record = await this.keyring.unseal<SessionRecord>(
+    const opened = await this.keyring.unseal<SessionRecord>(
       'session',
       sealed,
       Math.floor(now / 1000),
     );
+    const record = opened?.value;
     if (!record || typeof record.sid !== 'string' || !record.idt) return null;
-    this.unsealed.set(sealed, record, (record.exp ?? 0) * 1000);
+    this.unsealed.set(sealed, record, opened.expiresAt * 1000);
     return record;
   }
 

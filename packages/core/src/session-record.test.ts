@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sealedBy } from '../test/sealed';
 import { isPromiseLike } from './awaitable';
 import { resolveConfig } from './config';
 import { parseCookies } from './cookies';
@@ -75,6 +76,24 @@ describe('cookie sessions', () => {
     const shrunk = browserCookies(jar, await codec.save(small, jar, now));
     expect([...shrunk.keys()]).toEqual(['lk_session']);
     expect(claimsOf((await codec.read(shrunk, now)).record!)).toMatchObject({ name: 'Alice' });
+  });
+
+  it('reads a session cookie sealed by an earlier release (format 1: the record spread into the claims)', async () => {
+    const config = configFor('http://localhost:3000');
+    const codec = new CookieSessions(
+      config,
+      new Keyring(config.secrets),
+      new MemoryRevocationList(),
+    );
+    const record = recordWith({ name: 'Alice' });
+    const sealed = await sealedBy(secret, 'session', {
+      ...record,
+      v: 1,
+      exp: Math.floor(now / 1000) + 3600,
+    });
+    const read = await codec.read(new Map([['lk_session', sealed]]), now);
+    expect(read.record).toEqual(record);
+    expect(claimsOf(read.record!)).toMatchObject({ sub: 'alice', name: 'Alice' });
   });
 
   it('refuses to seal a session too large for a request header, with session_too_large', async () => {

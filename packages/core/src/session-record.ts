@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { JWTPayload } from 'jose';
 import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
@@ -45,9 +44,10 @@ export interface Session {
 /**
  * What is sealed in the session cookie. The ID token is kept as its header, its payload as JSON
  * text and its signature, so it can be rebuilt byte for byte for `id_token_hint` without paying
- * base64 twice for its claims.
+ * base64 twice for its claims. A type, not an interface: a store keeps it as plain
+ * `Record<string, unknown>` data.
  */
-export interface SessionRecord extends JWTPayload {
+export type SessionRecord = {
   sid: string;
   /** Epoch ms of the sign-in. */
   createdAt: number;
@@ -60,7 +60,7 @@ export interface SessionRecord extends JWTPayload {
   scope?: string;
   /** What the app's `afterCallback` kept with the session (server-side only). */
   data?: Record<string, unknown>;
-}
+};
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
@@ -99,8 +99,6 @@ export function withTokens(record: SessionRecord, tokens: TokenSet): SessionReco
   else delete next.atExp;
   if (tokens.refreshToken) next.rt = tokens.refreshToken;
   if (tokens.scope) next.scope = tokens.scope;
-  delete next.exp;
-  delete next.v;
   return next;
 }
 

@@ -128,7 +128,8 @@ export class SignIn {
       const cookies = parseCookies(request.headers.get('cookie'));
       const sealed = slotCookie && cookies.get(slotCookie);
       const transaction = sealed
-        ? await this.keyring.unseal<Transaction>('transaction', sealed, this.nowSeconds())
+        ? ((await this.keyring.unseal<Transaction>('transaction', sealed, this.nowSeconds()))
+            ?.value ?? null)
         : null;
       // Clear the slot when it holds this sign-in or nothing readable: a callback of another
       // sign-in must not end the one waiting there.

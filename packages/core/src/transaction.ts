@@ -15,7 +15,6 @@ export interface Transaction {
   maxAge?: number | undefined;
   /** Set for a step-up: what the new authentication must meet, and whose session it upgrades. */
   stepUp?: StepUpTransaction | undefined;
-  [claim: string]: unknown;
 }
 
 /** Seconds a sign-in may take, from the login route to the callback. */
