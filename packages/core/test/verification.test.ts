@@ -262,12 +262,21 @@ describe('refresh', () => {
 });
 
 describe('step-up at the callback', () => {
-  it('refuses a step-up to mfa that comes back at pwd, and keeps the original session', async () => {
-    idp.claims = { acr: ACR_PWD };
-    const latchkey = latchkeyFor();
+  /** Signs in, then steps up through `path` with the IdP answering `acr`. */
+  async function stepUpTo(
+    acr: string,
+    path = `/auth/step-up?acr=${ACR_MFA}&returnTo=/`,
+    overrides: Partial<LatchkeyOptions> = {},
+  ) {
+    idp.claims = { acr };
+    const latchkey = latchkeyFor(overrides);
     const jar = await signedIn(latchkey);
     const before = jar.header;
-    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    return { latchkey, jar, before, stepUp: await through(latchkey, jar, path) };
+  }
+
+  it('refuses a step-up to mfa that comes back at pwd, and keeps the original session', async () => {
+    const { latchkey, jar, before, stepUp } = await stepUpTo(ACR_PWD);
     expect(stepUp.status).toBe(403);
     expect(await stepUp.json()).toMatchObject({ error: 'step_up_failed' });
     const context = await contextOf(latchkey, jar, () => {});
@@ -276,20 +285,15 @@ describe('step-up at the callback', () => {
   });
 
   it('refuses a step-up whose authentication is older than max_age', async () => {
-    idp.claims = { acr: ACR_MFA };
-    const latchkey = latchkeyFor({ now: () => Date.now() + 120_000 });
-    const jar = await signedIn(latchkey);
-    const stepUp = await through(latchkey, jar, '/auth/step-up?max_age=10&returnTo=/');
+    const { stepUp } = await stepUpTo(ACR_MFA, '/auth/step-up?max_age=10&returnTo=/', {
+      now: () => Date.now() + 120_000,
+    });
     expect(stepUp.status).toBe(403);
     expect(await stepUp.json()).toMatchObject({ error: 'step_up_failed' });
   });
 
   it('accepts a step-up that reaches the level asked for, with a new session id', async () => {
-    idp.claims = { acr: ACR_MFA };
-    const latchkey = latchkeyFor();
-    const jar = await signedIn(latchkey);
-    const before = jar.header;
-    const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
+    const { jar, before, stepUp } = await stepUpTo(ACR_MFA);
     expect(stepUp.status).toBe(303);
     expect(jar.header).not.toBe(before);
   });
