@@ -45,25 +45,28 @@ export class Guards {
 
   /** Signed in with `role`; 401 when signed out (see requireAuth), 403 `forbidden` otherwise. */
   requireRole(context: AuthContext, role: string): Response | undefined {
-    const unauthenticated = this.requireAuth(context);
-    if (unauthenticated) return unauthenticated;
-    if (hasRole(context.session, role)) return undefined;
-    this.emit({ type: 'access_denied', sub: context.session!.user.sub, role });
-    return errorAnswer(
-      new LatchkeyError(ErrorCodes.forbidden, `The role '${role}' is required.`),
-      context.request,
-      this.config.errorPage,
-    );
+    return this.requireGrant(context, hasRole(context.session, role), { role });
   }
 
   /** Signed in with `permission` (through the policy); 401 when signed out, 403 `forbidden` otherwise. */
   requirePermission(context: AuthContext, permission: Permission): Response | undefined {
+    return this.requireGrant(context, can(context.session, permission), { permission });
+  }
+
+  /** Signed in, and `granted` the one role or permission named; else 401, or 403 with an event. */
+  private requireGrant(
+    context: AuthContext,
+    granted: boolean,
+    needed: { role: string } | { permission: Permission },
+  ): Response | undefined {
     const unauthenticated = this.requireAuth(context);
     if (unauthenticated) return unauthenticated;
-    if (can(context.session, permission)) return undefined;
-    this.emit({ type: 'access_denied', sub: context.session!.user.sub, permission });
+    if (granted) return undefined;
+    this.emit({ type: 'access_denied', sub: context.session!.user.sub, ...needed });
+    const [kind, name] =
+      'role' in needed ? ['role', needed.role] : ['permission', needed.permission];
     return errorAnswer(
-      new LatchkeyError(ErrorCodes.forbidden, `The permission '${permission}' is required.`),
+      new LatchkeyError(ErrorCodes.forbidden, `The ${kind} '${name}' is required.`),
       context.request,
       this.config.errorPage,
     );

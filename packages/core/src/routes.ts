@@ -33,11 +33,6 @@ export class Routes {
     private readonly errorPage?: ErrorPage,
   ) {}
 
-  /** The path of one of the routes, e.g. `/auth/login`. */
-  path(route: string): string {
-    return `${this.basePath}${route}`;
-  }
-
   /** The route a request is for (`/login`), or undefined when it is not one of latchkey's. */
   routeOf(request: HttpRequest): string | undefined {
     const url = request.url;
@@ -47,8 +42,9 @@ export class Routes {
     if (start === -1 || !url.startsWith(prefix, start)) return undefined;
     const from = start + prefix.length;
     if (!slashAt(url, from)) return undefined;
-    const end = url.slice(from).search(/[?#]/);
-    const route = end === -1 ? url.slice(from) : url.slice(from, from + end);
+    const rest = url.slice(from);
+    const end = rest.search(/[?#]/);
+    const route = end === -1 ? rest : rest.slice(0, end);
     return Object.hasOwn(this.table, route) ? route : undefined;
   }
 
