@@ -101,6 +101,10 @@ export const testRoutes = {
   '/': {
     answer: async ({ auth }) => ({ status: 200, body: { signedIn: auth.session !== null } }),
   },
+  /** The app's own page under latchkey's base path: latchkey leaves it to the app. */
+  '/auth/app-page': {
+    answer: async ({ auth }) => ({ status: 200, body: { signedIn: auth.session !== null } }),
+  },
   '/profile': {
     guard: { kind: 'auth' },
     answer: async ({ auth }) => ({

@@ -6,18 +6,13 @@ import type { AuthContext } from './session-context';
 import type { StepUpRequirement } from './step-up';
 
 export { type Awaitable, isPromiseLike, whenReady } from './awaitable';
-export { encodeParsedBody, staticPrefix } from './forward';
+export { staticPrefix } from './forward';
 export {
-  BODY_LIMIT,
-  type BodySource,
-  bodyFailure,
   fromNodeRequest,
+  type NodeBody,
   type NodeBodyStream,
   type NodeRequestLike,
-  nodeBody,
-  payloadTooLarge,
   type ResponseParts,
-  readNodeBody,
   responseParts,
 } from './node';
 

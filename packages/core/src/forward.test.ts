@@ -205,7 +205,7 @@ describe('forward', () => {
     session,
     problem: undefined,
     getAccessToken: async () => 'access-token',
-    [LINK]: { forward: { appOrigin: app, timeout: 2000 }, bodyTimeout: 2000 } as ContextLink,
+    [LINK]: { forward: { appOrigin: app, timeout: 2000 } } as ContextLink,
   });
   const signedIn = (request: Request) => contextOf(request, {} as Session);
   const signedOut = (request: Request) => contextOf(request, null);

@@ -1,5 +1,5 @@
 import { ErrorCodes, LatchkeyError } from './errors';
-import { type HttpRequest, isSameOrigin } from './request';
+import { type HttpRequest, isSameOrigin, readBody } from './request';
 import { toResponse } from './responses';
 import { type AuthContext, linkOf } from './session-context';
 
@@ -168,7 +168,7 @@ export async function forward(
       redirect: 'manual',
       signal: AbortSignal.timeout(options.timeout),
     };
-    if (write) init.body = await request.text();
+    if (write) init.body = await readBody(request);
     let answer: Response;
     try {
       answer = await fetch(target, init);

@@ -49,7 +49,6 @@ const on = (request: Request, partial: ReturnType<typeof context>): AuthContext 
   [LINK]: {
     guards,
     forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
-    bodyTimeout: 1000,
   },
 });
 

@@ -27,8 +27,11 @@ import { TokenRefresher } from './tokens';
 export class Latchkey {
   /** The validated configuration. */
   readonly config: ResolvedConfig;
-  /** The path under which latchkey's routes live, e.g. `/auth` (plus the base URL's path). */
-  readonly routesPath: string;
+  /**
+   * The paths of latchkey's routes (`/auth/login`, ...; the base URL's path included), for
+   * frameworks that register each route (the Fastify plugin does).
+   */
+  readonly routePaths: readonly string[];
   // Private fields (`#`): what holds keys and tokens never shows in `util.inspect` or JSON.
   readonly #routes: Routes;
   readonly #signIn: SignIn;
@@ -37,7 +40,7 @@ export class Latchkey {
   constructor(options: LatchkeyOptions) {
     const config = resolveConfig(options);
     this.config = config;
-    this.routesPath = `${config.baseUrl.pathname.replace(/\/+$/, '')}${config.basePath}`;
+    const routesPath = `${config.baseUrl.pathname.replace(/\/+$/, '')}${config.basePath}`;
     const keyring = new Keyring(config.secrets);
     const client = new OidcClient(config);
     const sessions = config.store
@@ -49,7 +52,7 @@ export class Latchkey {
         );
     const emit = auditEmitter(config.onEvent);
     const { routes } = config;
-    const path = (name: RouteName) => `${this.routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
+    const path = (name: RouteName) => `${routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     this.#contexts = new SessionContexts(
       config,
       sessions,
@@ -58,7 +61,6 @@ export class Latchkey {
       {
         guards: new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit),
         forward: { appOrigin: config.baseUrl.origin, timeout: config.apiTimeout },
-        bodyTimeout: config.bodyTimeout,
       },
     );
     this.#signIn = new SignIn(config, keyring, client, sessions, this.#contexts, emit);
@@ -73,7 +75,7 @@ export class Latchkey {
       callback: { GET: (request) => this.#signIn.callback(request) },
       session: { GET: (request) => this.#contexts.route(request) },
       stepUp: { GET: (request) => this.#signIn.stepUp(request) },
-      backchannelLogout: { POST: (request) => logout.backchannel(request) },
+      backchannelLogout: { POST: (request, body) => logout.backchannel(request, body) },
       logout: { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
     };
     const table: Record<string, RouteTable[string]> = {};
@@ -81,12 +83,14 @@ export class Latchkey {
       const route = routes[name];
       if (route) table[route] = methods;
     }
-    this.#routes = new Routes(this.routesPath, table, config.errorPage);
+    this.#routes = new Routes(routesPath, table, config.errorPage);
+    this.routePaths = Object.keys(table).map((route) => `${routesPath}${route}`);
   }
 
   /**
    * True when the request is for one of latchkey's routes (`/auth/login`, ...): adapters hand
-   * those (with their body) to {@link handle} and {@link authenticate} every other request.
+   * those to {@link handle} and {@link authenticate} every other request, paths under `/auth/`
+   * that latchkey does not answer included.
    */
   owns(request: HttpRequest): boolean {
     return this.#routes.routeOf(request) !== undefined;

@@ -100,8 +100,8 @@ describe('Logout.backchannel', () => {
       new Request(`${app}/auth/backchannel-logout`, {
         method: 'POST',
         headers: { 'content-type': type },
-        body,
       }),
+      body,
     );
 
   it.each([

@@ -88,9 +88,10 @@ export class Logout {
   /**
    * OpenID Back-Channel Logout 1.0: the IdP posts a logout token; every session of that IdP
    * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
-   * Exempt from the Origin check: the request comes from the IdP, not a browser.
+   * Exempt from the Origin check: the request comes from the IdP, not a browser. `body` is the
+   * request's form.
    */
-  async backchannel(request: HttpRequest): Promise<Response> {
+  async backchannel(request: HttpRequest, body: string): Promise<Response> {
     try {
       const type = request.headers.get('content-type') ?? '';
       if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -99,7 +100,7 @@ export class Logout {
           'Invalid logout token: the body must be application/x-www-form-urlencoded.',
         );
       }
-      const params = new URLSearchParams(await request.text());
+      const params = new URLSearchParams(body);
       const token = params.getAll('logout_token');
       if (token.length !== 1 || !token[0]) {
         throw new LatchkeyError(

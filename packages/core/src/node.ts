@@ -1,8 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import { ErrorCodes, LatchkeyError } from './errors';
 import { encodeParsedBody } from './forward';
-import type { HttpRequest } from './request';
-import { errorAnswer } from './responses';
+import type { Latchkey } from './latchkey';
+import { BODY_LIMIT, type HttpRequest, payloadTooLarge } from './request';
 import { slashAt } from './routes';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
@@ -15,8 +15,7 @@ export interface NodeRequestLike {
 
 /**
  * A Web `Request` for a Node.js request. The origin always comes from the configured base URL,
- * never from the `Host` header. The body is not read: latchkey's routes that take one receive it
- * from the adapter.
+ * never from the `Host` header. The body is `body`, if given: the stream is not read.
  */
 export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: string): Request {
   const headers = new Headers();
@@ -33,9 +32,6 @@ export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: stri
   return new Request(`${baseUrl.origin}/${path.replace(/^\/+/, '')}`, init);
 }
 
-/** Largest request body latchkey's routes read (their bodies are small forms); adapters stop reading past it. */
-export const BODY_LIMIT = 64 * 1024;
-
 /** The parts of a Node.js request stream {@link readNodeBody} uses. */
 export type NodeBodyStream = Pick<IncomingMessage, 'headers' | 'on' | 'off' | 'resume'>;
 
@@ -46,7 +42,7 @@ export type NodeBodyStream = Pick<IncomingMessage, 'headers' | 'on' | 'off' | 'r
  * Node's 300 s), and with `request_aborted` when the client goes away first: adapters answer
  * nothing then, and log nothing, since there is nobody left to answer.
  */
-export function readNodeBody(
+function readNodeBody(
   stream: NodeBodyStream,
   limit: number,
   timeoutMs: number,
@@ -95,32 +91,6 @@ export function readNodeBody(
   });
 }
 
-/**
- * The answer to a request whose body could not be read: `payload_too_large` (413) when it was
- * over {@link BODY_LIMIT} (`error` undefined), `request_timeout` (408, and the connection closes)
- * or another latchkey error as it is; `undefined` for `request_aborted`, which has nobody to
- * answer. Anything else is rethrown.
- */
-export function bodyFailure(request: HttpRequest, error?: unknown): Response | undefined {
-  if (error === undefined) return payloadTooLarge(request);
-  if (!isLatchkeyError(error)) throw error;
-  if (error.code === ErrorCodes.requestAborted) return undefined;
-  const response = errorAnswer(error, request);
-  if (error.code === ErrorCodes.requestTimeout) response.headers.set('connection', 'close');
-  return response;
-}
-
-const tooLarge = () =>
-  new LatchkeyError(
-    ErrorCodes.payloadTooLarge,
-    `latchkey's routes accept request bodies of at most ${BODY_LIMIT} bytes.`,
-  );
-
-/** The answer to a request whose body is over {@link BODY_LIMIT}. */
-export function payloadTooLarge(request: HttpRequest): Response {
-  return errorAnswer(tooLarge(), request);
-}
-
 /** A Web `Response` taken apart for a Node framework's reply. */
 export interface ResponseParts {
   status: number;
@@ -157,38 +127,47 @@ class NodeHeaders {
   }
 }
 
-/** A request body: read already, or read on first use (once). */
-export type BodySource = string | (() => Promise<string>);
+/**
+ * Where the body of a Node request is: its stream, unless a body parser mounted before the adapter
+ * consumed it and left the result in `parsed()` (Express `req.body`, Fastify `request.body`).
+ */
+export interface NodeBody {
+  readonly stream: NodeBodyStream & { readableEnded?: boolean; readableDidRead?: boolean };
+  readonly parsed?: () => unknown;
+}
 
 class NodeHttpRequest implements HttpRequest {
   readonly headers: NodeHeaders;
-  private body: BodySource | Promise<string>;
+  private read: Promise<string> | undefined;
 
   constructor(
     readonly method: string,
     readonly url: string,
     headers: NodeRequestLike['headers'],
-    body: BodySource,
+    private readonly body: NodeBody | undefined,
+    private readonly timeoutMs: number,
   ) {
     this.headers = new NodeHeaders(headers);
-    this.body = body;
   }
 
+  /** Read on first use, once: most requests never need their body. */
   text(): Promise<string> {
-    if (typeof this.body === 'function') this.body = this.body();
-    return typeof this.body === 'string' ? Promise.resolve(this.body) : this.body;
+    this.read ??= this.body
+      ? nodeBody(this.body.stream, this.body.parsed, this.timeoutMs)
+      : Promise.resolve('');
+    return this.read;
   }
 }
 
 /**
- * The body of a Node request to forward, read on demand: what a body parser mounted before left in
- * `parsed()` when the stream was consumed (encoded as its `Content-Type` says), else the stream
- * itself, at most {@link BODY_LIMIT} bytes within `timeoutMs`. Rejects with `payload_too_large`
- * beyond the limit, and as {@link readNodeBody} does (timeout, client gone).
+ * The body of a Node request as text: what a body parser mounted before left in `parsed()` when
+ * the stream was consumed (encoded as its `Content-Type` says), else the stream itself, at most
+ * {@link BODY_LIMIT} bytes within `timeoutMs`. Rejects with `payload_too_large` beyond the limit,
+ * and as {@link readNodeBody} does (timeout, client gone): core's routes and `forward` answer those.
  */
-export async function nodeBody(
-  stream: NodeBodyStream & { readableEnded?: boolean; readableDidRead?: boolean },
-  parsed: () => unknown,
+async function nodeBody(
+  stream: NodeBody['stream'],
+  parsed: (() => unknown) | undefined,
   timeoutMs: number,
 ): Promise<string> {
   // Express 4's parsers set `req.body = {}` even for types they skip: only a consumed stream
@@ -196,9 +175,9 @@ export async function nodeBody(
   const consumed = stream.readableEnded || stream.readableDidRead;
   const type = stream.headers['content-type'];
   const body = consumed
-    ? encodeParsedBody(parsed(), Array.isArray(type) ? type[0] : type)
+    ? encodeParsedBody(parsed?.(), Array.isArray(type) ? type[0] : type)
     : await readNodeBody(stream, BODY_LIMIT, timeoutMs);
-  if (body === undefined || Buffer.byteLength(body) > BODY_LIMIT) throw tooLarge();
+  if (body === undefined) throw payloadTooLarge();
   return body;
 }
 
@@ -206,14 +185,17 @@ export async function nodeBody(
 const origins = new WeakMap<URL, string>();
 
 /**
- * A light {@link HttpRequest} over a Node.js request, for adapters' hot path: headers are read
- * from the Node object on demand, nothing is copied. `body` is what the adapter read, if anything.
+ * The {@link HttpRequest} of a Node.js request for `instance`, light enough for adapters' hot
+ * path: headers are read from the Node object on demand, nothing is copied, and the origin is the
+ * instance's base URL (never the `Host` header). The body is read only when core needs it (its
+ * POST routes, `forward`), within the instance's `bodyTimeout` and {@link BODY_LIMIT}.
  */
 export function fromNodeRequest(
+  instance: Latchkey,
   request: NodeRequestLike,
-  baseUrl: URL,
-  body: BodySource = '',
+  body?: NodeBody,
 ): HttpRequest {
+  const { baseUrl, bodyTimeout } = instance.config;
   let origin = origins.get(baseUrl);
   if (origin === undefined) {
     origin = baseUrl.origin;
@@ -222,5 +204,6 @@ export function fromNodeRequest(
   const path = request.url?.startsWith('/') ? request.url : '/';
   // A path such as `//host/x` must not become a URL of another host.
   const url = slashAt(path, 1) ? `${origin}/${path.replace(/^\/+/, '')}` : origin + path;
-  return new NodeHttpRequest((request.method ?? 'GET').toUpperCase(), url, request.headers, body);
+  const method = (request.method ?? 'GET').toUpperCase();
+  return new NodeHttpRequest(method, url, request.headers, body, bodyTimeout);
 }

@@ -1,3 +1,5 @@
+import { ErrorCodes, LatchkeyError } from './errors';
+
 /**
  * The parts of an HTTP request latchkey reads. A Web `Request` is one; adapters build a lighter
  * one over their framework's request (see `fromNodeRequest`), so the hot path allocates little.
@@ -7,8 +9,33 @@ export interface HttpRequest {
   /** The absolute URL, its origin always the configured base URL's. */
   readonly url: string;
   readonly headers: { get(name: string): string | null };
-  /** The body as text (latchkey's own POST routes and forwarding read it). */
+  /**
+   * The body as text, read only when called (latchkey's POST routes and `forward` call it once,
+   * through {@link readBody}).
+   */
   text(): Promise<string>;
+}
+
+/** Largest request body latchkey reads: its routes take small forms, `forward` small API calls. */
+export const BODY_LIMIT = 64 * 1024;
+
+/** The error for a body over {@link BODY_LIMIT} (413). */
+export const payloadTooLarge = () =>
+  new LatchkeyError(
+    ErrorCodes.payloadTooLarge,
+    `latchkey accepts request bodies of at most ${BODY_LIMIT} bytes.`,
+  );
+
+/**
+ * A request's body as text, at most {@link BODY_LIMIT} bytes, else `payload_too_large`. A declared
+ * `Content-Length` over the limit is refused before anything is read; Node requests also stop
+ * reading at the limit (see `fromNodeRequest`).
+ */
+export async function readBody(request: HttpRequest): Promise<string> {
+  if (Number(request.headers.get('content-length')) > BODY_LIMIT) throw payloadTooLarge();
+  const body = await request.text();
+  if (new TextEncoder().encode(body).byteLength > BODY_LIMIT) throw payloadTooLarge();
+  return body;
 }
 
 /**

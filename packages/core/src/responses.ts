@@ -74,6 +74,8 @@ export function toResponse(error: unknown, { as }: { as: 'json' | 'page' }): Res
           status,
         );
   if (known?.challenge) response.headers.set('www-authenticate', known.challenge);
+  // RFC 9110 15.5.9: after a 408 the server closes the connection (the body never arrived whole).
+  if (status === 408) response.headers.set('connection', 'close');
   return response;
 }
 

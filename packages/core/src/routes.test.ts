@@ -2,17 +2,26 @@ import { describe, expect, it } from 'vitest';
 import { requireAuth } from './guards';
 import { createLatchkey } from './latchkey';
 import { fromNodeRequest } from './node';
+import { BODY_LIMIT } from './request';
 import { Routes } from './routes';
 
 const answer = (text: string) => async () => new Response(text);
 const table = {
   '/login': { GET: answer('login') },
+  '/echo': { POST: async (_request: unknown, body: string) => new Response(`body: ${body}`) },
   '/logout': { GET: answer('page'), POST: answer('logout') },
   '/fail': {
     GET: async () => {
       throw new Error('boom');
     },
   },
+};
+
+const options = {
+  issuer: 'https://idp.example.com',
+  clientId: 'app',
+  clientSecret: 's',
+  secrets: ['routes-test-secret-routes-test-secret-1'],
 };
 
 describe('Routes.routeOf', () => {
@@ -32,9 +41,9 @@ describe('Routes.routeOf', () => {
   });
 
   it('honours the path of the base URL, also for requests from Node', () => {
-    const base = new URL('https://app.example.com/shop');
+    const instance = createLatchkey({ ...options, baseUrl: 'https://app.example.com/shop' });
     const routes = new Routes('/shop/auth', table);
-    const route = (url: string) => routes.routeOf(fromNodeRequest({ url, headers: {} }, base));
+    const route = (url: string) => routes.routeOf(fromNodeRequest(instance, { url, headers: {} }));
     expect(route('/shop/auth/login')).toBe('/login');
     expect(route('//shop/auth/login')).toBe('/login');
     expect(route('/auth/login')).toBeUndefined();
@@ -70,6 +79,25 @@ describe('Routes.handle', () => {
     expect((await handle('/auth/logout', 'PUT'))!.headers.get('allow')).toBe('GET, POST');
   });
 
+  it('hands a POST handler the body, read once, and refuses one over 64 KiB with 413', async () => {
+    const post = (body: string, headers: Record<string, string> = {}) =>
+      routes.handle(
+        new Request('https://app.example.com/auth/echo', {
+          method: 'POST',
+          headers: { accept: 'application/json', ...headers },
+          body,
+        }),
+      );
+    expect(await (await post('a=1'))!.text()).toBe('body: a=1');
+    expect(await (await post('é'.repeat(BODY_LIMIT / 2)))!.text()).toHaveLength(6 + BODY_LIMIT / 2);
+    const over = (await post('é'.repeat(BODY_LIMIT / 2 + 1)))!;
+    expect(over.status).toBe(413);
+    expect(await over.json()).toMatchObject({ error: 'payload_too_large' });
+    // A declared length over the limit is refused before the body is read.
+    const declared = (await post('a=1', { 'content-length': String(BODY_LIMIT + 1) }))!;
+    expect(declared.status).toBe(413);
+  });
+
   it('turns a failing handler into an error response instead of throwing', async () => {
     const response = (await handle('/auth/fail'))!;
     expect(response.status).toBe(500);
@@ -79,14 +107,21 @@ describe('Routes.handle', () => {
 
 describe('the routes option', () => {
   const latchkey = createLatchkey({
-    issuer: 'https://idp.example.com',
-    clientId: 'app',
-    clientSecret: 's',
+    ...options,
     baseUrl: 'https://app.example.com',
-    secrets: ['routes-test-secret-routes-test-secret-1'],
     routes: { login: '/sign-in', callback: '/oidc/return', stepUp: false },
   });
   const owns = (path: string) => latchkey.owns(new Request(`https://app.example.com${path}`));
+
+  it('lists the paths of the routes it answers, for frameworks that register routes', () => {
+    expect([...latchkey.routePaths].sort()).toEqual([
+      '/auth/backchannel-logout',
+      '/auth/logout',
+      '/auth/oidc/return',
+      '/auth/session',
+      '/auth/sign-in',
+    ]);
+  });
 
   it('moves a route to its new path and leaves a turned-off one to the app', async () => {
     expect(owns('/auth/sign-in')).toBe(true);

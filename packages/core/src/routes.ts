@@ -1,13 +1,16 @@
 import { ErrorCodes, LatchkeyError } from './errors';
-import type { HttpRequest } from './request';
+import { type HttpRequest, readBody } from './request';
 import { type ErrorPage, errorAnswer } from './responses';
 
-/** Answers one of latchkey's routes. */
+/** Answers one of latchkey's routes: a GET. */
 export type RouteHandler = (request: HttpRequest) => Promise<Response>;
+
+/** Answers one of latchkey's routes: a POST, with its body (a form). */
+export type PostHandler = (request: HttpRequest, body: string) => Promise<Response>;
 
 /** latchkey's routes by path below the routes' base path (`/login`), each with its methods. */
 export type RouteTable = Readonly<
-  Record<string, Readonly<{ GET?: RouteHandler; POST?: RouteHandler }>>
+  Record<string, Readonly<{ GET?: RouteHandler; POST?: PostHandler }>>
 >;
 
 /**
@@ -56,10 +59,13 @@ export class Routes {
     const route = this.routeOf(request);
     if (route === undefined) return undefined;
     const methods = this.table[route]!;
-    const method = request.method.toUpperCase() as keyof typeof methods;
-    const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
+    const method = request.method.toUpperCase();
     try {
-      if (handler) return await handler(request);
+      // A POST's body is read whole (bounded, and within bodyTimeout for Node requests) before it
+      // is answered: 413 or 408 come from here, for every adapter alike.
+      if (method === 'POST' && methods.POST)
+        return await methods.POST(request, await readBody(request));
+      if (method === 'GET' && methods.GET) return await methods.GET(request);
       const allow = Object.keys(methods).join(', ');
       const response = errorAnswer(
         new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),

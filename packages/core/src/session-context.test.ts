@@ -35,7 +35,6 @@ function setup() {
   const contexts = new SessionContexts(config, sessions, refresher, (event) => events.push(event), {
     guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, () => {}),
     forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
-    bodyTimeout: 1000,
   });
   return { clock, config, sessions, contexts, events };
 }

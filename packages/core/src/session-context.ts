@@ -21,14 +21,12 @@ export type SetCookieSink = (setCookieLines: readonly string[]) => void;
 
 /**
  * What a request's context links to in the instance that read it: the guards, and what
- * forwarding and adapters need. Internal (see `linkOf`).
+ * forwarding needs. Internal (see `linkOf`).
  */
 export interface ContextLink {
   readonly guards: Guards;
   /** The app's origin (writes must come from it) and how long `forward` waits for the API. */
   readonly forward: { readonly appOrigin: string; readonly timeout: number };
-  /** How long a request body may take to arrive (adapters reading one for `forward`). */
-  readonly bodyTimeout: number;
 }
 
 /** The key of a context's {@link ContextLink}. */

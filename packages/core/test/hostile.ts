@@ -54,7 +54,6 @@ export function coreParts(issuer: string, overrides: Partial<LatchkeyOptions> = 
     {
       guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, emit),
       forward: { appOrigin: new URL(baseUrl).origin, timeout: 2000 },
-      bodyTimeout: 2000,
     },
   );
   return { config, keyring, client, sessions, contexts, events, emit };

@@ -3,19 +3,15 @@ import {
   type BearerRequirement,
   type BearerVerifier,
   forward,
-  type HttpRequest,
   type Latchkey,
   type Permission,
   type StepUpRequirement,
   type VerifiedToken,
 } from '@latchkey/core';
 import {
-  bodyFailure,
   fromNodeRequest,
   type GuardFactories,
   guardFactories,
-  type NodeRequestLike,
-  nodeBody,
   responseParts,
   staticPrefix,
   whenReady,
@@ -46,28 +42,6 @@ async function send(res: Response, response: globalThis.Response): Promise<void>
   res.end(parts.body);
 }
 
-/** The body of a request, read on first use (see `nodeBody`): Express parsers may have read it. */
-const bodyOf = (req: Request, timeoutMs: number) => () =>
-  nodeBody(req, () => req.body as unknown, timeoutMs);
-
-/**
- * The request for core with its body read, or the answer when it could not be (`null`: the
- * client went away, nothing to answer).
- */
-async function withBody(
-  req: Request,
-  head: NodeRequestLike,
-  baseUrl: URL,
-  timeoutMs: number,
-): Promise<HttpRequest | globalThis.Response | null> {
-  try {
-    return fromNodeRequest(head, baseUrl, await bodyOf(req, timeoutMs)());
-  } catch (error) {
-    const failure = bodyFailure(fromNodeRequest(head, baseUrl), error);
-    return failure ?? null;
-  }
-}
-
 /**
  * Mounts latchkey's routes (`/auth/login`, `/auth/callback`, `/auth/session`, `/auth/logout`, ...)
  * and sets `req.auth` on every other request. Works with Express 4 and 5, before or after body
@@ -79,42 +53,29 @@ async function withBody(
  */
 export function latchkey(instance: Latchkey): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
-    const head = { method: req.method, url: req.originalUrl, headers: req.headers };
-    const { baseUrl, bodyTimeout } = instance.config;
-    const request = fromNodeRequest(head, baseUrl, bodyOf(req, bodyTimeout));
+    // The body is read only if core needs it: from the stream, or as a parser mounted before left it.
+    const request = fromNodeRequest(
+      instance,
+      { method: req.method, url: req.originalUrl, headers: req.headers },
+      { stream: req, parsed: () => req.body },
+    );
+    if (instance.owns(request)) {
+      instance
+        .handle(request)
+        .then((response) => response && send(res, response))
+        .catch(next);
+      return;
+    }
     // Synchronous when core answers from memory: no promise on the hot path of a busy session.
-    const proceed = () =>
-      whenReady(
-        instance.authenticate(request, (lines) => appendSetCookie(res, lines)),
-        (auth) => {
-          req.auth = auth;
-          next();
-        },
-        next,
-      );
-    if (!instance.owns(request)) return proceed();
-    answer(instance, req, head)
-      .then(async (response) => {
-        if (response) await send(res, response);
-        else if (response === undefined) proceed();
-      })
-      .catch(next);
+    whenReady(
+      instance.authenticate(request, (lines) => appendSetCookie(res, lines)),
+      (auth) => {
+        req.auth = auth;
+        next();
+      },
+      next,
+    );
   };
-}
-
-/**
- * latchkey's answer to a request for its routes (with the body of a POST); undefined for a path
- * it does not know, `null` when the client went away before its body ended.
- */
-async function answer(
-  instance: Latchkey,
-  req: Request,
-  head: NodeRequestLike,
-): Promise<globalThis.Response | null | undefined> {
-  const { baseUrl, bodyTimeout } = instance.config;
-  if (req.method !== 'POST') return instance.handle(fromNodeRequest(head, baseUrl));
-  const request = await withBody(req, head, baseUrl, bodyTimeout);
-  return request instanceof Response || request === null ? request : instance.handle(request);
 }
 
 /** The request's auth context; throws when the `latchkey()` middleware did not run before. */

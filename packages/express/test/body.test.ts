@@ -37,9 +37,11 @@ function spyOnBodies(instance: Latchkey): string[] {
   const received: string[] = [];
   const handle = instance.handle.bind(instance);
   vi.spyOn(instance, 'handle').mockImplementation(async (request) => {
-    const body = await request.text();
+    const response = await handle(request);
+    // Read once by latchkey (if at all) and kept: what it was handed, or nothing when refused.
+    const body = await request.text().catch(() => '');
     if (body) received.push(body);
-    return handle(request);
+    return response;
   });
   return received;
 }

@@ -4,27 +4,20 @@ import {
   type BearerVerifier,
   forward,
   type HttpRequest,
-  isLatchkeyError,
   type Latchkey,
   type Permission,
   type StepUpRequirement,
   type VerifiedToken,
 } from '@latchkey/core';
 import {
-  BODY_LIMIT,
-  type BodySource,
-  bodyFailure,
-  encodeParsedBody,
   fromNodeRequest,
   type GuardFactories,
   guardFactories,
-  readNodeBody,
   responseParts,
   staticPrefix,
   whenReady,
 } from '@latchkey/core/adapter';
 import type {
-  FastifyError,
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
@@ -45,8 +38,8 @@ declare module 'fastify' {
 /** Options of {@link latchkeyPlugin}. */
 export interface LatchkeyPluginOptions {
   /**
-   * The instance from `createLatchkey(...)`. Its routes are mounted at its `baseUrl` path plus its
-   * `basePath` (default `/auth`).
+   * The instance from `createLatchkey(...)`. Its routes are mounted at its `routePaths` (its
+   * `baseUrl` path plus its `basePath`, default `/auth`).
    */
   latchkey: Latchkey;
 }
@@ -65,12 +58,15 @@ async function send(reply: FastifyReply, response: Response): Promise<FastifyRep
   return reply.send(parts.body);
 }
 
-/** The Web request for a Fastify request: path and query from the request, origin from config. */
-function webRequest(latchkey: Latchkey, request: FastifyRequest, body?: BodySource): HttpRequest {
+/**
+ * latchkey's view of a Fastify request: the body is read only if core needs it, from the stream or
+ * as the route's parser left it.
+ */
+function webRequest(latchkey: Latchkey, request: FastifyRequest): HttpRequest {
   return fromNodeRequest(
+    latchkey,
     { method: request.method, url: request.raw.url, headers: request.headers },
-    latchkey.config.baseUrl,
-    body,
+    { stream: request.raw, parsed: () => request.body },
   );
 }
 
@@ -84,12 +80,8 @@ function authenticate(
   reply: FastifyReply,
   done: (error?: Error) => void,
 ): void {
-  // The body as the route's parser left it, read when forwarded (after parsing, in the handler).
-  const web = webRequest(latchkey, request, async () =>
-    encodeParsedBody(request.body, request.headers['content-type']),
-  );
   whenReady(
-    latchkey.authenticate(web, (lines) => appendSetCookie(reply, lines)),
+    latchkey.authenticate(webRequest(latchkey, request), (lines) => appendSetCookie(reply, lines)),
     (auth) => {
       request.auth = auth;
       done();
@@ -110,58 +102,30 @@ const plugin: FastifyPluginAsync<LatchkeyPluginOptions> = async (fastify, option
       `Register latchkeyPlugin outside prefixed plugins (here: '${fastify.prefix}'): its routes live at the path of its baseUrl and basePath.`,
     );
   }
-  // The path core's routes start with (as in `owns`), below the path of the base URL.
-  const routeUrl = `${latchkey.routesPath}/*`;
+  const routes = new Set(latchkey.routePaths);
 
   // Declared on every request (Fastify's shape), set by the hook below before any handler runs.
   fastify.decorateRequest('auth');
   fastify.addHook('onRequest', (request, reply, done) => {
     // latchkey's own routes answer in their handler; everything else gets `request.auth`.
-    if (request.routeOptions.url === routeUrl) done();
+    if (routes.has(request.routeOptions.url ?? '')) done();
     else authenticate(latchkey, request, reply, done);
   });
 
-  // latchkey's routes, in their own context: every request body is read there as a string (at most
-  // BODY_LIMIT bytes, within bodyTimeout, whatever its type), while the app's routes keep the
-  // parsers the app chose.
+  // latchkey's routes, in their own context: core reads their bodies itself (bounded, within
+  // bodyTimeout, whatever their type), so no parser runs there; the app's routes keep the parsers
+  // the app chose.
   await fastify.register(async (scope) => {
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, payload, done) => {
-      readNodeBody(payload, BODY_LIMIT, latchkey.config.bodyTimeout).then(
-        (body) => done(null, body ?? TOO_LARGE),
-        (error: Error) => done(error),
-      );
-    });
-    scope.all(routeUrl, {
-      async errorHandler(error: FastifyError, request, reply) {
-        const failure = isLatchkeyError(error)
-          ? bodyFailure(webRequest(latchkey, request), error)
-          : undefined;
-        if (failure) return send(reply, failure);
-        if (isLatchkeyError(error)) return reply; // The client went away: nobody to answer.
-        throw error;
-      },
-      async handler(request, reply) {
-        if (request.body === TOO_LARGE) {
-          return send(reply, bodyFailure(webRequest(latchkey, request))!);
-        }
-        const body =
-          request.method === 'POST' && typeof request.body === 'string' ? request.body : undefined;
-        const response = await latchkey.handle(webRequest(latchkey, request, body));
-        if (response) return send(reply, response);
-        // Not one of latchkey's routes after all: the app's not-found handler answers.
-        await new Promise<void>((resolve, reject) =>
-          authenticate(latchkey, request, reply, (error) => (error ? reject(error) : resolve())),
-        );
-        reply.callNotFound();
-        return reply;
-      },
-    });
+    scope.addContentTypeParser('*', (_request, _payload, done) => done(null));
+    for (const url of routes) {
+      scope.all(url, async (request, reply) => {
+        const response = await latchkey.handle(webRequest(latchkey, request));
+        return response ? send(reply, response) : reply.callNotFound();
+      });
+    }
   });
 };
-
-/** What the body parser of latchkey's routes hands on for a body over {@link BODY_LIMIT}. */
-const TOO_LARGE = Symbol('body too large');
 
 /**
  * Fastify 5 plugin: mounts latchkey's routes (`/auth/login`, `/auth/callback`, `/auth/session`,

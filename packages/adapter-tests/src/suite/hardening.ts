@@ -175,6 +175,7 @@ export function hardeningTests(env: SuiteEnv): void {
     expect(Date.now() - started).toBeLessThan(5000);
     expect(text).toMatch(/^HTTP\/1\.1 408 /);
     expect(text).toContain('"error":"request_timeout"');
+    expect(text.toLowerCase()).toContain('\r\nconnection: close\r\n');
   });
 
   it('signs out without handing the browser the ID token when logout.idTokenHint is false', async () => {

@@ -1,6 +1,6 @@
 import { TestBrowser } from '@latchkey/test-utils';
 import { expect, it, vi } from 'vitest';
-import { JSON_HEADERS } from '../fixtures';
+import { JSON_HEADERS, signedInBrowser } from '../fixtures';
 import type { SuiteEnv } from './env';
 
 /** The largest body an adapter hands to latchkey's routes. */
@@ -66,12 +66,16 @@ export function routeTests(env: SuiteEnv): void {
     expect(response.json()).toMatchObject({ error: 'method_not_allowed' });
   });
 
-  it('leaves paths under its base path that it does not know to the app', async () => {
+  it('leaves paths under its base path that it does not know to the app, signed in', async () => {
     const { app } = env;
     const response = await new TestBrowser().request(`${app.url}/auth/unknown`, {
       headers: JSON_HEADERS,
     });
     expect(response.status).toBe(404);
+    const { browser } = await signedInBrowser(app);
+    const own = await browser.request(`${app.url}/auth/app-page`, { headers: JSON_HEADERS });
+    expect(own.status).toBe(200);
+    expect(own.json()).toEqual({ signedIn: true });
   });
 
   it("renders the app's errorPage for a failed navigation, and JSON for a script", async () => {
