@@ -6,6 +6,10 @@ import { type AuthContext, createLatchkey, requireAuth } from '../src/index';
 import { baseUrl, cookiesAfter, hostileClient, secrets, useHostileIdp } from './hostile';
 
 const hostile = useHostileIdp();
+const JSON_POST = {
+  accept: 'application/json',
+  'content-type': 'application/x-www-form-urlencoded',
+};
 
 /** The README's Hono app: latchkey's routes, `c.var.auth` on every other request, a guard. */
 function honoApp(issuer: string) {
@@ -47,6 +51,37 @@ describe('latchkey.fetch and sessionOf in Hono', () => {
     });
     expect(me.status).toBe(200);
     expect(await me.json()).toMatchObject({ sub: 'hostile-user' });
+  });
+
+  it('refuses a body over 64 KiB to its routes with 413, declared or not', async () => {
+    const app = honoApp(hostile.idp.issuer);
+    const post = (body: BodyInit) =>
+      app.request(`${baseUrl}/auth/backchannel-logout`, {
+        method: 'POST',
+        headers: JSON_POST,
+        body,
+      });
+    const declared = await post(`logout_token=${'x'.repeat(64 * 1024)}`);
+    expect(declared.status).toBe(413);
+    expect(await declared.json()).toMatchObject({ error: 'payload_too_large' });
+    // Streamed without Content-Length: refused once read.
+    const big = new TextEncoder().encode(`logout_token=${'x'.repeat(64 * 1024)}`);
+    const stream = new ReadableStream({
+      start(controller) {
+        controller.enqueue(big);
+        controller.close();
+      },
+    });
+    const streamed = await app.request(`${baseUrl}/auth/backchannel-logout`, {
+      method: 'POST',
+      headers: JSON_POST,
+      body: stream,
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    const fine = await post('logout_token=not-a-token');
+    expect(fine.status).toBe(400);
+    expect(await fine.json()).toMatchObject({ error: 'logout_token_invalid' });
   });
 
   it('leaves requests that are not latchkey routes to the app', async () => {
