@@ -1,5 +1,7 @@
 // `@latchkey/core/adapter`: the plumbing a framework adapter needs (Node request translation,
 // response parts, bodies, synchronous-when-possible results). Apps import `@latchkey/core`.
+import { type Awaitable, andThen } from './awaitable';
+import type { BearerRequirement, BearerVerifier, VerifiedToken } from './bearer';
 import { requireAuth, requirePermission, requireRole, requireStepUp } from './guards';
 import type { Permission } from './rbac';
 import type { AuthContext } from './session-context';
@@ -16,8 +18,15 @@ export {
   responseParts,
 } from './node';
 
-/** What a guard decides for a request's auth context: undefined lets it through. */
-export type Decide = (auth: AuthContext) => Response | undefined;
+/** A guard's decision for a framework request: a response refuses it, undefined lets it through. */
+export type Decide<Request> = (request: Request) => Awaitable<Response | undefined>;
+
+/** What core's guards read and write on a framework's request (Express's and Fastify's fit). */
+export interface GuardedRequest {
+  readonly headers: { readonly authorization?: string | undefined };
+  /** The verified access token, set by `requireBearer`. */
+  bearer?: VerifiedToken;
+}
 
 /** An adapter's guard factories, each a framework handler over one of core's guards. */
 export interface GuardFactories<Handler> {
@@ -36,16 +45,35 @@ export interface GuardFactories<Handler> {
    * challenge.
    */
   requireStepUp(requirement: StepUpRequirement): Handler;
+  /**
+   * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` meeting the
+   * requirement (scopes, permissions, roles, acr, maxAge) and sets the request's `bearer`;
+   * otherwise 401/403 with the RFC 6750 / RFC 9470 challenge. Needs no session middleware.
+   */
+  requireBearer(verifier: BearerVerifier, requirement?: BearerRequirement): Handler;
 }
 
-/** The guard factories of an adapter whose `guard` turns a decision into its framework's handler. */
-export function guardFactories<Handler>(
-  guard: (decide: Decide) => Handler,
+/**
+ * The guard factories of an adapter: `guard` turns a decision into its framework's handler (a
+ * refusal is sent, else the request goes on), `authOf` finds a request's auth context (and says
+ * what to mount when there is none).
+ */
+export function guardFactories<Handler, Request extends GuardedRequest>(
+  guard: (decide: Decide<Request>) => Handler,
+  authOf: (request: Request) => AuthContext,
 ): GuardFactories<Handler> {
   return {
-    requireAuth: () => guard(requireAuth),
-    requireRole: (role) => guard((auth) => requireRole(auth, role)),
-    requirePermission: (permission) => guard((auth) => requirePermission(auth, permission)),
-    requireStepUp: (requirement) => guard((auth) => requireStepUp(auth, requirement)),
+    requireAuth: () => guard((request) => requireAuth(authOf(request))),
+    requireRole: (role) => guard((request) => requireRole(authOf(request), role)),
+    requirePermission: (permission) =>
+      guard((request) => requirePermission(authOf(request), permission)),
+    requireStepUp: (requirement) => guard((request) => requireStepUp(authOf(request), requirement)),
+    requireBearer: (verifier, requirement = {}) =>
+      guard((request) =>
+        andThen(verifier.authenticate(request.headers.authorization, requirement), (result) => {
+          if (result.token) request.bearer = result.token;
+          return result.response;
+        }),
+      ),
   };
 }

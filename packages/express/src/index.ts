@@ -1,14 +1,6 @@
+import { type AuthContext, forward, type Latchkey, type VerifiedToken } from '@latchkey/core';
 import {
-  type AuthContext,
-  type BearerRequirement,
-  type BearerVerifier,
-  forward,
-  type Latchkey,
-  type Permission,
-  type StepUpRequirement,
-  type VerifiedToken,
-} from '@latchkey/core';
-import {
+  type Decide,
   fromNodeRequest,
   type GuardFactories,
   guardFactories,
@@ -78,6 +70,9 @@ export function latchkey(instance: Latchkey): RequestHandler {
   };
 }
 
+/** Express middleware (`RequestHandler` with Express's default type parameters). */
+type Middleware = (req: Request, res: Response, next: NextFunction) => void;
+
 /** The request's auth context; throws when the `latchkey()` middleware did not run before. */
 function authOf(req: Request): AuthContext {
   // Declared on every request, set only by the middleware.
@@ -86,53 +81,29 @@ function authOf(req: Request): AuthContext {
   return auth;
 }
 
-/** A guard: core decides with the request's session; a denial is sent, else `next()`. */
-function guard(decide: (auth: AuthContext) => globalThis.Response | undefined): RequestHandler {
-  // Synchronous: Express catches what it throws and passes it to the error handlers.
-  return (req: Request, res: Response, next: NextFunction) => {
-    const denied = decide(authOf(req));
-    if (denied) send(res, denied).catch(next);
-    else next();
-  };
+/** A guard as middleware: a refusal is sent, else `next()`; synchronous when core decides from memory. */
+function guard(decide: Decide<Request>): Middleware {
+  // What `decide` throws synchronously, Express catches and passes to the error handlers.
+  return (req: Request, res: Response, next: NextFunction) =>
+    whenReady(decide(req), (denied) => (denied ? send(res, denied).catch(next) : next()), next);
 }
 
-/** Core's guards, each as middleware (see `GuardFactories` in `@latchkey/core/adapter`). */
-const guards: GuardFactories<RequestHandler> = guardFactories(guard);
-/** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
-export const requireAuth: () => RequestHandler = guards.requireAuth;
-/** Lets through sessions with `role`; else 401 or 403 `forbidden`. */
-export const requireRole: (role: string) => RequestHandler = guards.requireRole;
-/** Lets through sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
-export const requirePermission: (permission: Permission) => RequestHandler =
-  guards.requirePermission;
-/** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
-export const requireStepUp: (requirement: StepUpRequirement) => RequestHandler =
-  guards.requireStepUp;
-
-/**
- * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` meeting the
- * requirement (scopes, permissions, roles, acr, maxAge) and sets `req.bearer`; otherwise answers
- * 401/403 with the RFC 6750 / RFC 9470 challenge. Needs no `latchkey()` middleware.
- */
-export function requireBearer(
-  verifier: BearerVerifier,
-  requirement: BearerRequirement = {},
-): RequestHandler {
-  return (req: Request, res: Response, next: NextFunction) => {
-    whenReady(
-      verifier.authenticate(req.headers.authorization, requirement),
-      ({ token, response }) => {
-        if (response) {
-          send(res, response).catch(next);
-        } else {
-          req.bearer = token;
-          next();
-        }
-      },
-      next,
-    );
-  };
-}
+/** Core's guards as middleware (see `GuardFactories` in `@latchkey/core/adapter`). */
+export const {
+  /** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
+  requireAuth,
+  /** Lets through sessions with `role`; else 401, or 403 `forbidden`. */
+  requireRole,
+  /** Lets through sessions whose roles grant `permission`; else 401, or 403 `forbidden`. */
+  requirePermission,
+  /** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
+  requireStepUp,
+  /**
+   * For APIs: a valid JWT access token meeting `requirement`, set as `req.bearer`; else 401/403
+   * with the RFC 6750 / RFC 9470 challenge. Needs no `latchkey()` middleware.
+   */
+  requireBearer,
+}: GuardFactories<Middleware> = guardFactories(guard, authOf);
 
 /**
  * Backend-for-frontend: forwards the request (method, path, query, `Accept`, `Content-Type`, a

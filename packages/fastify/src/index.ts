@@ -1,15 +1,12 @@
 import {
   type AuthContext,
-  type BearerRequirement,
-  type BearerVerifier,
   forward,
   type HttpRequest,
   type Latchkey,
-  type Permission,
-  type StepUpRequirement,
   type VerifiedToken,
 } from '@latchkey/core';
 import {
+  type Decide,
   fromNodeRequest,
   type GuardFactories,
   guardFactories,
@@ -140,58 +137,45 @@ export const latchkeyPlugin = fp(plugin, { fastify: '5.x', name: '@latchkey/fast
 
 export default latchkeyPlugin;
 
-/** A `preHandler` guard: core decides with the request's session; a denial is sent. */
-function guard(decide: (auth: AuthContext) => Response | undefined): preHandlerHookHandler {
-  // Callback style: no promise when the request passes.
+/** The request's auth context; throws when {@link latchkeyPlugin} was not registered before. */
+function authOf(request: FastifyRequest): AuthContext {
+  // Declared on every request, set only by the plugin's hook.
+  const auth = request.auth as AuthContext | undefined;
+  if (!auth) throw new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.');
+  return auth;
+}
+
+/** A guard as `preHandler` hook: a refusal is sent and the chain stops; callback style, no promise on a pass. */
+function guard(decide: Decide<FastifyRequest>): preHandlerHookHandler {
   return (request, reply, done) => {
-    // Declared on every request, set only by the plugin's hook.
-    const auth = request.auth as AuthContext | undefined;
-    if (!auth) {
-      done(new Error('latchkey guards need app.register(latchkeyPlugin, ...) before them.'));
-      return;
+    try {
+      whenReady(
+        decide(request),
+        (denied) => (denied ? deny(reply, denied, done) : done()),
+        (error) => done(error as Error),
+      );
+    } catch (error) {
+      done(error as Error);
     }
-    const denied = decide(auth);
-    if (denied) deny(reply, denied, done);
-    else done();
   };
 }
 
-/** Core's guards, each as `preHandler` hook (see `GuardFactories` in `@latchkey/core/adapter`). */
-const guards: GuardFactories<preHandlerHookHandler> = guardFactories(guard);
-/** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
-export const requireAuth: () => preHandlerHookHandler = guards.requireAuth;
-/** Lets through sessions with `role`; else 401 or 403 `forbidden`. */
-export const requireRole: (role: string) => preHandlerHookHandler = guards.requireRole;
-/** Lets through sessions whose roles grant `permission`; else 401 or 403 `forbidden`. */
-export const requirePermission: (permission: Permission) => preHandlerHookHandler =
-  guards.requirePermission;
-/** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
-export const requireStepUp: (requirement: StepUpRequirement) => preHandlerHookHandler =
-  guards.requireStepUp;
-
-/**
- * `preHandler` guard for APIs: requires a valid JWT access token in `Authorization: Bearer ...`
- * meeting the requirement and sets `request.bearer`; otherwise answers 401/403 with the RFC 6750 /
- * RFC 9470 challenge. Needs no {@link latchkeyPlugin}.
- */
-export function requireBearer(
-  verifier: BearerVerifier,
-  requirement: BearerRequirement = {},
-): preHandlerHookHandler {
-  return (request, reply, done) =>
-    whenReady(
-      verifier.authenticate(request.headers.authorization, requirement),
-      ({ token, response }) => {
-        if (response) {
-          deny(reply, response, done);
-        } else {
-          request.bearer = token;
-          done();
-        }
-      },
-      (error) => done(error as Error),
-    );
-}
+/** Core's guards as `preHandler` hooks (see `GuardFactories` in `@latchkey/core/adapter`). */
+export const {
+  /** Lets signed-in requests through; signed out: sign-in for pages, 401 for APIs. */
+  requireAuth,
+  /** Lets through sessions with `role`; else 401, or 403 `forbidden`. */
+  requireRole,
+  /** Lets through sessions whose roles grant `permission`; else 401, or 403 `forbidden`. */
+  requirePermission,
+  /** Lets through sessions at `acr` or higher, within `maxAge`; else step-up or 401 (RFC 9470). */
+  requireStepUp,
+  /**
+   * For APIs: a valid JWT access token meeting `requirement`, set as `request.bearer`; else 401/403
+   * with the RFC 6750 / RFC 9470 challenge. Needs no plugin.
+   */
+  requireBearer,
+}: GuardFactories<preHandlerHookHandler> = guardFactories(guard, authOf);
 
 /**
  * Route handler for a backend-for-frontend: forwards the request (method, path, query, `Accept`,
@@ -204,9 +188,7 @@ export function requireBearer(
  */
 export function forwardTo(apiBaseUrl: string | URL): RouteHandlerMethod {
   return async (request, reply) => {
-    const auth = request.auth as AuthContext | undefined;
-    if (!auth) throw new Error('forwardTo needs app.register(latchkeyPlugin, ...) before it.');
     const mountPath = staticPrefix(request.routeOptions.url ?? '/');
-    return send(reply, await forward(auth, apiBaseUrl, { mountPath }));
+    return send(reply, await forward(authOf(request), apiBaseUrl, { mountPath }));
   };
 }
