@@ -10,11 +10,13 @@ export default {
   // hours on two cores; they are reported as Ignored. Mutants also reached inside tests still run.
   ignoreStatic: true,
   mutate: [
-    // Sign-in: the transaction, state and callback, and step-up (the route's query and the check
-    // of what comes back); the guards that demand a session, a role, a permission or a step-up.
+    // Sign-in: the transaction, state and callback, and step-up (the route's query, the check of
+    // what comes back, the order of acr levels); the guards that demand a session, a role, a
+    // permission or a step-up.
     'packages/core/src/sign-in.ts',
     'packages/core/src/transaction.ts',
     'packages/core/src/step-up.ts',
+    'packages/core/src/acr.ts',
     'packages/core/src/guards.ts',
     // ID-token, refresh and logout-token verification.
     'packages/core/src/client.ts:180-240',
@@ -29,7 +31,8 @@ export default {
     // Seal and cookie codec; returnTo and the Origin check; BFF forwarding.
     'packages/core/src/seal.ts',
     'packages/core/src/cookies.ts',
-    'packages/core/src/request.ts:45-100',
+    'packages/core/src/request.ts:34-39',
+    'packages/core/src/request.ts:72-127',
     'packages/core/src/forward.ts',
     // Session expiry in cookies and stores, revocation.
     'packages/core/src/session-backends.ts',

@@ -7,6 +7,7 @@ const source = (pkg: string, entry = 'index') =>
 export const sourceAliases = {
   // Before '@latchkey/core': the first alias that matches an import wins.
   '@latchkey/core/adapter': source('core', 'adapter'),
+  '@latchkey/core/contract': source('core', 'contract'),
   '@latchkey/core': source('core'),
   '@latchkey/express': source('express'),
   '@latchkey/dev-idp': source('dev-idp'),

@@ -1,4 +1,5 @@
 // What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`.
+export { acrSatisfies } from './acr';
 export {
   type BearerRequirement,
   type BearerVerifier,
@@ -35,11 +36,11 @@ export { type HttpRequest, safeReturnTo, wantsJson } from './request';
 export { type ErrorPage, toResponse } from './responses';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export type { AuthContext, SetCookieSink } from './session-context';
-export { type Session, type SessionJson, type SessionUser, sessionJson } from './session-record';
+export type { SessionJson, SessionUser } from './session-json';
+export { type Session, sessionJson } from './session-record';
 export type { LoginParams } from './sign-in';
 export {
   type Authentication,
-  acrSatisfies,
   type StepUpRequirement,
   stepUpChallenge,
   unmetStepUp,

@@ -120,7 +120,14 @@ describe('policy and can', () => {
   it('matches nested wildcards by whole segments', () => {
     expect(grantCovers('invoices:eu:*', 'invoices:eu:read')).toBe(true);
     expect(grantCovers('invoices:eu:*', 'invoices:us:read')).toBe(false);
+    expect(grantCovers('invoices:*', 'invoices:line:write')).toBe(true);
     expect(grantCovers('invoices:read', 'invoices:read')).toBe(true);
+  });
+
+  it('covers neither a sibling, the bare prefix, nor a wildcard asked for as a permission', () => {
+    expect(grantCovers('invoices:read', 'invoices:write')).toBe(false);
+    expect(grantCovers('invoices:*', 'invoices')).toBe(false);
+    expect(grantCovers('invoices:read', 'invoices:*')).toBe(false);
   });
 
   it('denies the signed-out and roles the policy does not know', () => {

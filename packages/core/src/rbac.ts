@@ -4,8 +4,10 @@
  */
 
 /**
- * Declare your permission strings once, and every `can`, `requirePermission` and
- * `usePermission` call is type-checked against them:
+ * Declare your permission strings once, and every `can`, `definePolicy`, `requirePermission`,
+ * `usePermission` and `<RequirePermission>` call is type-checked against them. `@latchkey/core`,
+ * `@latchkey/core/contract` and `@latchkey/react` share this one interface: declare it on the
+ * package that you import (in a browser app, `@latchkey/react`).
  *
  * @example
  * declare module '@latchkey/core' {

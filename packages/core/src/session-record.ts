@@ -3,14 +3,7 @@ import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { permissionsFor } from './rbac';
-
-/** The signed-in user's profile, from standard ID token claims. */
-export interface SessionUser {
-  sub: string;
-  name?: string;
-  email?: string;
-  picture?: string;
-}
+import type { SessionJson, SessionUser } from './session-json';
 
 /**
  * A signed-in session as the app sees it. Never holds tokens. Read-only: it is frozen, because the
@@ -154,22 +147,6 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     expiresAt: Math.floor(expiryOf(record, config) / 1000),
   }) as Session;
 }
-
-/** The body of `GET /auth/session`: the contract `@latchkey/react` reads. Never tokens. */
-export type SessionJson =
-  | { authenticated: false }
-  | {
-      authenticated: true;
-      user: SessionUser;
-      roles: string[];
-      permissions: string[];
-      acr: string | null;
-      amr: string[];
-      /** Epoch seconds. */
-      authTime: number | null;
-      /** Epoch seconds. */
-      expiresAt: number;
-    };
 
 /** The session JSON of `GET /auth/session` (e.g. to render the first page on the server). */
 export function sessionJson(session: Session | null): SessionJson {

@@ -2,6 +2,7 @@
  * Step-up authentication: a route demands an authentication level (`acr`) and/or a recent
  * authentication (`maxAge`); a session below it re-authenticates at the IdP (RFC 9470 for APIs).
  */
+import { acrSatisfies } from './acr';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { StepUpTransaction } from './transaction';
 
@@ -20,20 +21,6 @@ export interface Authentication {
   acrs?: readonly string[] | undefined;
   /** Epoch seconds. */
   authTime: number | undefined;
-}
-
-/**
- * True when `actual` ranks at or above `required` in `levels` (lowest first). An unknown level,
- * on either side, satisfies only an exact match.
- */
-export function acrSatisfies(
-  actual: string | undefined,
-  required: string,
-  levels: readonly string[],
-): boolean {
-  if (actual === required) return true;
-  const need = levels.indexOf(required);
-  return need !== -1 && levels.indexOf(actual as string) >= need;
 }
 
 /** Why an authentication does not meet a requirement, or undefined when it does. */

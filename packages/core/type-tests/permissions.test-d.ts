@@ -1,5 +1,6 @@
 // Type test: once an app declares its permissions, a misspelt one is a compile error everywhere.
 import { can, definePolicy, type Permission } from '@latchkey/core';
+import { type Permission as BrowserPermission, grantCovers } from '@latchkey/core/contract';
 
 declare module '@latchkey/core' {
   interface Register {
@@ -22,3 +23,10 @@ const declared: Permission = 'reports:read';
 const undeclared: Permission = 'anything';
 void declared;
 void undeclared;
+
+// The browser-safe contract (what @latchkey/react re-exports) shares the one Register.
+const inBrowser: BrowserPermission = 'invoices:write';
+// @ts-expect-error: the contract's Permission is the declared union too.
+const typoInBrowser: BrowserPermission = 'invoices:wrte';
+grantCovers('invoices:*', inBrowser);
+void typoInBrowser;

@@ -1,5 +1,6 @@
 // The BFF and its API are not running in unit tests: `fetch` is stubbed with Web Responses and
 // `window.location` with an object whose `assign` records the navigation.
+import { stepUpChallenge, unmetStepUp } from '@latchkey/core';
 import { act, renderHook, waitFor } from '@testing-library/react';
 import type { ReactNode } from 'react';
 import { describe, expect, test } from 'vitest';
@@ -15,6 +16,7 @@ import {
 } from '../test/helpers';
 import { AuthProvider, useAuth, useAuthFetch } from './index';
 
+const PWD = 'urn:latchkey:acr:pwd';
 const MFA = 'urn:latchkey:acr:mfa';
 
 function renderAuthFetch() {
@@ -30,10 +32,11 @@ const challenge = (header: string) =>
 describe('useAuthFetch', () => {
   test('a 401 step-up challenge navigates to /auth/step-up with its acr and max_age, back to this page, and is not replayed', async () => {
     const assign = stubLocation('http://localhost:3000/transfer?to=bob');
+    // The challenge exactly as @latchkey/core writes it for a password session that needs MFA.
+    const requirement = { acr: MFA, maxAge: 300 };
+    const unmet = unmetStepUp({ acr: PWD, authTime: 1000 }, requirement, [PWD, MFA], 2000, 0);
     const fetchMock = stubFetch(
-      challenge(
-        `Bearer error="insufficient_user_authentication", error_description="A second factor is required", acr_values="${MFA}", max_age=300`,
-      ),
+      challenge(stepUpChallenge(requirement, `Step-up required: ${unmet}`)),
       json({ ok: true }),
     );
     const result = renderAuthFetch();

@@ -9,8 +9,14 @@ import {
   stubFetch,
   stubLocation,
 } from '../test/helpers';
-import { AuthProvider, RequirePermission, RequireStepUp, SignedIn, SignedOut } from './index';
-import type { SessionResponse } from './session';
+import {
+  AuthProvider,
+  RequirePermission,
+  RequireStepUp,
+  type SessionResponse,
+  SignedIn,
+  SignedOut,
+} from './index';
 
 const MFA = 'urn:latchkey:acr:mfa';
 const PWD = 'urn:latchkey:acr:pwd';

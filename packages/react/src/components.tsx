@@ -1,9 +1,7 @@
+import { type AuthSession, acrSatisfies, type Permission } from '@latchkey/core/contract';
 import { type ReactElement, type ReactNode, useEffect, useReducer } from 'react';
 import { usePermission } from './hooks';
-import type { Permission } from './permissions';
 import { useAuthContext } from './provider';
-import type { AuthSession } from './session';
-import { acrSatisfies } from './step-up';
 
 /** Props of {@link SignedIn} and {@link SignedOut}. */
 export interface SignedInProps {

@@ -1,8 +1,12 @@
+import {
+  type AuthSession,
+  grantCovers,
+  type Permission,
+  type SessionUser,
+} from '@latchkey/core/contract';
 import { useMemo } from 'react';
 import type { AuthError } from './errors';
-import { grantCovers, type Permission } from './permissions';
 import { useAuthContext } from './provider';
-import type { AuthSession, AuthUser } from './session';
 import type { AuthStatus, SignInOptions, StepUpOptions } from './store';
 
 /** What {@link useAuth} returns. The functions are stable across renders. */
@@ -12,7 +16,7 @@ export interface Auth {
   /** The session when `authenticated`, else `null`. */
   session: AuthSession | null;
   /** The signed-in user, else `null`. */
-  user: AuthUser | null;
+  user: SessionUser | null;
   /** The session's roles; empty when signed out. */
   roles: readonly string[];
   /** The session's permission grants (wildcards included); empty when signed out. */
@@ -66,7 +70,7 @@ export function useAuth(): Auth {
 }
 
 /** The signed-in user, or `null` (signed out or still loading). */
-export function useUser(): AuthUser | null {
+export function useUser(): SessionUser | null {
   return useAuthContext().state.session?.user ?? null;
 }
 

@@ -1,3 +1,14 @@
+// The session contract and the rules the server applies too, from core's browser-safe subpath.
+export {
+  type AuthSession,
+  grantCovers,
+  type Permission,
+  parseStepUpChallenge,
+  type Register,
+  type SessionJson as SessionResponse,
+  type SessionUser as AuthUser,
+  type StepUpChallenge,
+} from '@latchkey/core/contract';
 export {
   RequirePermission,
   type RequirePermissionProps,
@@ -16,8 +27,5 @@ export {
   useRole,
   useUser,
 } from './hooks';
-export { grantCovers, type Permission, type Register } from './permissions';
 export { AuthProvider, type AuthProviderProps } from './provider';
-export type { AuthSession, AuthUser, SessionResponse } from './session';
-export { parseStepUpChallenge, type StepUpChallenge } from './step-up';
 export type { AuthStatus, SignInOptions, StepUpOptions } from './store';

@@ -1,3 +1,4 @@
+import type { SessionJson } from '@latchkey/core/contract';
 import {
   createContext,
   type ReactElement,
@@ -8,7 +9,7 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { parseSessionResponse, type SessionResponse } from './session';
+import { parseSessionResponse } from './session';
 import { type AuthState, type AuthStore, createAuthStore } from './store';
 
 /** The acr levels of the latchkey dev IdP, lowest first. */
@@ -26,7 +27,7 @@ export interface AuthProviderProps {
    * nothing is fetched on mount; without it `status` starts as `loading`. A value that is not
    * that shape counts as unknown.
    */
-  initialSession?: SessionResponse | null;
+  initialSession?: SessionJson | null;
   /**
    * The server's authentication levels, lowest first: a higher level satisfies a lower
    * requirement. Default `['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa']`.

@@ -1,35 +1,4 @@
-/** The signed-in user, as `GET /auth/session` describes them. */
-export interface AuthUser {
-  /** The IdP's subject identifier. */
-  sub: string;
-  /** Display name (`name` claim). */
-  name?: string;
-  /** Email address (`email` claim). */
-  email?: string;
-  /** URL of a profile picture. */
-  picture?: string;
-}
-
-/** A signed-in session as the browser sees it: who, what they may do, how they signed in. Never tokens. */
-export interface AuthSession {
-  /** Who is signed in. */
-  user: AuthUser;
-  /** Role names, as the server mapped them from the IdP's claims. */
-  roles: readonly string[];
-  /** Permission grants, wildcards included (`'invoices:*'`, `'*'`). */
-  permissions: readonly string[];
-  /** Authentication level of the last sign-in, e.g. `'urn:latchkey:acr:mfa'`. */
-  acr: string | null;
-  /** Authentication methods of the last sign-in, e.g. `['pwd', 'otp']`. */
-  amr: readonly string[];
-  /** When the user last authenticated, in epoch seconds. */
-  authTime: number | null;
-  /** When the session ends unless activity extends it, in epoch seconds. */
-  expiresAt: number;
-}
-
-/** The JSON body of `GET /auth/session`, as `@latchkey/core` answers it. */
-export type SessionResponse = ({ authenticated: true } & AuthSession) | { authenticated: false };
+import type { AuthSession, SessionJson, SessionUser } from '@latchkey/core/contract';
 
 const isString = (value: unknown): value is string => typeof value === 'string';
 const isNumber = (value: unknown): value is number => Number.isFinite(value);
@@ -55,7 +24,7 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
   if (authenticated === false) return null;
   const u = (typeof user === 'object' && user !== null ? user : {}) as Record<string, unknown>;
   const session = {
-    user: { sub: u.sub } as AuthUser,
+    user: { sub: u.sub } as SessionUser,
     roles: strings(roles),
     permissions: strings(permissions),
     acr,
@@ -81,6 +50,6 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
 }
 
 /** The wire form of a session, for `initialSession` and for other tabs. */
-export function toSessionResponse(session: AuthSession | null): SessionResponse {
+export function toSessionResponse(session: AuthSession | null): SessionJson {
   return session ? { authenticated: true, ...session } : { authenticated: false };
 }

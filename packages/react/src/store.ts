@@ -1,6 +1,6 @@
+import { type AuthSession, parseStepUpChallenge } from '@latchkey/core/contract';
 import { AuthError } from './errors';
-import { type AuthSession, parseSessionResponse, toSessionResponse } from './session';
-import { parseStepUpChallenge } from './step-up';
+import { parseSessionResponse, toSessionResponse } from './session';
 
 /** Where the session stands: `loading` until the first answer, then one of the other two. */
 export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated';

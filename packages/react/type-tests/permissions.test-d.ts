@@ -1,9 +1,11 @@
 // Type test: once an app declares its permissions, a misspelt one is a compile error in hooks and
 // components. Its own program (type-tests/tsconfig.json), since module augmentation is global.
+import { can, sessionJson } from '@latchkey/core';
 import {
   type Permission,
   RequirePermission,
   type RequirePermissionProps,
+  type SessionResponse,
   usePermission,
 } from '@latchkey/react';
 import { createElement } from 'react';
@@ -35,3 +37,12 @@ const declared: Permission = 'invoices:read';
 const undeclared: Permission = 'anything';
 void declared;
 void undeclared;
+
+// One `Register`, shared with @latchkey/core: the permissions declared here type the server's too.
+can({ roles: [], permissions: ['invoices:*'] }, 'invoices:read');
+// @ts-expect-error: 'invoces:read' is not a declared permission, on the server either.
+can({ roles: [], permissions: ['invoices:*'] }, 'invoces:read');
+
+// The session JSON the server writes is the one the provider takes.
+const initialSession: SessionResponse = sessionJson(null);
+void initialSession;

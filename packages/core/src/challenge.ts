@@ -1,3 +1,8 @@
+/**
+ * Reading `WWW-Authenticate` challenges (RFC 9110 section 11.6.1): the RFC 9470 step-up challenge
+ * that `stepUpChallenge` writes, as a browser (or a BFF) receives it from an API.
+ */
+
 /** The step-up an API asked for in an RFC 9470 `WWW-Authenticate` challenge. */
 export interface StepUpChallenge {
   /** `acr_values`, most preferred first (RFC 9470 section 3: space-separated). */
@@ -51,20 +56,4 @@ export function parseStepUpChallenge(
     return challenge;
   }
   return undefined;
-}
-
-/**
- * True when `actual` ranks at or above `required` in `levels` (lowest first). An unknown level, on
- * either side, satisfies only an exact match. The same rule as the server's.
- */
-export function acrSatisfies(
-  actual: string | null | undefined,
-  required: string,
-  levels: readonly string[],
-): boolean {
-  if (actual == null) return false;
-  if (actual === required) return true;
-  const have = levels.indexOf(actual);
-  const need = levels.indexOf(required);
-  return have !== -1 && need !== -1 && have >= need;
 }

@@ -1,0 +1,37 @@
+/**
+ * The session contract: the JSON body of `GET /auth/session`, which core answers and
+ * `@latchkey/react` reads. Types only; never tokens.
+ */
+
+/** The signed-in user's profile, from standard ID token claims. */
+export interface SessionUser {
+  /** The IdP's subject identifier (`sub` claim). */
+  sub: string;
+  /** Display name (`name` claim). */
+  name?: string;
+  /** Email address (`email` claim). */
+  email?: string;
+  /** URL of a profile picture (`picture` claim). */
+  picture?: string;
+}
+
+/** A signed-in session as the browser sees it: who, what they may do, how they signed in. */
+export interface AuthSession {
+  /** Who is signed in. */
+  user: SessionUser;
+  /** Role names, as the server mapped them from the IdP's claims. */
+  roles: readonly string[];
+  /** Permission grants, wildcards included (`'invoices:*'`, `'*'`). */
+  permissions: readonly string[];
+  /** Authentication level of the last sign-in, e.g. `'urn:latchkey:acr:mfa'`. */
+  acr: string | null;
+  /** Authentication methods of the last sign-in, e.g. `['pwd', 'otp']`. */
+  amr: readonly string[];
+  /** When the user last authenticated, in epoch seconds. */
+  authTime: number | null;
+  /** When the session ends unless activity extends it, in epoch seconds. */
+  expiresAt: number;
+}
+
+/** The body of `GET /auth/session`: a signed-in session, or `{ authenticated: false }`. */
+export type SessionJson = ({ authenticated: true } & AuthSession) | { authenticated: false };
