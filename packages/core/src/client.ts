@@ -42,6 +42,9 @@ export interface AuthorizationParams {
   extra?: Readonly<Record<string, string>>;
 }
 
+/** The client authentication methods `clientAuthMethod` takes, for messages. */
+const CLIENT_AUTH_METHODS = 'client_secret_basic or client_secret_post';
+
 /** Parameters latchkey sets itself; configuration and callers cannot override them. */
 const PROTECTED_PARAMS = new Set([
   'client_id',
@@ -58,6 +61,9 @@ const PROTECTED_PARAMS = new Set([
 ]);
 
 const DISCOVERY_TTL_MS = 60 * 60 * 1000;
+
+/** Oldest `iat` an ID token may have, seconds (oauth4webapi refuses older ones too). */
+const ID_TOKEN_MAX_AGE = 3600;
 
 /**
  * The OpenID Connect relying party: discovery, authorization requests, code exchange, refresh.
@@ -99,6 +105,26 @@ export class OidcClient {
     };
   }
 
+  /** What a failure's message names: the URL tried, and how long latchkey waited. */
+  private failureContext(url: string | undefined): FailureContext {
+    const { idpTimeout, clockTolerance } = this.config;
+    return {
+      url,
+      timeoutMs: idpTimeout,
+      clockTolerance,
+      now: Math.floor(this.config.now() / 1000),
+    };
+  }
+
+  /** Runs a call to the IdP at `url`, its failures mapped to latchkey's typed errors. */
+  private async withTypedErrors<T>(url: string | undefined, operation: () => Promise<T>) {
+    try {
+      return await operation();
+    } catch (error) {
+      throw toLatchkeyError(error, this.failureContext(url));
+    }
+  }
+
   /** The IdP's metadata, fetched once an hour; a failed fetch is not cached. */
   discover(): Promise<oauth.AuthorizationServer> {
     const now = this.config.now();
@@ -114,7 +140,7 @@ export class OidcClient {
 
   private async fetchMetadata(): Promise<oauth.AuthorizationServer> {
     const issuer = this.config.issuer;
-    const as = await withTypedErrors(async () =>
+    const as = await this.withTypedErrors(discoveryUrl(issuer), async () =>
       oauth.processDiscoveryResponse(
         issuer,
         await oauth.discoveryRequest(issuer, this.requestOptions()),
@@ -186,9 +212,9 @@ export class OidcClient {
     try {
       params = oauth.validateAuthResponse(as, this.client, callbackUrl, expected.state);
     } catch (error) {
-      throw authorizationResponseError(error, as.issuer);
+      throw authorizationResponseError(error, as.issuer, this.failureContext(undefined));
     }
-    const response = await withTypedErrors(() =>
+    const response = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.authorizationCodeGrantRequest(
         as,
         this.client,
@@ -199,7 +225,7 @@ export class OidcClient {
         this.tokenRequestOptions(),
       ),
     );
-    const result = await withTypedErrors(() =>
+    const result = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.processAuthorizationCodeResponse(as, this.client, response, {
         expectedNonce: expected.nonce,
         maxAge: expected.maxAge ?? oauth.skipAuthTimeCheck,
@@ -212,7 +238,7 @@ export class OidcClient {
   /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const as = await this.discover();
-    const response = await withTypedErrors(() =>
+    const response = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.refreshTokenGrantRequest(
         as,
         this.client,
@@ -221,7 +247,7 @@ export class OidcClient {
         this.tokenRequestOptions(),
       ),
     );
-    const result = await withTypedErrors(() =>
+    const result = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.processRefreshTokenResponse(as, this.client, response),
     );
     return this.tokenSet(as, result);
@@ -288,14 +314,21 @@ export class OidcClient {
         issuer: as.issuer,
         audience: this.config.clientId,
         clockTolerance: this.config.clockTolerance,
+        // Also makes jose refuse an `iat` in the future beyond clockTolerance.
+        maxTokenAge: ID_TOKEN_MAX_AGE,
       });
     } catch (cause) {
-      if (isNetworkError(cause) || (cause as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {
-        throw new LatchkeyError(
-          ErrorCodes.idpUnreachable,
-          'The IdP JWKS could not be fetched in time.',
-          { cause },
+      const claim = (cause as { claim?: unknown }).claim;
+      if (claim === 'iat' || claim === 'exp') {
+        throw clockFailure(
+          claim,
+          cause,
+          this.failureContext(undefined),
+          (cause as { payload?: unknown }).payload,
         );
+      }
+      if (isNetworkError(cause) || (cause as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {
+        throw unreachable(cause, this.failureContext(as.jwks_uri), "The IdP's JWKS");
       }
       throw new LatchkeyError(
         ErrorCodes.idTokenInvalid,
@@ -320,18 +353,80 @@ function isNetworkError(error: unknown): boolean {
   );
 }
 
-/** Maps oauth4webapi and network failures to latchkey's typed errors. */
-export function toLatchkeyError(error: unknown): LatchkeyError {
-  if (error instanceof LatchkeyError) return error;
-  if (isNetworkError(error)) {
-    return new LatchkeyError(
-      ErrorCodes.idpUnreachable,
-      'The IdP could not be reached or did not answer in time.',
-      {
-        cause: error,
-      },
-    );
+/** What a failure's message names: the URL tried, and how long latchkey waited for it. */
+interface FailureContext {
+  url: string | undefined;
+  timeoutMs: number;
+  /** Seconds, as configured. */
+  clockTolerance: number;
+  /** This server's time when the failure was seen, epoch seconds. */
+  now: number;
+}
+
+/** The URL oauth4webapi fetches the discovery document from (OpenID Discovery 1.0 section 4). */
+const discoveryUrl = (issuer: URL) =>
+  `${issuer.href.replace(/\/$/, '')}/.well-known/openid-configuration`;
+
+/** TLS failures, as Node's `fetch` names them in its cause's `code`. */
+const TLS_FAILURE = /CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/;
+
+/**
+ * `idp_unreachable`, naming the URL tried and why: the connection refused, the host unknown, no
+ * answer within `idpTimeout`, or a TLS failure.
+ */
+function unreachable(error: unknown, context: FailureContext, what = 'The IdP'): LatchkeyError {
+  const at = context.url ? ` at ${context.url}` : '';
+  const failure = error as { code?: unknown; cause?: { code?: unknown } };
+  const code = failure.code ?? failure.cause?.code;
+  let why: string;
+  if (
+    (error as Error).name === 'TimeoutError' ||
+    (error as Error).name === 'AbortError' ||
+    code === 'ERR_JWKS_TIMEOUT'
+  ) {
+    why = `did not answer${at} within ${context.timeoutMs} ms (idpTimeout): check that it is up, or raise idpTimeout.`;
+  } else if (typeof code === 'string' && TLS_FAILURE.test(code)) {
+    why = `could not be reached${at}: TLS failed (${code}); check the IdP's certificate and the issuer's host name.`;
+  } else {
+    const reason =
+      typeof code === 'string'
+        ? code
+        : ((failure.cause as Error | undefined)?.message ?? (error as Error).message);
+    why = `could not be reached${at} (${reason}): check \`issuer\` and that the IdP is running.`;
   }
+  return new LatchkeyError(ErrorCodes.idpUnreachable, `${what} ${why}`, { cause: error });
+}
+
+/**
+ * An ID token refused for its times (OIDC Core 3.1.3.7 steps 9 and 10): it expired, or was issued
+ * in the future, by more than `clockTolerance`. Often the clock of this server or of the IdP.
+ */
+function clockFailure(
+  claim: 'exp' | 'iat',
+  error: unknown,
+  context: FailureContext,
+  claims: unknown,
+): LatchkeyError {
+  const at = (claims as Record<string, unknown> | undefined)?.[claim];
+  const ahead = typeof at === 'number' ? at - context.now : undefined;
+  const by = (seconds: number | undefined) => (seconds === undefined ? '' : ` ${seconds} s`);
+  const what =
+    claim === 'exp'
+      ? `expired${by(ahead === undefined ? undefined : -ahead)} ago`
+      : ahead !== undefined && ahead < 0
+        ? `was issued${by(-ahead)} ago, over an hour`
+        : `was issued${by(ahead)} in the future`;
+  return new LatchkeyError(
+    ErrorCodes.idTokenInvalid,
+    `The ID token ${what}, beyond clockTolerance (${context.clockTolerance} s): the clock of this server or of the IdP may be wrong (check NTP), or raise clockTolerance (at most 300 s).`,
+    { cause: error },
+  );
+}
+
+/** Maps oauth4webapi and network failures to latchkey's typed errors. */
+export function toLatchkeyError(error: unknown, context: FailureContext): LatchkeyError {
+  if (error instanceof LatchkeyError) return error;
+  if (isNetworkError(error)) return unreachable(error, context);
   if (error instanceof oauth.AuthorizationResponseError) {
     return error.error === 'access_denied'
       ? new LatchkeyError(
@@ -346,6 +441,18 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
             cause: error,
           },
         );
+  }
+  // RFC 6749 section 5.2: the client's credentials were refused (`invalid_client`, often a 401
+  // with a challenge, which oauth4webapi reports as such).
+  if (
+    (error instanceof oauth.ResponseBodyError && error.error === 'invalid_client') ||
+    (error instanceof oauth.WWWAuthenticateChallengeError && error.status === 401)
+  ) {
+    return new LatchkeyError(
+      ErrorCodes.clientAuthFailed,
+      `The IdP refused this app's client credentials (invalid_client, HTTP ${error.status}): check clientId, clientSecret and clientAuthMethod (${CLIENT_AUTH_METHODS}) against the client registered at the IdP.`,
+      { cause: error },
+    );
   }
   if (error instanceof oauth.ResponseBodyError) {
     return error.error === 'invalid_grant'
@@ -369,11 +476,16 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
       error.code === oauth.JSON_ATTRIBUTE_COMPARISON &&
       causeField(error, 'attribute') === 'issuer'
     ) {
+      const named = (causeField(error, 'body') as { issuer?: unknown } | undefined)?.issuer;
       return new LatchkeyError(
         ErrorCodes.idpInvalidResponse,
-        "The discovery document names another issuer than the configured one: set `issuer` exactly as the IdP's discovery document spells it (trailing slash included).",
+        `The IdP's discovery document names the issuer '${String(named)}', but \`issuer\` is '${String(causeField(error, 'expected'))}': set \`issuer\` to the discovery document's value (a path's trailing slash counts; a bare host's does not).`,
         { cause: error },
       );
+    }
+    const claim = causeField(error, 'claim');
+    if (error.code === oauth.JWT_TIMESTAMP_CHECK && (claim === 'exp' || claim === 'iat')) {
+      return clockFailure(claim, error, context, causeField(error, 'claims'));
     }
     if (isJwtFailure(error)) {
       return new LatchkeyError(
@@ -402,14 +514,6 @@ export function toLatchkeyError(error: unknown): LatchkeyError {
     'The IdP response could not be processed.',
     { cause: error },
   );
-}
-
-async function withTypedErrors<T>(operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    throw toLatchkeyError(error);
-  }
 }
 
 /** A field of an oauth4webapi error's `cause` (the data it names the failure with). */
@@ -444,7 +548,11 @@ function isJwtFailure(error: oauth.OperationProcessingError): boolean {
  * `state` to its transaction before, so what oauth4webapi refuses here is the `iss` parameter
  * (missing, or another issuer: its cause then names the parameters, and the issuer expected).
  */
-function authorizationResponseError(error: unknown, issuer: string): LatchkeyError {
+function authorizationResponseError(
+  error: unknown,
+  issuer: string,
+  context: FailureContext,
+): LatchkeyError {
   if (error instanceof oauth.OperationProcessingError) {
     const expected = causeField(error, 'expected');
     return causeField(error, 'parameters') !== undefined &&
@@ -460,5 +568,5 @@ function authorizationResponseError(error: unknown, issuer: string): LatchkeyErr
           { cause: error },
         );
   }
-  return toLatchkeyError(error);
+  return toLatchkeyError(error, context);
 }

@@ -105,6 +105,12 @@ describe('security options of createLatchkey', () => {
   });
 
   it('refuses a URL with a query or fragment, or no URL at all', () => {
+    refused(
+      { baseUrl: 'localhost:3000' },
+      /^baseUrl must start with https:\/\/ \(or http:\/\/ on localhost\): got 'localhost:3000'\.$/,
+    );
+    refused({ issuer: 'idp.example.com/realms/x' }, /^issuer must be an absolute URL/);
+    refused({ issuer: 'ftp://idp.example.com' }, /^issuer must start with https:\/\//);
     refused({ issuer: 'https://idp.example.com/?x=1' }, /query or fragment/);
     refused({ baseUrl: 'https://app.example.com/#x' }, /query or fragment/);
     refused({ baseUrl: 'not a url' }, /absolute URL/);

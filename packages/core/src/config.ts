@@ -203,7 +203,10 @@ function parseUrl(name: string, value: string | undefined): URL {
   } catch {
     invalid(`${name} must be an absolute URL.`);
   }
-  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    invalid(`${name} must start with https:// (or http:// on localhost): got '${value}'.`);
+  }
+  if (url.protocol !== 'https:' && !isLoopback(url)) {
     invalid(`${name} must use https (http is accepted only on localhost, 127.0.0.1 and [::1]).`);
   }
   if (url.search || url.hash) invalid(`${name} must not have a query or fragment.`);

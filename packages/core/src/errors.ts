@@ -23,6 +23,8 @@ export const ErrorCodes = {
   idpUnreachable: 'idp_unreachable',
   /** The IdP answered with something that is not a valid OAuth/OIDC response. */
   idpInvalidResponse: 'idp_invalid_response',
+  /** The IdP refused the app's client credentials (`invalid_client`): clientId, clientSecret, clientAuthMethod. */
+  clientAuthFailed: 'client_auth_failed',
   /** No session: the request is not signed in. */
   unauthenticated: 'unauthenticated',
   /** The session cookie could not be read (tampered, truncated, unknown secret, old format). */
@@ -79,6 +81,7 @@ const statusByCode: Record<ErrorCode, number> = {
   id_token_invalid: 401,
   idp_unreachable: 503,
   idp_invalid_response: 502,
+  client_auth_failed: 500,
   unauthenticated: 401,
   session_invalid: 401,
   session_expired: 401,

@@ -172,6 +172,18 @@ describe('requireStepUp', () => {
   it('answers a signed-out request as requireAuth does', () => {
     expect(guards.requireStepUp(on(api, context(null)), { acr: 'mfa' })!.status).toBe(401);
   });
+
+  it('says to configure acrLevels when asked for a level they do not list, signed in or not', async () => {
+    for (const session of [pwd, context(null)]) {
+      const response = guards.requireStepUp(on(api, session), { acr: 'urn:other:acr' })!;
+      expect(response.status).toBe(500);
+      expect(await response.json()).toEqual({
+        error: 'config_invalid',
+        message:
+          "requireStepUp asks for acr 'urn:other:acr', which acrLevels does not list (it lists 'pwd', 'mfa'): add it to createLatchkey({ acrLevels: [...] }), lowest level first.",
+      });
+    }
+  });
 });
 
 describe('the guards as functions of a context', () => {

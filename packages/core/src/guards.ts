@@ -78,13 +78,26 @@ export class Guards {
    * `WWW-Authenticate` challenge.
    */
   requireStepUp(context: AuthContext, requirement: StepUpRequirement): Response | undefined {
-    const unauthenticated = this.requireAuth(context);
     const { request } = context;
+    const levels = this.config.acrLevels;
+    if (requirement.acr !== undefined && !levels.includes(requirement.acr)) {
+      // A guard no session could ever pass: say what to configure, signed in or not.
+      const listed = levels.length > 0 ? levels.map((level) => `'${level}'`).join(', ') : 'none';
+      return errorAnswer(
+        new LatchkeyError(
+          ErrorCodes.configInvalid,
+          `requireStepUp asks for acr '${requirement.acr}', which acrLevels does not list (it lists ${listed}): add it to createLatchkey({ acrLevels: [...] }), lowest level first.`,
+        ),
+        request,
+        this.config.errorPage,
+      );
+    }
+    const unauthenticated = this.requireAuth(context);
     if (unauthenticated) return unauthenticated;
     const unmet = unmetStepUp(
       context.session!,
       requirement,
-      this.config.acrLevels,
+      levels,
       Math.floor(this.config.now() / 1000),
       this.config.clockTolerance,
     );

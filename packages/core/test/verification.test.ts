@@ -3,7 +3,7 @@
 // (test-utils' hostile provider) stands in for the IdP: no real IdP returns another user's ID token
 // on refresh, or a weaker acr than asked, on demand.
 import { ACR_LEVELS, ACR_MFA, ACR_PWD } from '@latchkey/dev-idp';
-import { type HostileIdp, type HostileMode, startHostileIdp } from '@latchkey/test-utils';
+import { freePort, type HostileIdp, type HostileMode, startHostileIdp } from '@latchkey/test-utils';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLatchkey,
@@ -124,15 +124,30 @@ describe('the callback', () => {
 });
 
 describe('the ID token signature', () => {
-  it.each<[HostileMode, string, number, Record<string, string>]>([
+  it.each<[HostileMode, string, number, Record<string, unknown>]>([
     ['no-id-token', 'a token response without an ID token', 502, { error: 'idp_invalid_response' }],
     [
       'jwks-silent',
       'a JWKS that does not answer in time',
       503,
-      { error: 'idp_unreachable', message: 'The IdP JWKS could not be fetched in time.' },
+      {
+        error: 'idp_unreachable',
+        message: expect.stringMatching(
+          /^The IdP's JWKS did not answer at http:\/\/127\.0\.0\.1:\d+\/jwks within 300 ms \(idpTimeout\)/,
+        ),
+      },
     ],
-    ['jwks-broken', 'a JWKS connection that breaks', 503, { error: 'idp_unreachable' }],
+    [
+      'jwks-broken',
+      'a JWKS connection that breaks',
+      503,
+      {
+        error: 'idp_unreachable',
+        message: expect.stringMatching(
+          /^The IdP's JWKS could not be reached at http:\/\/127\.0\.0\.1:\d+\/jwks \(/,
+        ),
+      },
+    ],
     [
       'bad-signature',
       'a signature that does not verify against the JWKS',
@@ -579,5 +594,90 @@ describe('sessions in a store', () => {
     const late = await contextOf(latchkey, jar, () => {});
     expect(late.session).toBeNull();
     expect(late.problem?.code).toBe('session_expired');
+  });
+});
+
+describe('failures that name their cause and their fix', () => {
+  const refused = async (latchkey: Latchkey) => {
+    const response = await through(latchkey, new Jar(), '/auth/login');
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  };
+
+  it('says the IdP refused the client credentials (invalid_client) and fires login_failed with it', async () => {
+    const events: string[] = [];
+    const latchkey = latchkeyFor({
+      clientSecret: 'not-the-registered-secret',
+      onEvent: (event) => {
+        if (event.type === 'login_failed') events.push(event.code);
+      },
+    });
+    const { status, body } = await refused(latchkey);
+    expect(status).toBe(500);
+    expect(body.error).toBe('client_auth_failed');
+    expect(body.message).toMatch(
+      /refused this app's client credentials \(invalid_client, HTTP 401\)/,
+    );
+    expect(body.message).toMatch(/clientId, clientSecret and clientAuthMethod/);
+    expect(body.message).not.toContain('not-the-registered-secret');
+    expect(events).toEqual(['client_auth_failed']);
+  });
+
+  it('names the URL and the cause when the IdP refuses the connection or does not answer', async () => {
+    const closed = `http://127.0.0.1:${await freePort()}`;
+    const page = await latchkeyFor({ issuer: closed }).handle(
+      new Request(`${baseUrl}/auth/login`, { headers: JSON_ACCEPT }),
+    );
+    expect(page!.status).toBe(503);
+    expect(await page!.json()).toEqual({
+      error: 'idp_unreachable',
+      message: `The IdP could not be reached at ${closed}/.well-known/openid-configuration (ECONNREFUSED): check \`issuer\` and that the IdP is running.`,
+    });
+    idp.mode = 'token-silent';
+    const { status, body } = await refused(latchkeyFor({ idpTimeout: 300 }));
+    expect(status).toBe(503);
+    expect(body.message).toMatch(
+      /^The IdP did not answer at http:\/\/127\.0\.0\.1:\d+\/token within 300 ms \(idpTimeout\)/,
+    );
+  });
+
+  it('shows both issuers when the discovery document names another one', async () => {
+    idp.mode = 'other-discovery-issuer';
+    const page = await latchkeyFor().handle(
+      new Request(`${baseUrl}/auth/login`, { headers: JSON_ACCEPT }),
+    );
+    expect(page!.status).toBe(502);
+    const { message } = (await page!.json()) as { message: string };
+    expect(message).toContain(
+      `names the issuer '${idp.issuer}/other', but \`issuer\` is '${idp.issuer}/'`,
+    );
+  });
+
+  it('accepts the issuer of a bare host with or without its trailing slash, as the message says', async () => {
+    const jar = await signedIn(latchkeyFor({ issuer: `${idp.issuer}/` }));
+    expect(jar.names()).toEqual(['lk_session']);
+  });
+
+  it.each<[HostileMode, RegExp]>([
+    [
+      'future-iat',
+      /^The ID token was issued 1[12]\d s in the future, beyond clockTolerance \(30 s\): the clock/,
+    ],
+    ['expired', /^The ID token expired 36\d\d s ago, beyond clockTolerance \(30 s\): the clock/],
+  ])(
+    'refuses an ID token whose times are off by more than clockTolerance (%s) and names the clock',
+    async (mode, message) => {
+      idp.mode = mode;
+      const { status, body } = await refused(latchkeyFor());
+      expect(status).toBe(401);
+      expect(body.error).toBe('id_token_invalid');
+      expect(body.message).toMatch(message);
+      expect(body.message).toContain('raise clockTolerance');
+    },
+  );
+
+  it('accepts an ID token issued within clockTolerance of now', async () => {
+    idp.mode = 'future-iat';
+    const jar = await signedIn(latchkeyFor({ clockTolerance: 150 }));
+    expect(jar.names()).toEqual(['lk_session']);
   });
 });

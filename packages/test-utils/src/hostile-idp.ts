@@ -15,7 +15,7 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  *
  * Token-endpoint modes (the authorization response stays correct): `'bad-signature'`,
  * `'alg-none'`, `'wrong-aud'`, `'wrong-iss'`, `'untrusted-extra-aud'`, `'extra-aud-wrong-azp'`,
- * `'expired'`, `'nonce-mismatch'`, `'missing-kid'`.
+ * `'expired'`, `'future-iat'` (issued 120 s from now), `'nonce-mismatch'`, `'missing-kid'`.
  *
  * Authorization-endpoint modes (the token response stays correct): `'access-denied'`,
  * `'wrong-iss-param'`, `'no-iss-param'`.
@@ -25,7 +25,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  *
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
  * drops the connection. `'token-silent'`: the token endpoint never answers. `'no-id-token'`: token
- * responses carry no ID token (as many IdPs answer a refresh).
+ * responses carry no ID token (as many IdPs answer a refresh). `'other-discovery-issuer'`: the
+ * discovery document names `<issuer>/other` as its issuer.
  */
 export type HostileMode =
   | 'valid'
@@ -36,6 +37,7 @@ export type HostileMode =
   | 'untrusted-extra-aud'
   | 'extra-aud-wrong-azp'
   | 'expired'
+  | 'future-iat'
   | 'nonce-mismatch'
   | 'missing-kid'
   | 'other-sub'
@@ -46,7 +48,8 @@ export type HostileMode =
   | 'no-id-token'
   | 'access-denied'
   | 'wrong-iss-param'
-  | 'no-iss-param';
+  | 'no-iss-param'
+  | 'other-discovery-issuer';
 
 /** Options for {@link startHostileIdp}. */
 export interface HostileIdpOptions {
@@ -388,6 +391,9 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
         protocol.exp = now - 3600;
         protocol.auth_time = protocol.iat;
         break;
+      case 'future-iat':
+        protocol.iat = now + 120;
+        break;
       case 'nonce-mismatch':
         protocol.nonce = `not-${randomToken(16)}`;
         break;
@@ -525,7 +531,9 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
           200,
           idp.mode === 'hs256'
             ? { ...discovery, id_token_signing_alg_values_supported: ['HS256', 'RS256'] }
-            : discovery,
+            : idp.mode === 'other-discovery-issuer'
+              ? { ...discovery, issuer: `${issuer}/other` }
+              : discovery,
         );
       case '/jwks':
         requireMethod(req, 'GET');
