@@ -62,7 +62,7 @@ export class Logout {
     const clearCookies = await this.sessions.end(record, cookies, this.config.now());
     let redirectTo = this.config.postLogoutRedirectUri;
     if (record) {
-      this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sid });
+      this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
       try {
         const endSession = await this.client.endSessionUrl(this.endSessionHint(record));
         if (endSession) redirectTo = endSession.href;

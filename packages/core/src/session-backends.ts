@@ -10,7 +10,7 @@ import { CredentialCache } from './credential-cache';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
-import { claimsOf, expiryOf, type SessionRecord } from './session-record';
+import { claimsOf, expiryOf, readRecord, type SessionRecord } from './session-record';
 import type { SessionFilter, SessionStore } from './store';
 
 /** Outcome of reading a request's session. */
@@ -109,13 +109,9 @@ export class CookieSessions implements SessionBackend {
   ) {}
 
   private async unseal(sealed: string, now: number): Promise<SessionRecord | null> {
-    const opened = await this.keyring.unseal<SessionRecord>(
-      'session',
-      sealed,
-      Math.floor(now / 1000),
-    );
-    const record = opened?.value;
-    if (!record || typeof record.sid !== 'string' || !record.idt) return null;
+    const opened = await this.keyring.unseal<unknown>('session', sealed, Math.floor(now / 1000));
+    const record = readRecord(opened?.value);
+    if (!opened || !record) return null;
     this.unsealed.set(sealed, record, opened.expiresAt * 1000);
     return record;
   }
@@ -141,7 +137,7 @@ export class CookieSessions implements SessionBackend {
     const claims = claimsOf(record);
     const isRevoked = viaStore(() =>
       this.revocations.isRevoked({
-        sessionId: record.sid,
+        sessionId: record.sessionId,
         sub: String(claims.sub),
         idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
         createdAt: record.createdAt,
@@ -181,7 +177,7 @@ export class CookieSessions implements SessionBackend {
   ): Promise<string[]> {
     if (record) {
       await viaStore(() =>
-        this.revocations.revoke({ sessionId: record.sid }, now, rememberFor(this.config)),
+        this.revocations.revoke({ sessionId: record.sessionId }, now, rememberFor(this.config)),
       );
     }
     return this.clear(cookies);
@@ -221,8 +217,8 @@ export class StoreSessions implements SessionBackend {
 
   private async load(sessionId: string): Promise<SessionRecord | undefined> {
     const stored = await viaStore(() => this.store.get(sessionId));
-    const record = stored?.data as SessionRecord | undefined;
-    return record?.sid === sessionId ? record : undefined;
+    const record = readRecord(stored?.data);
+    return record?.sessionId === sessionId ? record : undefined;
   }
 
   async read(cookies: CookieReader, now: number): Promise<ReadResult> {
@@ -243,7 +239,7 @@ export class StoreSessions implements SessionBackend {
       data: record,
     };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));
-    await viaStore(() => this.store.set(record.sid, session, ttl));
+    await viaStore(() => this.store.set(record.sessionId, session, ttl));
   }
 
   async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
@@ -254,7 +250,7 @@ export class StoreSessions implements SessionBackend {
   async cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     return writeChunkedCookie(
       this.config.sessionCookie,
-      record.sid,
+      record.sessionId,
       { secure: this.config.secure, maxAge: maxAgeOf(record, this.config, now) },
       cookies,
       this.config.sessionCookieChunks,
@@ -262,7 +258,7 @@ export class StoreSessions implements SessionBackend {
   }
 
   async end(record: SessionRecord | undefined, cookies: CookieReader): Promise<string[]> {
-    if (record) await viaStore(() => this.store.destroy(record.sid));
+    if (record) await viaStore(() => this.store.destroy(record.sessionId));
     return this.clear(cookies);
   }
 
@@ -285,10 +281,10 @@ export class StoreSessions implements SessionBackend {
   ): Promise<SessionRecord> {
     const deadline = this.config.now() + this.config.idpTimeout + LOCK_MS;
     for (;;) {
-      const release = await viaStore(() => this.store.lock(`refresh:${record.sid}`, LOCK_MS));
+      const release = await viaStore(() => this.store.lock(`refresh:${record.sessionId}`, LOCK_MS));
       if (release) {
         try {
-          const current = (await this.load(record.sid)) ?? record;
+          const current = (await this.load(record.sessionId)) ?? record;
           if (current.rt !== record.rt) return current;
           const refreshed = await refresh(current);
           await this.persist(refreshed, this.config.now());
@@ -297,7 +293,7 @@ export class StoreSessions implements SessionBackend {
           await release().catch(() => {});
         }
       }
-      const current = await this.load(record.sid);
+      const current = await this.load(record.sessionId);
       if (current && current.rt !== record.rt) return current;
       if (this.config.now() > deadline) {
         throw new LatchkeyError(

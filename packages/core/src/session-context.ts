@@ -138,7 +138,7 @@ export class SessionContexts {
     const now = this.config.now();
     if (now - record.touchedAt >= this.config.touchInterval * 1000) {
       // At most one re-seal per session per interval, however many requests carry the old cookie.
-      const recent = this.touches.get(record.sid);
+      const recent = this.touches.get(record.sessionId);
       if (
         recent &&
         recent.record.rt === record.rt &&
@@ -168,8 +168,8 @@ export class SessionContexts {
       if (!isLatchkeyError(error)) throw error;
       return this.context(request, null, error, cookies, setCookie);
     }
-    this.touches.delete(record.sid);
-    this.touches.set(record.sid, { record: touched, lines });
+    this.touches.delete(record.sessionId);
+    this.touches.set(record.sessionId, { record: touched, lines });
     if (this.touches.size > RECENT_TOUCHES) this.touches.delete(this.touches.keys().next().value!);
     setCookie(lines);
     return this.context(request, touched, undefined, cookies, setCookie);
@@ -202,14 +202,14 @@ export class SessionContexts {
             emit({
               type: 'refresh_failed',
               sub: String(claimsOf(current).sub),
-              sessionId: current.sid,
+              sessionId: current.sessionId,
               code: error.code,
             });
           }
           throw error;
         }
         setCookie(await sessions.cookiesFor(record, cookies, config.now()));
-        emit({ type: 'refresh', sub: String(claimsOf(record).sub), sessionId: record.sid });
+        emit({ type: 'refresh', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
         return record.at!;
       },
     };

@@ -4,10 +4,10 @@ import { isPromiseLike } from './awaitable';
 import { resolveConfig } from './config';
 import { parseCookies } from './cookies';
 import { createLatchkey } from './latchkey';
-import { MemoryRevocationList } from './memory';
+import { MemoryRevocationList, MemorySessionStore } from './memory';
 import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
-import { CookieSessions } from './session-backends';
+import { CookieSessions, StoreSessions } from './session-backends';
 import { claimsOf, createRecord, idTokenOf } from './session-record';
 
 const secret = 'session-secret-session-secret-session-1';
@@ -85,15 +85,31 @@ describe('cookie sessions', () => {
       new Keyring(config.secrets),
       new MemoryRevocationList(),
     );
-    const record = recordWith({ name: 'Alice' });
+    const { sessionId, ...record } = recordWith({ name: 'Alice' });
     const sealed = await sealedBy(secret, 'session', {
       ...record,
+      sid: sessionId,
       v: 1,
       exp: Math.floor(now / 1000) + 3600,
     });
     const read = await codec.read(new Map([['lk_session', sealed]]), now);
-    expect(read.record).toEqual(record);
+    expect(read.record).toEqual({ ...record, sessionId });
     expect(claimsOf(read.record!)).toMatchObject({ sub: 'alice', name: 'Alice' });
+  });
+
+  it('reads a stored session that an earlier release wrote (its id named sid)', async () => {
+    const config = configFor('http://localhost:3000');
+    const store = new MemorySessionStore({ now: () => now });
+    const sessions = new StoreSessions(config, store);
+    const { sessionId, ...record } = recordWith({ name: 'Alice' });
+    await store.set(sessionId, { sub: 'alice', data: { ...record, sid: sessionId } }, 3600);
+    const read = await sessions.read(new Map([['lk_session', sessionId]]), now);
+    expect(read.record).toEqual({ ...record, sessionId });
+    // A record whose id is not the one asked for is no session.
+    await store.set('x'.repeat(43), { sub: 'alice', data: { ...record, sid: sessionId } }, 3600);
+    expect((await sessions.read(new Map([['lk_session', 'x'.repeat(43)]]), now)).record).toBe(
+      undefined,
+    );
   });
 
   it('refuses to seal a session too large for a request header, with session_too_large', async () => {
@@ -155,7 +171,7 @@ describe('cookie sessions', () => {
       new Keyring(rotated.secrets),
       new MemoryRevocationList(),
     ).read(browserCookies(new Map(), lines), now);
-    expect(read.record?.sid).toBeTypeOf('string');
+    expect(read.record?.sessionId).toBeTypeOf('string');
   });
 
   it('reports a tampered cookie as session_invalid and an idle one as session_expired', async () => {
@@ -180,12 +196,12 @@ describe('cookie sessions', () => {
     const codec = new CookieSessions(config, new Keyring(config.secrets), revocations);
     const record = recordWith({});
     const jar = browserCookies(new Map(), await codec.save(record, new Map(), now));
-    expect((await codec.read(jar, now)).record?.sid).toBe(record.sid);
-    expect((await codec.read(jar, now + 1000)).record?.sid).toBe(record.sid);
+    expect((await codec.read(jar, now)).record?.sessionId).toBe(record.sessionId);
+    expect((await codec.read(jar, now + 1000)).record?.sessionId).toBe(record.sessionId);
     expect((await codec.read(jar, now + config.idleTimeout * 1000)).problem?.code).toBe(
       'session_expired',
     );
-    await revocations.revoke({ sessionId: record.sid }, now + 2000, 60);
+    await revocations.revoke({ sessionId: record.sessionId }, now + 2000, 60);
     expect((await codec.read(jar, now + 3000)).problem?.code).toBe('session_revoked');
   });
 
@@ -198,10 +214,10 @@ describe('cookie sessions', () => {
     );
     const record = recordWith({});
     const jar = browserCookies(new Map(), await codec.save(record, new Map(), now));
-    expect((await codec.read(jar, now)).record?.sid).toBe(record.sid);
+    expect((await codec.read(jar, now)).record?.sessionId).toBe(record.sessionId);
     const cached = codec.read(jar, now + 1000);
     expect(isPromiseLike(cached)).toBe(false);
-    expect((await cached).record?.sid).toBe(record.sid);
+    expect((await cached).record?.sessionId).toBe(record.sessionId);
     // The same JWE authentication tag (last segment) with another ciphertext: unsealed, and refused.
     const sealed = jar.get('lk_session')!;
     const parts = sealed.split('.');
@@ -209,7 +225,7 @@ describe('cookie sessions', () => {
     parts[3] = `${ciphertext.slice(0, 10)}${ciphertext[10] === 'A' ? 'B' : 'A'}${ciphertext.slice(11)}`;
     const altered = new Map([['lk_session', parts.join('.')]]);
     expect((await codec.read(altered, now + 1000)).problem?.code).toBe('session_invalid');
-    expect((await codec.read(jar, now + 1000)).record?.sid).toBe(record.sid);
+    expect((await codec.read(jar, now + 1000)).record?.sessionId).toBe(record.sessionId);
   });
 
   it('answers store_unavailable when the revocation list fails, synchronously or not', async () => {

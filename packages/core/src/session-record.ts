@@ -41,7 +41,8 @@ export interface Session {
  * `Record<string, unknown>` data.
  */
 export type SessionRecord = {
-  sid: string;
+  /** latchkey's own session id (see {@link newSessionId}); records of format 1 named it `sid`. */
+  sessionId: string;
   /** Epoch ms of the sign-in. */
   createdAt: number;
   /** Epoch ms of the last activity that was recorded (at most once per touch interval). */
@@ -57,6 +58,17 @@ export type SessionRecord = {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * A record read back from a cookie or a store, or null when it is none: records that earlier
+ * releases wrote (seal format 1) name the session id `sid`.
+ */
+export function readRecord(value: unknown): SessionRecord | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const { sid, ...fields } = value as Partial<SessionRecord> & { sid?: unknown };
+  const record = { ...fields, sessionId: fields.sessionId ?? sid };
+  return typeof record.sessionId === 'string' && record.idt ? (record as SessionRecord) : null;
+}
 
 /** A new random session id (256 bits). */
 export function newSessionId(): string {
@@ -79,7 +91,12 @@ export function createRecord(tokens: TokenSet, now: number): SessionRecord {
   if (!tokens.idToken)
     throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
   return withTokens(
-    { sid: newSessionId(), createdAt: now, touchedAt: now, idt: storeIdToken(tokens.idToken) },
+    {
+      sessionId: newSessionId(),
+      createdAt: now,
+      touchedAt: now,
+      idt: storeIdToken(tokens.idToken),
+    },
     tokens,
   );
 }
@@ -132,7 +149,7 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
   }
   const roles = Object.freeze(config.roles(claims));
   return Object.freeze({
-    sessionId: record.sid,
+    sessionId: record.sessionId,
     user: Object.freeze(user),
     claims,
     roles,

@@ -181,7 +181,7 @@ export class SignIn {
       this.emit({
         type: 'login',
         sub: String(claims.sub),
-        sessionId: record.sid,
+        sessionId: record.sessionId,
         ...(typeof claims.acr === 'string' ? { acr: claims.acr } : {}),
       });
       return response;

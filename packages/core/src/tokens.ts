@@ -43,7 +43,7 @@ export class TokenRefresher {
   async refresh(record: SessionRecord): Promise<SessionRecord> {
     const nowMs = this.config.now();
     this.forgetOld(nowMs);
-    const flight = this.flights.get(record.sid);
+    const flight = this.flights.get(record.sessionId);
     if (flight && flight.spent === record.rt) return flight.result;
     if (!record.rt) {
       throw new LatchkeyError(
@@ -52,11 +52,12 @@ export class TokenRefresher {
       );
     }
     const result = this.sessions.coordinateRefresh(record, (current) => this.grant(current));
-    this.flights.delete(record.sid);
-    this.flights.set(record.sid, { spent: record.rt, result, startedAt: nowMs });
+    this.flights.delete(record.sessionId);
+    this.flights.set(record.sessionId, { spent: record.rt, result, startedAt: nowMs });
     // A failed refresh is not remembered: the next request may try again (e.g. IdP back up).
     result.catch(() => {
-      if (this.flights.get(record.sid)?.result === result) this.flights.delete(record.sid);
+      if (this.flights.get(record.sessionId)?.result === result)
+        this.flights.delete(record.sessionId);
     });
     return result;
   }

@@ -101,7 +101,7 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
     const sessionId = cookies[0]!.value;
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const stored = JSON.parse((await admin.get(`latchkey:session:${sessionId}`))!);
-    expect(stored).toMatchObject({ sub: expect.any(String), data: { sid: sessionId } });
+    expect(stored).toMatchObject({ sub: expect.any(String), data: { sessionId } });
     expect(await admin.sismember(`latchkey:sub:${stored.sub}`, sessionId)).toBe(1);
 
     const other = await browser.request(`${storeB.url}/profile`, { headers: json });
