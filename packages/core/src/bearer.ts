@@ -58,9 +58,26 @@ export interface BearerRequirement extends StepUpRequirement {
   roles?: readonly string[];
 }
 
+/**
+ * The claims of a verified access token: RFC 9068 section 2.2's, and whatever else the IdP put in
+ * (roles, permissions, `acr`, `auth_time`).
+ */
+export interface AccessTokenClaims {
+  readonly iss?: string;
+  readonly sub?: string;
+  readonly aud?: string | string[];
+  readonly exp?: number;
+  readonly iat?: number;
+  readonly nbf?: number;
+  readonly jti?: string;
+  readonly client_id?: string;
+  readonly scope?: string;
+  readonly [claim: string]: unknown;
+}
+
 /** A verified access token. */
 export interface VerifiedToken extends Authorized {
-  claims: JWTPayload;
+  claims: AccessTokenClaims;
   sub: string | undefined;
   scopes: string[];
   acr: string | undefined;

@@ -1,6 +1,7 @@
 // What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`.
 export { acrSatisfies } from './acr';
 export {
+  type AccessTokenClaims,
   type BearerRequirement,
   type BearerVerifier,
   type BearerVerifierOptions,
