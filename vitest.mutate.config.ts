@@ -13,6 +13,8 @@ export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
     include: ['packages/core/{src,test}/**/*.test.ts', 'packages/express/test/**/*.test.ts'],
+    // It reads the contract's source text, which Stryker rewrites in place: nothing to kill there.
+    exclude: ['packages/core/src/contract.test.ts'],
     testNamePattern: /^(?!Express 4)/,
     testTimeout: 30_000,
     hookTimeout: 30_000,
