@@ -1,4 +1,5 @@
-// What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`.
+// What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`; what the
+// browser shares with the server (session JSON, permission and acr rules) in `@latchkey/core/contract`.
 export { acrSatisfies } from './acr';
 export {
   type AccessTokenClaims,
