@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // The two Quickstart commands: `npm run demo` and `npm test`.
 // Needs only Node >= 20.19 and npm: pnpm is fetched from the npm registry by npx when missing.
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+// npm, whose exit (it may not pass a signal on) stops the demo.
+const parentPid = process.ppid;
 const PNPM_VERSION = '10.34.9';
 const env = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' };
 
@@ -31,7 +33,9 @@ function run(args) {
 }
 
 const task = process.argv[2];
-run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
+// `demo --no-build` starts the demo from the current build: no install, no build (its tests use it).
+const prepare = !(task === 'demo' && process.argv.includes('--no-build'));
+if (prepare) run(['install', ...(process.env.CI ? ['--frozen-lockfile'] : [])]);
 
 if (task === 'test') {
   run([
@@ -64,84 +68,19 @@ if (task === 'test') {
     '--concurrency=2',
     '--continue',
   ]);
+  // The release dry run: every public package packs with its build, README and LICENSE.
+  const { checkPublish } = await import('./publish-check.mjs');
+  if (checkPublish(root, pnpm, env) > 0) process.exit(1);
 } else if (task === 'demo') {
-  run(['exec', 'turbo', 'run', 'build', '--filter=./apps/*...']);
-  await startDemo();
+  if (prepare) run(['exec', 'turbo', 'run', 'build', '--filter=./apps/*...']);
+  const { startDemo } = await import('./demo.mjs');
+  await startDemo(root, env, parentPid);
 } else if (task === 'bench') {
   // Benchmarks (bench/README.md): not part of `test`. The bench imports the built packages.
   // Extra arguments go to bench/run.mjs, e.g. `pnpm bench --quick`.
   run(['exec', 'turbo', 'run', 'build']);
   run(['--filter', '@latchkey/bench', 'bench', ...process.argv.slice(3)]);
 } else {
-  console.error('usage: node scripts/latchkey.mjs <demo|test>');
+  console.error('usage: node scripts/latchkey.mjs <demo [--no-build]|test|bench>');
   process.exit(2);
-}
-
-/**
- * One dev IdP for every demo app, then demo-fastify (the API) and demo-express (the site) pointed
- * at it, so a token demo-express obtains is accepted by demo-fastify.
- */
-async function startDemo() {
-  const { randomBytes } = await import('node:crypto');
-  const { pathToFileURL } = await import('node:url');
-  const devIdp = await import(pathToFileURL(join(root, 'packages/dev-idp/dist/index.js')).href);
-  const site = `http://localhost:${process.env.PORT ?? 3000}`;
-  const apiPort = process.env.API_PORT ?? '3001';
-  const client = { id: 'latchkey-demo', secret: randomBytes(16).toString('base64url') };
-  const idp = await devIdp.startDevIdp({
-    port: Number(process.env.DEV_IDP_PORT ?? 4000),
-    hostname: 'localhost',
-    clients: [devIdp.latchkeyClient(site, client.id, client.secret)],
-  });
-  const children = [];
-  const start = (name, extraEnv) => {
-    const [command, ...rest] = [...pnpm, '--filter', name, 'start'];
-    // Own process group, so that stopping it also stops the node process pnpm starts.
-    const child = spawn(command, rest, {
-      cwd: root,
-      stdio: 'inherit',
-      detached: true,
-      env: { ...env, OIDC_ISSUER: idp.issuer, ...extraEnv },
-    });
-    children.push(child);
-    child.on('exit', (code) => {
-      if (!stopping) {
-        console.error(`[latchkey] ${name} exited (${code}); stopping the demo.`);
-        stop(code ?? 1);
-      }
-    });
-  };
-  let stopping = false;
-  const stop = (code = 0) => {
-    stopping = true;
-    for (const child of children) {
-      try {
-        process.kill(-child.pid, 'SIGTERM');
-      } catch {
-        // Already gone.
-      }
-    }
-    void idp.stop().then(() => process.exit(code));
-  };
-  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => stop(0));
-
-  start('@latchkey/demo-fastify', { PORT: apiPort });
-  start('@latchkey/demo-express', {
-    PORT: process.env.PORT ?? '3000',
-    APP_BASE_URL: site,
-    OIDC_CLIENT_ID: client.id,
-    OIDC_CLIENT_SECRET: client.secret,
-    SESSION_SECRET: process.env.SESSION_SECRET ?? randomBytes(32).toString('base64url'),
-    API_URL: `http://localhost:${apiPort}`,
-  });
-  console.log(`
-latchkey demo
-  Site:              ${site}
-  API:               http://localhost:${apiPort}
-  Identity provider: ${idp.issuer}
-  Users:             alice / alice-password (roles admin, viewer)
-                     bob / bob-password (role viewer)
-  One-time code:     ${devIdp.DEV_OTP} (for step-up to ${devIdp.ACR_MFA})
-Press Ctrl+C to stop.
-`);
 }

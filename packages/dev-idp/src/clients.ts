@@ -1,5 +1,38 @@
 import type { DevIdpClient } from './dev-idp';
 
+/** Where latchkey's routes are by default (`basePath` `/auth`), below an app's base URL. */
+const CALLBACK_PATH = '/auth/callback';
+const BACKCHANNEL_LOGOUT_PATH = '/auth/backchannel-logout';
+
+/**
+ * The URIs a latchkey app at `siteUrl` uses with its default routes: the callback, the page it
+ * sends users back to after sign-out (`postLogoutRedirectPath` `/`), and back-channel logout.
+ */
+export function latchkeyUris(siteUrl: string): {
+  redirectUri: string;
+  postLogoutRedirectUri: string;
+  backchannelLogoutUri: string;
+} {
+  return {
+    redirectUri: `${siteUrl}${CALLBACK_PATH}`,
+    postLogoutRedirectUri: `${siteUrl}/`,
+    backchannelLogoutUri: `${siteUrl}${BACKCHANNEL_LOGOUT_PATH}`,
+  };
+}
+
+/**
+ * The base URL of the latchkey app whose default callback route is `redirectUri`
+ * (`http://localhost:3000/auth/callback` gives `http://localhost:3000`); `undefined` when
+ * `redirectUri` is not at `<base URL>/auth/callback`.
+ */
+export function latchkeySiteOf(redirectUri: string): string | undefined {
+  const url = new URL(redirectUri);
+  if (url.search !== '' || url.hash !== '' || !url.pathname.endsWith(CALLBACK_PATH)) {
+    return undefined;
+  }
+  return `${url.origin}${url.pathname.slice(0, -CALLBACK_PATH.length)}`;
+}
+
 /**
  * The registration of a latchkey app at `siteUrl` with its default routes: the callback, the
  * home page after sign-out, and back-channel logout.
@@ -9,11 +42,12 @@ export function latchkeyClient(
   clientId: string,
   clientSecret: string,
 ): DevIdpClient {
+  const uris = latchkeyUris(siteUrl);
   return {
     client_id: clientId,
     client_secret: clientSecret,
-    redirect_uris: [`${siteUrl}/auth/callback`],
-    post_logout_redirect_uris: [`${siteUrl}/`],
-    backchannel_logout_uri: `${siteUrl}/auth/backchannel-logout`,
+    redirect_uris: [uris.redirectUri],
+    post_logout_redirect_uris: [uris.postLogoutRedirectUri],
+    backchannel_logout_uri: uris.backchannelLogoutUri,
   };
 }

@@ -1,4 +1,5 @@
 export * from './browser';
 export * from './hostile-idp';
+export * from './processes';
 export * from './redis';
 export * from './servers';

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { close, freePort, listen } from './servers';
+import { close, freePort, isListening, listen, waitForPort } from './servers';
 
 describe('servers', () => {
   it('listens on a free loopback port and returns the origin', async () => {
@@ -29,5 +29,18 @@ describe('servers', () => {
     await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
     expect(server.address()).toMatchObject({ port });
     await close(server);
+  });
+
+  it('tells whether a port is listening and waits until that changes', async () => {
+    const server = createServer();
+    const port = Number(new URL(await listen(server)).port);
+    expect(await isListening(port)).toBe(true);
+    const closing = close(server);
+    await waitForPort(port, false, 2000);
+    await closing;
+    expect(await isListening(port)).toBe(false);
+    await expect(waitForPort(port, true, 200)).rejects.toThrow(
+      `port ${port} was still closed after 200 ms`,
+    );
   });
 });

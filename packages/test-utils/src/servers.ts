@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 
 /** The loopback address every test server binds to. */
 const LOOPBACK = '127.0.0.1';
@@ -66,4 +66,41 @@ export function close(server: Server): Promise<void> {
     });
     server.closeAllConnections();
   });
+}
+
+/** Resolves true when something accepts TCP connections on `127.0.0.1:port`. */
+export function isListening(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: LOOPBACK, port });
+    socket.setTimeout(1000);
+    const settle = (listening: boolean): void => {
+      socket.destroy();
+      resolve(listening);
+    };
+    socket.once('connect', () => settle(true));
+    socket.once('error', () => settle(false));
+    socket.once('timeout', () => settle(false));
+  });
+}
+
+/**
+ * Waits until `127.0.0.1:port` accepts connections (`listening` true) or refuses them
+ * (`listening` false), checking every 50 ms.
+ *
+ * @throws After `timeoutMs` (default 10 s), naming the port and what was awaited.
+ */
+export async function waitForPort(
+  port: number,
+  listening: boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await isListening(port)) !== listening) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `port ${port} was still ${listening ? 'closed' : 'in use'} after ${timeoutMs} ms`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
