@@ -1,0 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { createPasskeys, MemoryCredentialStore, type PasskeyOptions } from '../src/index';
+import { SoftwareAuthenticator, type Tamper } from './authenticator';
+
+export const ORIGIN = 'https://app.example.com';
+
+/** A random browser binding, as the cookie would carry it. */
+export const newBrowser = () => randomBytes(16).toString('base64url');
+
+/** Who answers a verify: the session's user and the browser's binding (default: the fixture's). */
+interface Answerer {
+  sub?: string;
+  browser?: string | undefined;
+}
+
+/**
+ * A relying party on https://app.example.com with memory stores and a fake clock (`clock.now`,
+ * epoch ms, moved by the tests), one browser and one software authenticator in it. Each ceremony
+ * comes as `...Answer()`: its options, the authenticator's response, and `verify()` to send that
+ * response (from another user or browser, if asked); and as a one-call shorthand.
+ */
+export function setup(options: Partial<PasskeyOptions> & { synced?: boolean } = {}) {
+  const { synced, ...passkeyOptions } = options;
+  const clock = { now: Date.UTC(2025, 5, 1, 12, 0, 0) };
+  const credentials = new MemoryCredentialStore();
+  const passkeys = createPasskeys({
+    baseUrl: ORIGIN,
+    credentials,
+    now: () => clock.now,
+    ...passkeyOptions,
+  });
+  const browser = newBrowser();
+  const authenticator = new SoftwareAuthenticator({ origin: ORIGIN, synced: synced ?? false });
+  const from = (answerer: Answerer) => ('browser' in answerer ? answerer.browser : browser);
+
+  async function registrationAnswer(sub = 'alice', tamper: Tamper = {}, device = authenticator) {
+    const optionsJSON = await passkeys.registrationOptions({
+      browser,
+      user: { sub, name: `${sub}@example.com` },
+    });
+    const response = device.register(optionsJSON, tamper);
+    const verify = (answerer: Answerer & { name?: string } = {}) =>
+      passkeys.verifyRegistration({
+        browser: from(answerer),
+        sub: answerer.sub ?? sub,
+        response,
+        profile: { sub, name: sub, email: `${sub}@example.com` },
+        name: answerer.name,
+      });
+    return { options: optionsJSON, response, verify };
+  }
+
+  async function signInAnswer(tamper: Tamper = {}, device = authenticator) {
+    const optionsJSON = await passkeys.authenticationOptions({ browser, purpose: 'sign-in' });
+    const response = device.authenticate(optionsJSON, tamper);
+    const verify = (answerer: Answerer = {}) =>
+      passkeys.verifyAuthentication({ browser: from(answerer), purpose: 'sign-in', response });
+    return { options: optionsJSON, response, verify };
+  }
+
+  async function stepUpAnswer(sub = 'alice', tamper: Tamper = {}, device = authenticator) {
+    const optionsJSON = await passkeys.authenticationOptions({ browser, purpose: 'step-up', sub });
+    const response = device.authenticate(optionsJSON, tamper);
+    const verify = (answerer: Answerer = {}) =>
+      passkeys.verifyAuthentication({
+        browser: from(answerer),
+        purpose: 'step-up',
+        sub: answerer.sub ?? sub,
+        response,
+      });
+    return { options: optionsJSON, response, verify };
+  }
+
+  return {
+    clock,
+    credentials,
+    passkeys,
+    browser,
+    authenticator,
+    registrationAnswer,
+    signInAnswer,
+    stepUpAnswer,
+    /** Registers a passkey of `sub` with `device` (default: the fixture's authenticator). */
+    register: async (sub = 'alice', tamper: Tamper = {}, device = authenticator) =>
+      (await registrationAnswer(sub, tamper, device)).verify(),
+    /** Signs in with `device`'s passkey. */
+    signIn: async (tamper: Tamper = {}, device = authenticator) =>
+      (await signInAnswer(tamper, device)).verify(),
+    /** Steps `sub` up with `device`'s passkey. */
+    stepUp: async (sub = 'alice', tamper: Tamper = {}, device = authenticator) =>
+      (await stepUpAnswer(sub, tamper, device)).verify(),
+  };
+}

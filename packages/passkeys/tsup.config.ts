@@ -1,0 +1,3 @@
+import { nodeLibrary } from '../../tsup.node';
+
+export default nodeLibrary();
