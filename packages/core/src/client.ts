@@ -318,10 +318,10 @@ export class OidcClient {
         maxTokenAge: ID_TOKEN_MAX_AGE,
       });
     } catch (cause) {
-      const claim = (cause as { claim?: unknown }).claim;
-      if (claim === 'iat' || claim === 'exp') {
+      // oauth4webapi checked `exp` before; jose's `iat` check is the one it does not make.
+      if ((cause as { claim?: unknown }).claim === 'iat') {
         throw clockFailure(
-          claim,
+          'iat',
           cause,
           this.failureContext(undefined),
           (cause as { payload?: unknown }).payload,

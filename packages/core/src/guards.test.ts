@@ -7,15 +7,14 @@ import { type AuthContext, LINK } from './session-context';
 import type { Session } from './session-record';
 
 const now = 1_800_000_000;
-const config = resolveConfig({
+const options = {
   issuer: 'https://idp.example.com',
   clientId: 'app',
   clientSecret: 's',
   baseUrl: 'https://app.example.com',
   secrets: ['guards-test-secret-guards-test-secret-1'],
-  acrLevels: ['pwd', 'mfa'],
-  now: () => now * 1000,
-});
+};
+const config = resolveConfig({ ...options, acrLevels: ['pwd', 'mfa'], now: () => now * 1000 });
 const events: LatchkeyEvent[] = [];
 const guards = new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, (event) =>
   events.push(event),
@@ -183,6 +182,15 @@ describe('requireStepUp', () => {
           "requireStepUp asks for acr 'urn:other:acr', which acrLevels does not list (it lists 'pwd', 'mfa'): add it to createLatchkey({ acrLevels: [...] }), lowest level first.",
       });
     }
+    const unconfigured = new Guards(
+      resolveConfig({ ...options, acrLevels: [] }),
+      { login: '/auth/login', stepUp: '/auth/step-up' },
+      () => {},
+    );
+    const response = unconfigured.requireStepUp(on(api, pwd), { acr: 'mfa' })!;
+    expect(await response.json()).toMatchObject({
+      message: expect.stringContaining('which acrLevels does not list (it lists none)'),
+    });
   });
 });
 

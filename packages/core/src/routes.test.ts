@@ -89,7 +89,10 @@ describe('Routes.handle', () => {
         }),
       );
     expect(await (await post('a=1'))!.text()).toBe('body: a=1');
-    expect(await (await post('é'.repeat(BODY_LIMIT / 2)))!.text()).toHaveLength(6 + BODY_LIMIT / 2);
+    const exact = 'é'.repeat(BODY_LIMIT / 2);
+    expect(await (await post(exact))!.text()).toHaveLength(6 + BODY_LIMIT / 2);
+    const declaredExact = await post(exact, { 'content-length': String(BODY_LIMIT) });
+    expect(declaredExact!.status).toBe(200);
     const over = (await post('é'.repeat(BODY_LIMIT / 2 + 1)))!;
     expect(over.status).toBe(413);
     expect(await over.json()).toMatchObject({ error: 'payload_too_large' });
