@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LatchkeyOptions, resolveConfig } from './config';
 
 const valid: LatchkeyOptions = {
@@ -20,6 +20,21 @@ function refused(overrides: Partial<LatchkeyOptions>, names: RegExp) {
 }
 
 describe('security options of createLatchkey', () => {
+  it('logs with debug: true to console.error, to a function when given one, and not by default', () => {
+    expect(resolveConfig(valid).log).toBeUndefined();
+    expect(resolveConfig({ ...valid, debug: false }).log).toBeUndefined();
+    const printed = vi.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      resolveConfig({ ...valid, debug: true }).log!('sign-in failed (state_mismatch): x');
+      expect(printed).toHaveBeenCalledWith('[latchkey] sign-in failed (state_mismatch): x');
+    } finally {
+      printed.mockRestore();
+    }
+    const lines: string[] = [];
+    resolveConfig({ ...valid, debug: (line) => lines.push(line) }).log!('a line');
+    expect(lines).toEqual(['a line']);
+  });
+
   it('applies the documented defaults', () => {
     const config = resolveConfig(valid);
     expect(config.clockTolerance).toBe(30);

@@ -110,6 +110,11 @@ export interface LatchkeyOptions {
   errorPage?: ErrorPage;
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
   onEvent?: (event: LatchkeyEvent) => void;
+  /**
+   * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
+   * user's data): `true` writes to `console.error`, a function receives each line. Default off.
+   */
+  debug?: boolean | ((line: string) => void);
   /** Current time in epoch milliseconds. Default `Date.now`; tests pass a fake clock. */
   now?: () => number;
 }
@@ -181,6 +186,8 @@ export interface ResolvedConfig {
   roles: RoleMapper;
   onEvent: (event: LatchkeyEvent) => void;
   errorPage: ErrorPage | undefined;
+  /** Where `debug` lines go, if anywhere. */
+  log: ((line: string) => void) | undefined;
   now: () => number;
 }
 
@@ -381,6 +388,10 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
     errorPage: options.errorPage,
+    log:
+      options.debug === true
+        ? (line) => console.error(`[latchkey] ${line}`)
+        : options.debug || undefined,
     now: options.now ?? Date.now,
   });
 }

@@ -2,7 +2,7 @@ import type { Emit } from './audit';
 import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
 import { expireCookie, parseCookies, serializeCookie } from './cookies';
-import { ErrorCodes, LatchkeyError } from './errors';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import { type HttpRequest, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
@@ -188,10 +188,11 @@ export class SignIn {
     } catch (error) {
       const response = errorAnswer(error, request, this.config.errorPage);
       for (const line of clearTransaction) response.headers.append('set-cookie', line);
-      this.emit({
-        type: 'login_failed',
-        code: error instanceof LatchkeyError ? error.code : 'internal_error',
-      });
+      const known = isLatchkeyError(error) ? error : undefined;
+      const code = known?.code ?? 'internal_error';
+      this.emit({ type: 'login_failed', code });
+      // A latchkey error's message names no token, secret or personal data; others are not shown.
+      this.config.log?.(`sign-in failed (${code}): ${known?.message ?? 'an unexpected error.'}`);
       return response;
     }
   }

@@ -605,11 +605,13 @@ describe('failures that name their cause and their fix', () => {
 
   it('says the IdP refused the client credentials (invalid_client) and fires login_failed with it', async () => {
     const events: string[] = [];
+    const logged: string[] = [];
     const latchkey = latchkeyFor({
       clientSecret: 'not-the-registered-secret',
       onEvent: (event) => {
         if (event.type === 'login_failed') events.push(event.code);
       },
+      debug: (line) => logged.push(line),
     });
     const { status, body } = await refused(latchkey);
     expect(status).toBe(500);
@@ -620,6 +622,7 @@ describe('failures that name their cause and their fix', () => {
     expect(body.message).toMatch(/clientId, clientSecret and clientAuthMethod/);
     expect(body.message).not.toContain('not-the-registered-secret');
     expect(events).toEqual(['client_auth_failed']);
+    expect(logged).toEqual([`sign-in failed (client_auth_failed): ${body.message}`]);
   });
 
   it('names the URL and the cause when the IdP refuses the connection or does not answer', async () => {
