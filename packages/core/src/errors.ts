@@ -65,6 +65,22 @@ export const ErrorCodes = {
   apiUnreachable: 'api_unreachable',
   /** The session store could not be reached. */
   storeUnavailable: 'store_unavailable',
+  /** A passkey response failed verification: signature, origin, rpID, challenge, format, id. */
+  passkeyInvalid: 'passkey_invalid',
+  /** A passkey ceremony's challenge is older than its 5 minutes: start the ceremony again. */
+  passkeyChallengeExpired: 'passkey_challenge_expired',
+  /** A passkey ceremony's challenge was already used once: start the ceremony again. */
+  passkeyChallengeReplayed: 'passkey_challenge_replayed',
+  /** No such passkey (removed, or never registered here), or none for the user. */
+  passkeyNotFound: 'passkey_not_found',
+  /** A passkey this ceremony does not allow: another user's, or not in `allowCredentials`. */
+  passkeyNotAllowed: 'passkey_not_allowed',
+  /** A passkey's signature counter did not advance: it may have been cloned. */
+  passkeyCounterRegressed: 'passkey_counter_regressed',
+  /** The authenticator did not verify the user (PIN, biometrics), and that is required. */
+  passkeyUserVerificationRequired: 'passkey_user_verification_required',
+  /** The passkey's credential id is already registered (to this or another user). */
+  passkeyAlreadyRegistered: 'passkey_already_registered',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCodes}. */
@@ -102,6 +118,14 @@ const statusByCode: Record<ErrorCode, number> = {
   logout_token_invalid: 400,
   api_unreachable: 502,
   store_unavailable: 503,
+  passkey_invalid: 400,
+  passkey_challenge_expired: 400,
+  passkey_challenge_replayed: 400,
+  passkey_not_found: 404,
+  passkey_not_allowed: 403,
+  passkey_counter_regressed: 403,
+  passkey_user_verification_required: 401,
+  passkey_already_registered: 409,
 };
 
 /** The base class of every error latchkey throws or answers with. */

@@ -1,3 +1,4 @@
+import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import { randomBytes } from 'node:crypto';
 import {
   generateAuthenticationOptions,
@@ -8,7 +9,7 @@ import { isoBase64URL } from '@simplewebauthn/server/helpers';
 import { CHALLENGE_LIFETIME_MS, saveChallenge, takeSignedChallenge } from './challenges';
 import type { PasskeyConfig } from './config';
 import type { PasskeyCredential } from './credential-store';
-import { PasskeyError, PasskeyErrorCodes } from './errors';
+
 import { authenticationResponseOf, userVerifiedIn, verdictOf } from './responses';
 
 /**
@@ -91,8 +92,8 @@ export async function authenticationOptions(
   const passkeys = await config.credentials.listByUser(input.sub);
   // An empty allowCredentials would let the browser offer any passkey: never send one.
   if (passkeys.length === 0) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.notFound,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyNotFound,
       'You have no passkey to confirm it is you with.',
     );
   }
@@ -126,7 +127,7 @@ export async function verifyAuthentication(
     response.response.clientDataJSON,
     input.purpose,
   );
-  const notAllowed = (message: string) => new PasskeyError(PasskeyErrorCodes.notAllowed, message);
+  const notAllowed = (message: string) => new LatchkeyError(ErrorCodes.passkeyNotAllowed, message);
   const notTheirs = () => notAllowed('This passkey belongs to another user.');
   if (pending.ceremony === 'step-up' && input.purpose === 'step-up') {
     // The session's user now is the one the options were for, and the passkey one offered to them.
@@ -140,8 +141,8 @@ export async function verifyAuthentication(
 
   const stored = await config.credentials.get(response.id);
   if (!stored) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.notFound,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyNotFound,
       'This passkey is not registered here (it may have been removed): use another way to sign in.',
     );
   }
@@ -150,8 +151,8 @@ export async function verifyAuthentication(
   // ...and the user handle the authenticator returned, which a discoverable sign-in relies on.
   const { userHandle } = response.response;
   if (userHandle === undefined && input.purpose === 'sign-in') {
-    throw new PasskeyError(
-      PasskeyErrorCodes.invalid,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyInvalid,
       'The response names no user (userHandle): sign-in needs a discoverable passkey.',
     );
   }
@@ -160,8 +161,8 @@ export async function verifyAuthentication(
   const requireUserVerification = config.userVerification === 'required';
   const { authenticatorData } = response.response;
   if (requireUserVerification && !userVerifiedIn(() => isoBase64URL.toBuffer(authenticatorData))) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.userVerificationRequired,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyUserVerificationRequired,
       'The authenticator did not verify the user (PIN or biometrics), which this app requires.',
     );
   }
@@ -194,14 +195,14 @@ export async function verifyAuthentication(
     usedAt: config.now(),
   });
   if (used === undefined) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.notFound,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyNotFound,
       'This passkey was removed while it was in use.',
     );
   }
   if (used === 'regressed') {
-    throw new PasskeyError(
-      PasskeyErrorCodes.counterRegressed,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyCounterRegressed,
       "The passkey's signature counter went backwards: the authenticator may have been cloned. Use another way to sign in.",
     );
   }

@@ -1,5 +1,6 @@
+import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import { createHash } from 'node:crypto';
-import { PasskeyError, PasskeyErrorCodes } from './errors';
+
 import { signedChallengeOf } from './responses';
 
 /** How long the challenge of a ceremony can be answered: 5 minutes. */
@@ -143,7 +144,7 @@ export async function saveChallenge(
 
 /**
  * Uses up the `challenge` a ceremony's answer carries, once: replayed, expired, unknown or issued
- * to another browser, it throws a {@link PasskeyError}. A challenge is spent by its first answer,
+ * to another browser, it throws a `LatchkeyError`. A challenge is spent by its first answer,
  * whether that answer then verifies or not.
  */
 export async function takeChallenge(
@@ -152,22 +153,22 @@ export async function takeChallenge(
   challenge: string,
 ): Promise<ChallengeRecord> {
   const unknown = () =>
-    new PasskeyError(
-      PasskeyErrorCodes.invalid,
+    new LatchkeyError(
+      ErrorCodes.passkeyInvalid,
       'No pending passkey challenge matches this response in this browser: start the ceremony again (from this browser, with cookies enabled).',
     );
   if (!isBrowserBinding(browser)) throw unknown();
   const record = await context.challenges.consume(challengeKey(browser, challenge));
   if (record === undefined) throw unknown();
   if (record === 'consumed') {
-    throw new PasskeyError(
-      PasskeyErrorCodes.challengeReplayed,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyChallengeReplayed,
       'This passkey challenge was already used: start the ceremony again.',
     );
   }
   if (record.expiresAt <= context.now()) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.challengeExpired,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyChallengeExpired,
       'The passkey challenge expired (challenges are valid for 5 minutes): start the ceremony again.',
     );
   }
@@ -188,8 +189,8 @@ export async function takeSignedChallenge<C extends ChallengeRecord['ceremony']>
   const challenge = signedChallengeOf(clientDataJSON);
   const pending = await takeChallenge(context, browser, challenge);
   if (pending.ceremony !== ceremony) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.invalid,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyInvalid,
       `This challenge was issued for a ${pending.ceremony}, not for a ${ceremony}.`,
     );
   }

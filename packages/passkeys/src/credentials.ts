@@ -1,6 +1,5 @@
 import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import type { CredentialStore, PasskeyCredential } from './credential-store';
-import { PasskeyError, PasskeyErrorCodes } from './errors';
 
 /** Longest passkey name, in characters. */
 export const MAX_PASSKEY_NAME_LENGTH = 64;
@@ -66,7 +65,7 @@ export function passkeyName(name: unknown): string {
 }
 
 const notFound = () =>
-  new PasskeyError(PasskeyErrorCodes.notFound, 'You have no passkey with this id.');
+  new LatchkeyError(ErrorCodes.passkeyNotFound, 'You have no passkey with this id.');
 
 /** The passkeys of `sub`, oldest first, as their owner may see them. */
 export async function listPasskeys(store: CredentialStore, sub: string): Promise<PasskeyJson[]> {

@@ -26,12 +26,6 @@ export {
   type PasskeyProfile,
 } from './credential-store';
 export { type PasskeyJson, passkeyJson } from './credentials';
-export {
-  isPasskeyError,
-  PasskeyError,
-  type PasskeyErrorCode,
-  PasskeyErrorCodes,
-} from './errors';
 export { createPasskeys, Passkeys } from './passkeys';
 export type {
   PasskeyUser,

@@ -23,7 +23,7 @@ import {
 /**
  * The passkey ceremonies and passkey management of one relying party, framework-free: each method
  * takes plain values (the browser's cookie-bound id, the session's `sub`, the parsed JSON body) and
- * resolves plain JSON or throws a `PasskeyError` (or core's `LatchkeyError` for malformed input),
+ * resolves plain JSON or throws a `LatchkeyError` with a `passkey_*` code (`invalid_request` for malformed input),
  * so an HTTP route around it only moves values in and out.
  */
 export class Passkeys {

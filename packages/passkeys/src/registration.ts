@@ -1,3 +1,4 @@
+import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import { randomBytes } from 'node:crypto';
 import {
   generateRegistrationOptions,
@@ -9,7 +10,7 @@ import { CHALLENGE_LIFETIME_MS, saveChallenge, takeSignedChallenge } from './cha
 import type { PasskeyConfig } from './config';
 import type { PasskeyCredential, PasskeyProfile } from './credential-store';
 import { defaultPasskeyName, passkeyName } from './credentials';
-import { PasskeyError, PasskeyErrorCodes } from './errors';
+
 import { registrationResponseOf, userVerifiedIn, verdictOf } from './responses';
 
 /**
@@ -63,7 +64,7 @@ export interface VerifiedRegistration {
 }
 
 const invalid = (message: string, cause?: unknown) =>
-  new PasskeyError(PasskeyErrorCodes.invalid, message, { cause });
+  new LatchkeyError(ErrorCodes.passkeyInvalid, message, { cause });
 
 /** A random value of `bytes` bytes, base64url. */
 const randomBase64url = (bytes: number) => randomBytes(bytes).toString('base64url');
@@ -128,8 +129,8 @@ export async function verifyRegistration(
   const authData = () =>
     decodeAttestationObject(isoBase64URL.toBuffer(attestationObject)).get('authData');
   if (requireUserVerification && !userVerifiedIn(authData)) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.userVerificationRequired,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyUserVerificationRequired,
       'The authenticator did not verify the user (PIN or biometrics), which this app requires.',
     );
   }
@@ -169,8 +170,8 @@ export async function verifyRegistration(
   };
   // WebAuthn §7.1: a credential id registered before, to anyone, is refused.
   if (!(await config.credentials.create(credential))) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.alreadyRegistered,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyAlreadyRegistered,
       'This passkey is already registered.',
     );
   }

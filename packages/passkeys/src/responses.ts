@@ -1,7 +1,6 @@
 import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server';
 import { decodeClientDataJSON, parseAuthenticatorData } from '@simplewebauthn/server/helpers';
-import { PasskeyError, PasskeyErrorCodes } from './errors';
 
 /** WebAuthn §7.1: a credential id is at most 1023 bytes. */
 const MAX_CREDENTIAL_ID_BYTES = 1023;
@@ -36,8 +35,8 @@ function credentialFields(body: unknown) {
   if (body.type !== 'public-key') malformed("'type' must be 'public-key'");
   // Unpadded base64url of n characters decodes to floor(3n / 4) bytes.
   if (Math.floor((id.length * 3) / 4) > MAX_CREDENTIAL_ID_BYTES) {
-    throw new PasskeyError(
-      PasskeyErrorCodes.invalid,
+    throw new LatchkeyError(
+      ErrorCodes.passkeyInvalid,
       `The credential id is longer than ${MAX_CREDENTIAL_ID_BYTES} bytes (WebAuthn's limit).`,
     );
   }
@@ -104,12 +103,12 @@ export function signedChallengeOf(clientDataJSON: string): string {
   try {
     challenge = decodeClientDataJSON(clientDataJSON).challenge;
   } catch (cause) {
-    throw new PasskeyError(PasskeyErrorCodes.invalid, 'The clientDataJSON is not valid JSON.', {
+    throw new LatchkeyError(ErrorCodes.passkeyInvalid, 'The clientDataJSON is not valid JSON.', {
       cause,
     });
   }
   if (typeof challenge !== 'string' || challenge === '' || !BASE64URL.test(challenge)) {
-    throw new PasskeyError(PasskeyErrorCodes.invalid, 'The clientDataJSON carries no challenge.');
+    throw new LatchkeyError(ErrorCodes.passkeyInvalid, 'The clientDataJSON carries no challenge.');
   }
   return challenge;
 }
@@ -126,9 +125,9 @@ export async function verdictOf<T extends { verified: boolean }>(
   try {
     verdict = await verification();
   } catch (cause) {
-    throw new PasskeyError(PasskeyErrorCodes.invalid, message, { cause });
+    throw new LatchkeyError(ErrorCodes.passkeyInvalid, message, { cause });
   }
-  if (!verdict.verified) throw new PasskeyError(PasskeyErrorCodes.invalid, message);
+  if (!verdict.verified) throw new LatchkeyError(ErrorCodes.passkeyInvalid, message);
   return verdict as T & { verified: true };
 }
 
@@ -142,8 +141,12 @@ export function userVerifiedIn(
   try {
     return parseAuthenticatorData(authenticatorData()).flags.uv;
   } catch (cause) {
-    throw new PasskeyError(PasskeyErrorCodes.invalid, 'The authenticator data cannot be decoded.', {
-      cause,
-    });
+    throw new LatchkeyError(
+      ErrorCodes.passkeyInvalid,
+      'The authenticator data cannot be decoded.',
+      {
+        cause,
+      },
+    );
   }
 }
