@@ -75,7 +75,7 @@ export class Latchkey {
       callback: { GET: (request) => this.#signIn.callback(request) },
       session: { GET: (request) => this.#contexts.route(request) },
       stepUp: { GET: (request) => this.#signIn.stepUp(request) },
-      backchannelLogout: { POST: (request, body) => logout.backchannel(request, body) },
+      backchannelLogout: { POST: (request, { body }) => logout.backchannel(request, body) },
       logout: { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
     };
     const table: Record<string, RouteTable[string]> = {};

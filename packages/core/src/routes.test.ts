@@ -3,13 +3,22 @@ import { requireAuth } from './guards';
 import { createLatchkey } from './latchkey';
 import { fromNodeRequest } from './node';
 import { BODY_LIMIT } from './request';
-import { Routes } from './routes';
+import { type RouteInput, Routes } from './routes';
 
 const answer = (text: string) => async () => new Response(text);
 const table = {
   '/login': { GET: answer('login') },
-  '/echo': { POST: async (_request: unknown, body: string) => new Response(`body: ${body}`) },
+  '/echo': {
+    POST: async (_request: unknown, { body }: RouteInput) => new Response(`body: ${body}`),
+  },
   '/logout': { GET: answer('page'), POST: answer('logout') },
+  '/items/:id': {
+    GET: async (_request: unknown, { params }: RouteInput) => new Response(`get ${params.id}`),
+    PATCH: async (_request: unknown, { body, params }: RouteInput) =>
+      new Response(`patch ${params.id} ${body}`),
+    DELETE: async (_request: unknown, { body, params }: RouteInput) =>
+      new Response(`delete ${params.id}${body}`),
+  },
   '/fail': {
     GET: async () => {
       throw new Error('boom');
@@ -99,6 +108,39 @@ describe('Routes.handle', () => {
     // A declared length over the limit is refused before the body is read.
     const declared = (await post('a=1', { 'content-length': String(BODY_LIMIT + 1) }))!;
     expect(declared.status).toBe(413);
+  });
+
+  it('matches a :name segment to one non-empty, decoded path segment', async () => {
+    const routes = new Routes('/auth', table);
+    const route = (path: string) => routes.match(new Request(`https://app.example.com${path}`));
+    expect(route('/auth/items/abc')).toEqual({ route: '/items/:id', params: { id: 'abc' } });
+    expect(route('/auth/items/a%20b?x=1')?.params).toEqual({ id: 'a b' });
+    for (const path of [
+      '/auth/items/',
+      '/auth/items',
+      '/auth/items/a/b',
+      '/auth/items/a%2Fb',
+      '/auth/items/%E0',
+    ]) {
+      expect(route(path)).toBeUndefined();
+    }
+    expect(await (await handle('/auth/items/k1'))!.text()).toBe('get k1');
+  });
+
+  it('reads the body of a PATCH, none of a DELETE, and lists every method in Allow', async () => {
+    const send = (method: string, body?: string) =>
+      routes.handle(
+        new Request('https://app.example.com/auth/items/k1', {
+          method,
+          headers: { accept: 'application/json' },
+          ...(body === undefined ? {} : { body }),
+        }),
+      );
+    expect(await (await send('PATCH', '{"name":"n"}'))!.text()).toBe('patch k1 {"name":"n"}');
+    expect(await (await send('DELETE'))!.text()).toBe('delete k1');
+    const put = (await send('PUT', 'x'))!;
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, PATCH, DELETE');
   });
 
   it('turns a failing handler into an error response instead of throwing', async () => {

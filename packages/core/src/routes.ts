@@ -2,16 +2,62 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import { type HttpRequest, readBody } from './request';
 import { type ErrorPage, errorAnswer } from './responses';
 
-/** Answers one of latchkey's routes: a GET. */
-export type RouteHandler = (request: HttpRequest) => Promise<Response>;
+/** The methods latchkey's routes answer. */
+export type RouteMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
-/** Answers one of latchkey's routes: a POST, with its body (a form). */
-export type PostHandler = (request: HttpRequest, body: string) => Promise<Response>;
+/** What a route's handler gets besides the request. */
+export interface RouteInput {
+  /** The body, read whole for POST and PATCH (at most 64 KiB); '' for other methods. */
+  readonly body: string;
+  /** The values of the path's `:name` segments, percent-decoded. */
+  readonly params: Readonly<Record<string, string>>;
+}
 
-/** latchkey's routes by path below the routes' base path (`/login`), each with its methods. */
+/** Answers one of latchkey's routes. */
+export type RouteHandler = (request: HttpRequest, input: RouteInput) => Promise<Response>;
+
+/**
+ * latchkey's routes by path below the routes' base path (`/login`, `/passkeys/:id`), each with its
+ * methods. A `:name` segment matches one non-empty path segment.
+ */
 export type RouteTable = Readonly<
-  Record<string, Readonly<{ GET?: RouteHandler; POST?: PostHandler }>>
+  Record<string, Readonly<Partial<Record<RouteMethod, RouteHandler>>>>
 >;
+
+/** A request's route: its path in the table, and the values of its `:name` segments. */
+export interface RouteMatch {
+  readonly route: string;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+const NO_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The values of `pattern`'s `:name` segments in `path`, or undefined when it does not match. */
+function matchPattern(
+  pattern: readonly string[],
+  path: string,
+): Record<string, string> | undefined {
+  const segments = path.split('/');
+  if (segments.length !== pattern.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const want = pattern[i]!;
+    const got = segments[i]!;
+    if (!want.startsWith(':')) {
+      if (want !== got) return undefined;
+      continue;
+    }
+    let value: string;
+    try {
+      value = decodeURIComponent(got);
+    } catch {
+      return undefined;
+    }
+    if (!value || value.includes('/')) return undefined;
+    params[want.slice(1)] = value;
+  }
+  return params;
+}
 
 /**
  * True when `text` has a `/` at `index`: a character code compared, no one-character string built.
@@ -28,16 +74,28 @@ const pathStart = (url: string) => url.indexOf('/', url.indexOf('//') + 2);
  * the dispatch to their handlers with 405 for other methods.
  */
 export class Routes {
+  /** The routes with `:name` segments, split into segments once. */
+  private readonly patterns: Array<{ route: string; segments: string[] }>;
+
   constructor(
     /** The path under which the routes live, e.g. `/auth` (plus the base URL's path). */
     readonly basePath: string,
     private readonly table: RouteTable,
     /** The app's own error pages, for page navigations. */
     private readonly errorPage?: ErrorPage,
-  ) {}
+  ) {
+    this.patterns = Object.keys(table)
+      .filter((route) => route.includes('/:'))
+      .map((route) => ({ route, segments: route.split('/') }));
+  }
 
   /** The route a request is for (`/login`), or undefined when it is not one of latchkey's. */
   routeOf(request: HttpRequest): string | undefined {
+    return this.match(request)?.route;
+  }
+
+  /** The route a request is for, with its parameters; undefined when it is not latchkey's. */
+  match(request: HttpRequest): RouteMatch | undefined {
     const url = request.url;
     const start = pathStart(url);
     const prefix = this.basePath;
@@ -47,8 +105,13 @@ export class Routes {
     if (!slashAt(url, from)) return undefined;
     const rest = url.slice(from);
     const end = rest.search(/[?#]/);
-    const route = end === -1 ? rest : rest.slice(0, end);
-    return Object.hasOwn(this.table, route) ? route : undefined;
+    const path = end === -1 ? rest : rest.slice(0, end);
+    if (Object.hasOwn(this.table, path)) return { route: path, params: NO_PARAMS };
+    for (const { route, segments } of this.patterns) {
+      const params = matchPattern(segments, path);
+      if (params) return { route, params };
+    }
+    return undefined;
   }
 
   /**
@@ -56,16 +119,18 @@ export class Routes {
    * failures become the error response for the request (JSON or HTML).
    */
   async handle(request: HttpRequest): Promise<Response | undefined> {
-    const route = this.routeOf(request);
-    if (route === undefined) return undefined;
-    const methods = this.table[route]!;
-    const method = request.method.toUpperCase();
+    const match = this.match(request);
+    if (match === undefined) return undefined;
+    const methods = this.table[match.route]!;
+    const method = request.method.toUpperCase() as RouteMethod;
+    const handler = Object.hasOwn(methods, method) ? methods[method] : undefined;
     try {
-      // A POST's body is read whole (bounded, and within bodyTimeout for Node requests) before it
-      // is answered: 413 or 408 come from here, for every adapter alike.
-      if (method === 'POST' && methods.POST)
-        return await methods.POST(request, await readBody(request));
-      if (method === 'GET' && methods.GET) return await methods.GET(request);
+      if (handler) {
+        // A body is read whole (bounded, and within bodyTimeout for Node requests) before it is
+        // answered: 413 or 408 come from here, for every adapter alike.
+        const body = method === 'POST' || method === 'PATCH' ? await readBody(request) : '';
+        return await handler(request, { body, params: match.params });
+      }
       const allow = Object.keys(methods).join(', ');
       const response = errorAnswer(
         new LatchkeyError(ErrorCodes.methodNotAllowed, `This route only answers ${allow}.`),
