@@ -625,6 +625,25 @@ describe('failures that name their cause and their fix', () => {
     expect(logged).toEqual([`sign-in failed (client_auth_failed): ${body.message}`]);
   });
 
+  it('logs an unexpected failure as internal_error without its message', async () => {
+    const events: string[] = [];
+    const logged: string[] = [];
+    const latchkey = latchkeyFor({
+      afterCallback: () => {
+        throw new Error('a message that may hold anything');
+      },
+      onEvent: (event) => {
+        if (event.type === 'login_failed') events.push(event.code);
+      },
+      debug: (line) => logged.push(line),
+    });
+    const { status, body } = await refused(latchkey);
+    expect(status).toBe(500);
+    expect(body.error).toBe('internal_error');
+    expect(events).toEqual(['internal_error']);
+    expect(logged).toEqual(['sign-in failed (internal_error): an unexpected error.']);
+  });
+
   it('names the URL and the cause when the IdP refuses the connection or does not answer', async () => {
     const closed = `http://127.0.0.1:${await freePort()}`;
     const page = await latchkeyFor({ issuer: closed }).handle(
