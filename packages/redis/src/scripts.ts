@@ -133,3 +133,60 @@ if remaining > ttl then ttl = remaining end
 redis.call('SET', KEYS[1], value, 'PX', string.format('%d', ttl))
 return 1
 `);
+
+/*
+ * The passkey stores' scripts. Each touches a single key (one user's hash, or one challenge), so
+ * none depends on keys living together.
+ */
+
+/**
+ * Replaces a hash field only while it still holds the value the caller read (compare-and-set).
+ * KEYS: hash key
+ * ARGV: field, expected value, new value
+ * Returns 1 when replaced, 0 when the field changed meanwhile, -1 when it is gone.
+ */
+export const REPLACE_FIELD = new LuaScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if not current then return -1 end
+if current ~= ARGV[2] then return 0 end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[3])
+return 1
+`);
+
+/**
+ * Get-or-create of a hash field: the value already there, or `candidate` once stored.
+ * KEYS: hash key
+ * ARGV: field, candidate
+ */
+export const FIELD_OR_SET = new LuaScript(`
+local current = redis.call('HGET', KEYS[1], ARGV[1])
+if current then return current end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+return ARGV[2]
+`);
+
+/**
+ * Deletes a hash and returns the names of its fields that start with a prefix.
+ * KEYS: hash key
+ * ARGV: field prefix
+ */
+export const DELETE_HASH = new LuaScript(`
+local names = {}
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, #ARGV[1]) == ARGV[1] then table.insert(names, field) end
+end
+redis.call('DEL', KEYS[1])
+return names
+`);
+
+/**
+ * Takes a pending challenge once: returns its record and leaves 'consumed' in its place for the
+ * rest of its lifetime (KEEPTTL, Redis 6). A second take returns 'consumed'; a missing key nil.
+ * KEYS: challenge key
+ */
+export const CONSUME_CHALLENGE = new LuaScript(`
+local value = redis.call('GET', KEYS[1])
+if not value then return false end
+if value ~= 'consumed' then redis.call('SET', KEYS[1], 'consumed', 'KEEPTTL') end
+return value
+`);
