@@ -15,5 +15,6 @@ export const sourceAliases = {
   '@latchkey/adapter-tests': source('adapter-tests'),
   '@latchkey/fastify': source('fastify'),
   '@latchkey/redis': source('redis'),
+  '@latchkey/passkeys': source('passkeys'),
   '@latchkey/react': source('react'),
 };

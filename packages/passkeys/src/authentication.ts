@@ -1,5 +1,5 @@
-import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import { randomBytes } from 'node:crypto';
+import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import {
   generateAuthenticationOptions,
   type PublicKeyCredentialRequestOptionsJSON,

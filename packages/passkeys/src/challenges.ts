@@ -1,5 +1,5 @@
-import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 import { createHash } from 'node:crypto';
+import { ErrorCodes, LatchkeyError } from '@latchkey/core';
 
 import { signedChallengeOf } from './responses';
 
