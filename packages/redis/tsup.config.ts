@@ -1,3 +1,3 @@
 import { nodeLibrary } from '../../tsup.node';
 
-export default nodeLibrary();
+export default nodeLibrary(['src/index.ts', 'src/passkey-stores.ts']);

@@ -8,5 +8,7 @@ import { acrSatisfies, type SessionJson } from '@latchkey/core/contract';
 import { startDevIdp } from '@latchkey/dev-idp';
 import { latchkey, requireAuth } from '@latchkey/express';
 import { latchkeyPlugin } from '@latchkey/fastify';
+import { createPasskeys } from '@latchkey/passkeys';
 import { useAuth } from '@latchkey/react';
 import { RedisSessionStore } from '@latchkey/redis';
+import { RedisCredentialStore } from '@latchkey/redis/passkeys';

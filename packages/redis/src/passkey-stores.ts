@@ -1,3 +1,5 @@
+// `@latchkey/redis/passkeys`: the passkey stores, apart from the main entry so that apps that keep
+// only sessions in Redis do not load `@latchkey/passkeys` (an optional peer dependency).
 import {
   type ChallengeRecord,
   type ChallengeStore,

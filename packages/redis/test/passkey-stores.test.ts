@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The passkeys package's own relying-party fixture, to run real ceremonies on the Redis stores.
 import { setup } from '../../passkeys/test/fixture';
-import { RedisChallengeStore, RedisCredentialStore } from '../src/index';
+import { RedisChallengeStore, RedisCredentialStore } from '../src/passkey-stores';
 import { adminClient, deleteKeysUnder, keysUnder, sleep, uniquePrefix } from './support';
 
 const url = await redisUrlForTests();
