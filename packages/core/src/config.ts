@@ -2,6 +2,7 @@ import type { Awaitable } from './awaitable';
 import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
+import type { PasskeyService } from './passkey-routes';
 import { type Policy, type RoleMapper, roleMappers } from './rbac';
 import type { HttpRequest } from './request';
 import type { ErrorPage } from './responses';
@@ -111,6 +112,12 @@ export interface LatchkeyOptions {
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
   onEvent?: (event: LatchkeyEvent) => void;
   /**
+   * Passkeys for signed-in users (`createPasskeys(...)` from `@latchkey/passkeys`): adds the
+   * routes `GET /auth/passkeys`, `POST /auth/passkeys/register/options|verify` and
+   * `PATCH|DELETE /auth/passkeys/:id`. Default: none.
+   */
+  passkeys?: PasskeyService;
+  /**
    * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
    * user's data): `true` writes to `console.error`, a function receives each line. Default off.
    */
@@ -186,6 +193,7 @@ export interface ResolvedConfig {
   roles: RoleMapper;
   onEvent: (event: LatchkeyEvent) => void;
   errorPage: ErrorPage | undefined;
+  passkeys: PasskeyService | undefined;
   /** Where `debug` lines go, if anywhere. */
   log: ((line: string) => void) | undefined;
   now: () => number;
@@ -388,6 +396,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
     errorPage: options.errorPage,
+    passkeys: options.passkeys,
     log:
       options.debug === true
         ? (line) => console.error(`[latchkey] ${line}`)

@@ -18,6 +18,7 @@ export { requireAuth, requirePermission, requireRole, requireStepUp } from './gu
 export { createLatchkey, Latchkey } from './latchkey';
 export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
 export { toWebRequest } from './node';
+export type { PasskeyService } from './passkey-routes';
 export { type IdpPreset, idpPresets } from './presets';
 export {
   type Authorized,

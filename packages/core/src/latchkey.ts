@@ -11,6 +11,7 @@ import {
 import { Guards } from './guards';
 import { Logout } from './logout';
 import { MemoryRevocationList } from './memory';
+import { PasskeyRoutes } from './passkey-routes';
 import type { HttpRequest } from './request';
 import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
@@ -82,6 +83,9 @@ export class Latchkey {
     for (const [name, methods] of Object.entries(handlers) as [RouteName, RouteTable[string]][]) {
       const route = routes[name];
       if (route) table[route] = methods;
+    }
+    if (config.passkeys) {
+      Object.assign(table, new PasskeyRoutes(config, this.#contexts, config.passkeys).table());
     }
     this.#routes = new Routes(routesPath, table, config.errorPage);
     this.routePaths = Object.keys(table).map((route) => `${routesPath}${route}`);

@@ -9,7 +9,7 @@ import { decodeAttestationObject, isoBase64URL } from '@simplewebauthn/server/he
 import { CHALLENGE_LIFETIME_MS, saveChallenge, takeSignedChallenge } from './challenges';
 import type { PasskeyConfig } from './config';
 import type { PasskeyCredential, PasskeyProfile } from './credential-store';
-import { defaultPasskeyName, passkeyName } from './credentials';
+import { defaultPasskeyName, type PasskeyJson, passkeyJson, passkeyName } from './credentials';
 
 import { registrationResponseOf, userVerifiedIn, verdictOf } from './responses';
 
@@ -61,6 +61,8 @@ export interface RegistrationVerifyInput {
 export interface VerifiedRegistration {
   /** The new passkey. */
   credential: PasskeyCredential;
+  /** The new passkey as the browser may see it (no key, no counter). */
+  passkey: PasskeyJson;
 }
 
 const invalid = (message: string, cause?: unknown) =>
@@ -176,5 +178,5 @@ export async function verifyRegistration(
     );
   }
   if (input.profile !== undefined) await config.credentials.setProfile(pending.sub, input.profile);
-  return { credential };
+  return { credential, passkey: passkeyJson(credential) };
 }
