@@ -3,7 +3,13 @@
 // (test-utils' hostile provider) stands in for the IdP: no real IdP returns another user's ID token
 // on refresh, or a weaker acr than asked, on demand.
 import { ACR_LEVELS, ACR_MFA, ACR_PWD } from '@latchkey/dev-idp';
-import { freePort, type HostileIdp, type HostileMode, startHostileIdp } from '@latchkey/test-utils';
+import {
+  CookieJar,
+  freePort,
+  type HostileIdp,
+  type HostileMode,
+  startHostileIdp,
+} from '@latchkey/test-utils';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   createLatchkey,
@@ -38,29 +44,9 @@ function latchkeyFor(overrides: Partial<LatchkeyOptions> = {}): Latchkey {
   });
 }
 
-/** A browser's cookie jar: Set-Cookie lines applied, deletions included. */
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  take(response: Response): Response {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0]!;
-      const name = pair.slice(0, pair.indexOf('='));
-      if (/Max-Age=0(;|$)/.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, pair.slice(pair.indexOf('=') + 1));
-    }
-    return response;
-  }
-  get header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-  names(): string[] {
-    return [...this.cookies.keys()];
-  }
-}
-
 const JSON_ACCEPT = { accept: 'application/json' };
 
-/** A response carrying `Set-Cookie` lines, for {@link Jar.take}. */
+/** A response carrying `Set-Cookie` lines, for {@link CookieJar.take}. */
 function responseWith(lines: readonly string[]): Response {
   const response = new Response(null);
   for (const line of lines) response.headers.append('set-cookie', line);
@@ -68,7 +54,7 @@ function responseWith(lines: readonly string[]): Response {
 }
 
 /** Follows a sign-in (or step-up) from latchkey's route through the IdP to the callback's answer. */
-async function through(latchkey: Latchkey, jar: Jar, path: string): Promise<Response> {
+async function through(latchkey: Latchkey, jar: CookieJar, path: string): Promise<Response> {
   const start = jar.take(
     (await latchkey.handle(new Request(`${baseUrl}${path}`, { headers: { cookie: jar.header } })))!,
   );
@@ -82,14 +68,14 @@ async function through(latchkey: Latchkey, jar: Jar, path: string): Promise<Resp
   );
 }
 
-async function signedIn(latchkey: Latchkey): Promise<Jar> {
-  const jar = new Jar();
+async function signedIn(latchkey: Latchkey): Promise<CookieJar> {
+  const jar = new CookieJar();
   const callback = await through(latchkey, jar, '/auth/login?returnTo=/profile');
   expect(callback.status).toBe(303);
   return jar;
 }
 
-const contextOf = (latchkey: Latchkey, jar: Jar, sink: (lines: readonly string[]) => void) =>
+const contextOf = (latchkey: Latchkey, jar: CookieJar, sink: (lines: readonly string[]) => void) =>
   latchkey.authenticate(new Request(`${baseUrl}/x`, { headers: { cookie: jar.header } }), sink);
 
 describe('the callback', () => {
@@ -100,7 +86,7 @@ describe('the callback', () => {
 
   it('refuses an HS256 ID token unless idTokenAlgorithms names HS256', async () => {
     idp.mode = 'hs256';
-    const refused = await through(latchkeyFor(), new Jar(), '/auth/login');
+    const refused = await through(latchkeyFor(), new CookieJar(), '/auth/login');
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ error: 'id_token_invalid' });
   });
@@ -115,7 +101,7 @@ describe('the callback', () => {
         clientSecret: secret,
         idTokenAlgorithms: ['HS256', 'RS256'],
       });
-      const accepted = await through(latchkey, new Jar(), '/auth/login');
+      const accepted = await through(latchkey, new CookieJar(), '/auth/login');
       expect(accepted.status).toBe(303);
     } finally {
       await hmacIdp.stop();
@@ -160,7 +146,11 @@ describe('the ID token signature', () => {
     ],
   ])('refuses a sign-in (mode %s: %s) with %i and says why', async (mode, _what, status, body) => {
     idp.mode = mode;
-    const response = await through(latchkeyFor({ idpTimeout: 300 }), new Jar(), '/auth/login');
+    const response = await through(
+      latchkeyFor({ idpTimeout: 300 }),
+      new CookieJar(),
+      '/auth/login',
+    );
     expect(response.status).toBe(status);
     expect(await response.json()).toMatchObject(body);
   });
@@ -383,7 +373,7 @@ describe('failed sign-ins', () => {
   it('completes a step-up started while signed out, as a sign-in at that level', async () => {
     idp.claims = { acr: ACR_MFA };
     const latchkey = latchkeyFor();
-    const jar = new Jar();
+    const jar = new CookieJar();
     const stepUp = await through(latchkey, jar, `/auth/step-up?acr=${ACR_MFA}&returnTo=/`);
     expect(stepUp.status).toBe(303);
     expect((await contextOf(latchkey, jar, () => {})).session?.acr).toBe(ACR_MFA);
@@ -554,7 +544,7 @@ describe('sessions in a store', () => {
     let offset = 0;
     const now = () => Date.now() + offset;
     const latchkey = latchkeyFor({ store: new MemorySessionStore({ now }), now });
-    const jar = new Jar();
+    const jar = new CookieJar();
     const callback = await through(latchkey, jar, '/auth/login');
     const cookie = callback.headers.getSetCookie().find((line) => line.startsWith('lk_session='));
     expect(cookie).toMatch(/; Max-Age=86400(;|$)/);
@@ -599,7 +589,7 @@ describe('sessions in a store', () => {
 
 describe('failures that name their cause and their fix', () => {
   const refused = async (latchkey: Latchkey) => {
-    const response = await through(latchkey, new Jar(), '/auth/login');
+    const response = await through(latchkey, new CookieJar(), '/auth/login');
     return { status: response.status, body: (await response.json()) as Record<string, string> };
   };
 

@@ -1,26 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { failure } from '../test/failure';
-import { counterAdvances, MemoryCredentialStore, type PasskeyCredential } from './credential-store';
-
-const passkey = (
-  id: string,
-  sub: string,
-  extra: Partial<PasskeyCredential> = {},
-): PasskeyCredential => ({
-  id,
-  sub,
-  userHandle: `handle-${sub}`,
-  publicKey: new Uint8Array([1, 2, 3]),
-  counter: 0,
-  transports: ['internal'],
-  deviceType: 'singleDevice',
-  backedUp: false,
-  aaguid: '00000000-0000-0000-0000-000000000000',
-  name: 'Passkey',
-  createdAt: 1000,
-  lastUsedAt: null,
-  ...extra,
-});
+import { passkey } from '../test/fixture';
+import { counterAdvances, MemoryCredentialStore } from './credential-store';
 
 describe('counterAdvances', () => {
   it('accepts a greater counter, and 0 after 0 (synced passkeys), nothing else', () => {

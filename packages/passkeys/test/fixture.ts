@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { createPasskeys, MemoryCredentialStore, type PasskeyOptions } from '../src/index';
+import {
+  createPasskeys,
+  MemoryCredentialStore,
+  type PasskeyCredential,
+  type PasskeyOptions,
+} from '../src/index';
 import { SoftwareAuthenticator, type Tamper } from './authenticator';
 
 export const ORIGIN = 'https://app.example.com';
@@ -91,3 +96,24 @@ export function setup(options: Partial<PasskeyOptions> & { synced?: boolean } = 
       (await stepUpAnswer(sub, tamper, device)).verify(),
   };
 }
+
+/** A stored passkey of `sub` with plain values, for store tests; `extra` overrides fields. */
+export const passkey = (
+  id: string,
+  sub: string,
+  extra: Partial<PasskeyCredential> = {},
+): PasskeyCredential => ({
+  id,
+  sub,
+  userHandle: `handle-${sub}`,
+  publicKey: new Uint8Array([1, 2, 3]),
+  counter: 0,
+  transports: ['internal'],
+  deviceType: 'singleDevice',
+  backedUp: false,
+  aaguid: '00000000-0000-0000-0000-000000000000',
+  name: 'Passkey',
+  createdAt: 1000,
+  lastUsedAt: null,
+  ...extra,
+});

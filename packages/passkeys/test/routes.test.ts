@@ -2,7 +2,7 @@
 // Web-standard entry: a user signed in at test-utils' hostile IdP (in its well-behaved mode)
 // registers, lists, renames and removes passkeys with the tests' software authenticator.
 import { createLatchkey, type Latchkey } from '@latchkey/core';
-import { type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
+import { CookieJar, type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasskeys, MemoryCredentialStore } from '../src/index';
 import { SoftwareAuthenticator } from './authenticator';
@@ -15,23 +15,6 @@ beforeAll(async () => {
 });
 afterAll(() => idp.stop());
 
-/** A browser's cookies for latchkey's origin: what each response set, deletions included. */
-class Jar {
-  private readonly cookies = new Map<string, string>();
-  take(response: Response): Response {
-    for (const line of response.headers.getSetCookie()) {
-      const pair = line.split(';')[0]!;
-      const name = pair.slice(0, pair.indexOf('='));
-      if (/Max-Age=0(;|$)/.test(line)) this.cookies.delete(name);
-      else this.cookies.set(name, pair.slice(pair.indexOf('=') + 1));
-    }
-    return response;
-  }
-  get header(): string {
-    return [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; ');
-  }
-}
-
 /** An app with passkeys, and a browser signed in to it. */
 async function signedIn() {
   const latchkey = createLatchkey({
@@ -41,7 +24,7 @@ async function signedIn() {
     secrets: ['passkey-routes-secret-passkey-routes-1'],
     passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
   });
-  const jar = new Jar();
+  const jar = new CookieJar();
   const login = jar.take((await latchkey.fetch(new Request(`${app}/auth/login`)))!);
   const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
   const callback = await latchkey.fetch(

@@ -1,34 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import type { ChallengeRecord, PasskeyCredential } from '@latchkey/passkeys';
+import type { ChallengeRecord } from '@latchkey/passkeys';
 import { redisUrlForTests } from '@latchkey/test-utils';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The passkeys package's own relying-party fixture, to run real ceremonies on the Redis stores.
-import { setup } from '../../passkeys/test/fixture';
+import { passkey, setup } from '../../passkeys/test/fixture';
 import { RedisChallengeStore, RedisCredentialStore } from '../src/passkey-stores';
 import { adminClient, deleteKeysUnder, keysUnder, sleep, uniquePrefix } from './support';
 
 const url = await redisUrlForTests();
-
-const passkey = (
-  id: string,
-  sub: string,
-  extra: Partial<PasskeyCredential> = {},
-): PasskeyCredential => ({
-  id,
-  sub,
-  userHandle: `handle-${sub}`,
-  publicKey: new Uint8Array([1, 2, 3]),
-  counter: 0,
-  transports: ['internal'],
-  deviceType: 'singleDevice',
-  backedUp: false,
-  aaguid: '00000000-0000-0000-0000-000000000000',
-  name: 'Passkey',
-  createdAt: 1000,
-  lastUsedAt: null,
-  ...extra,
-});
 
 const signIn = (expiresAt = Date.now() + 60_000): ChallengeRecord => ({
   ceremony: 'sign-in',

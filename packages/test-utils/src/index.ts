@@ -1,4 +1,5 @@
 export * from './browser';
+export * from './cookie-jar';
 export * from './hostile-idp';
 export * from './processes';
 export * from './redis';
