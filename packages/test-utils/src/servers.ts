@@ -31,24 +31,36 @@ export function listen(server: Server, host: string = LOOPBACK): Promise<string>
 }
 
 /**
- * Finds a TCP port on `127.0.0.1` that is free right now, for programs that need
- * their port before they start (prefer {@link listen} when you own the server).
+ * Ports {@link freePort} picks from: below Linux's default ephemeral range (32768-60999), from
+ * which the kernel assigns `listen(0)`, so that a server another test binds to port 0 between
+ * `freePort()` and the program's own `listen` cannot take the port.
  */
-export function freePort(): Promise<number> {
+const RESERVED_RANGE = { from: 20_000, to: 32_767 };
+
+/** Resolves whether `port` on `127.0.0.1` could be bound right now. */
+function canBind(port: number): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.unref();
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => {
-      const address = probe.address();
-      const port = address !== null && typeof address === 'object' ? address.port : 0;
-      probe.close((error) => {
-        if (error) reject(error);
-        else if (port === 0) reject(new Error('could not find a free port'));
-        else resolve(port);
-      });
-    });
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(false) : reject(error),
+    );
+    probe.listen(port, LOOPBACK, () => probe.close(() => resolve(true)));
   });
+}
+
+/**
+ * Finds a TCP port on `127.0.0.1` that is free right now, for programs that need their port
+ * before they start (prefer {@link listen} when you own the server). It is picked at random
+ * below the ephemeral range (see {@link RESERVED_RANGE}).
+ */
+export async function freePort(): Promise<number> {
+  const span = RESERVED_RANGE.to - RESERVED_RANGE.from + 1;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = RESERVED_RANGE.from + Math.floor(Math.random() * span);
+    if (await canBind(port)) return port;
+  }
+  throw new Error('could not find a free port');
 }
 
 /**
