@@ -39,8 +39,8 @@ export type NodeBodyStream = Pick<IncomingMessage, 'headers' | 'on' | 'off' | 'r
  * Reads a request body as UTF-8 text: `undefined` when it is over `limit` bytes (the rest is
  * discarded so the connection can serve its next request). Rejects with `request_timeout` when
  * the whole body has not arrived within `timeoutMs` (a slow client must not hold the request for
- * Node's 300 s), and with `request_aborted` when the client goes away first: adapters answer
- * nothing then, and log nothing, since there is nobody left to answer.
+ * Node's 300 s), and with `request_aborted` when the client goes away first (its answer goes to
+ * a closed socket: nobody is left to read it).
  */
 function readNodeBody(
   stream: NodeBodyStream,

@@ -51,6 +51,10 @@ const PROTOCOL_CLAIMS = new Set([
   'sid',
 ]);
 
+/** 204, for a change that has nothing to say back. */
+const noContent = () =>
+  new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+
 /** A request body as JSON, or `invalid_request`. */
 function jsonBody(body: string): unknown {
   try {
@@ -81,7 +85,12 @@ export class PasskeyRoutes {
   /** The routes, for core's route table. */
   table(): RouteTable {
     return {
-      '/passkeys': { GET: async (request) => jsonResponse(await this.list(request)) },
+      '/passkeys': {
+        GET: async (request) => {
+          const { sub } = await this.user(request, false);
+          return jsonResponse(await this.service.list(sub));
+        },
+      },
       '/passkeys/register/options': { POST: (request) => this.registrationOptions(request) },
       '/passkeys/register/verify': {
         POST: async (request, { body }) => {
@@ -100,20 +109,15 @@ export class PasskeyRoutes {
           const { sub } = await this.user(request, true);
           const { name } = (jsonBody(body) ?? {}) as { name?: unknown };
           await this.service.rename(sub, params.id!, name);
-          return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+          return noContent();
         },
         DELETE: async (request, { params }) => {
           const { sub } = await this.user(request, true);
           await this.service.remove(sub, params.id!);
-          return new Response(null, { status: 204, headers: { 'cache-control': 'no-store' } });
+          return noContent();
         },
       },
     };
-  }
-
-  private async list(request: HttpRequest): Promise<unknown[]> {
-    const { sub } = await this.user(request, false);
-    return this.service.list(sub);
   }
 
   private async registrationOptions(request: HttpRequest): Promise<Response> {
