@@ -161,4 +161,19 @@ describe('security options of createLatchkey', () => {
   it('never lets the touch interval exceed the idle timeout', () => {
     expect(resolveConfig({ ...valid, session: { idleTimeout: 60 } }).touchInterval).toBe(60);
   });
+
+  it('takes the passkey level only as a listed acr value', () => {
+    const mfa = 'urn:latchkey:acr:mfa';
+    expect(resolveConfig({ ...valid, stepUp: { passkey: { acr: mfa } } }).passkeyAcr).toBe(mfa);
+    expect(resolveConfig(valid).passkeyAcr).toBeUndefined();
+    refused({ stepUp: { passkey: { acr: '' } } }, /stepUp\.passkey\.acr must be an acr value/);
+    refused({ stepUp: { passkey: {} as { acr: string } } }, /stepUp\.passkey\.acr/);
+    refused(
+      { acrLevels: ['urn:latchkey:acr:pwd'], stepUp: { passkey: { acr: mfa } } },
+      /must be one of acrLevels \(urn:latchkey:acr:pwd\)/,
+    );
+    expect(
+      resolveConfig({ ...valid, acrLevels: [mfa], stepUp: { passkey: { acr: mfa } } }).passkeyAcr,
+    ).toBe(mfa);
+  });
 });

@@ -114,9 +114,18 @@ export interface LatchkeyOptions {
   /**
    * Passkeys for signed-in users (`createPasskeys(...)` from `@latchkey/passkeys`): adds the
    * routes `GET /auth/passkeys`, `POST /auth/passkeys/register/options|verify` and
-   * `PATCH|DELETE /auth/passkeys/:id`. Default: none.
+   * `PATCH|DELETE /auth/passkeys/:id`, and passkey sign-in and step-up
+   * (`POST /auth/passkeys/authenticate/options|verify`). Default: none.
    */
   passkeys?: PasskeyService;
+  /**
+   * Step-up by other means than the IdP. `passkey.acr`: the authentication level (`acr`) a passkey
+   * proves, e.g. `'urn:latchkey:acr:mfa'`. A fresh passkey assertion then satisfies step-up guards
+   * at or below that level (within their `maxAge`), and a passkey sign-in starts its session at it.
+   * Without it a passkey sign-in has no `acr` and passkey step-up is refused. Must be one of
+   * `acrLevels` when those are set.
+   */
+  stepUp?: { passkey?: { acr: string } };
   /**
    * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
    * user's data): `true` writes to `console.error`, a function receives each line. Default off.
@@ -194,6 +203,8 @@ export interface ResolvedConfig {
   onEvent: (event: LatchkeyEvent) => void;
   errorPage: ErrorPage | undefined;
   passkeys: PasskeyService | undefined;
+  /** The `acr` a passkey proves (`stepUp.passkey.acr`), if set. */
+  passkeyAcr: string | undefined;
   /** Where `debug` lines go, if anywhere. */
   log: ((line: string) => void) | undefined;
   now: () => number;
@@ -354,6 +365,16 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   );
   const sessionCookie = `${prefix}${options.session?.cookieName ?? 'lk_session'}`;
   const maxSessionSize = positive('session.maxSize', options.session?.maxSize, 14_000);
+  const acrLevels = options.acrLevels ?? [];
+  const passkeyAcr = options.stepUp?.passkey?.acr;
+  if (options.stepUp?.passkey && (typeof passkeyAcr !== 'string' || passkeyAcr === '')) {
+    invalid("stepUp.passkey.acr must be an acr value such as 'urn:latchkey:acr:mfa'.");
+  }
+  if (passkeyAcr !== undefined && acrLevels.length > 0 && !acrLevels.includes(passkeyAcr)) {
+    invalid(
+      `stepUp.passkey.acr '${passkeyAcr}' must be one of acrLevels (${acrLevels.join(', ')}).`,
+    );
+  }
   return redacted({
     issuer,
     clientId: options.clientId,
@@ -390,13 +411,14 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     clockTolerance,
     idTokenAlgorithms: idTokenAlgorithms(options),
     store: options.store,
-    acrLevels: options.acrLevels ?? [],
+    acrLevels,
     policy: options.policy,
     revocations: options.revocations,
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
     errorPage: options.errorPage,
     passkeys: options.passkeys,
+    passkeyAcr,
     log:
       options.debug === true
         ? (line) => console.error(`[latchkey] ${line}`)

@@ -37,6 +37,8 @@ export const ErrorCodes = {
   sessionTooLarge: 'session_too_large',
   /** Refreshing the access token failed; the session has ended. */
   refreshFailed: 'refresh_failed',
+  /** The session began with a passkey: it has no IdP access token until the next IdP sign-in. */
+  accessTokenUnavailable: 'access_token_unavailable',
   /** A state-changing request did not come from the app's own origin (CSRF defence). */
   originMismatch: 'origin_mismatch',
   /** A request to a latchkey route has a missing or malformed parameter. */
@@ -104,6 +106,7 @@ const statusByCode: Record<ErrorCode, number> = {
   session_revoked: 401,
   session_too_large: 500,
   refresh_failed: 401,
+  access_token_unavailable: 401,
   origin_mismatch: 403,
   invalid_request: 400,
   forbidden: 403,

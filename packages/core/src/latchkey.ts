@@ -85,7 +85,17 @@ export class Latchkey {
       if (route) table[route] = methods;
     }
     if (config.passkeys) {
-      Object.assign(table, new PasskeyRoutes(config, this.#contexts, config.passkeys).table());
+      Object.assign(
+        table,
+        new PasskeyRoutes(
+          config,
+          this.#contexts,
+          sessions,
+          this.#signIn,
+          emit,
+          config.passkeys,
+        ).table(),
+      );
     }
     this.#routes = new Routes(routesPath, table, config.errorPage);
     this.routePaths = Object.keys(table).map((route) => `${routesPath}${route}`);

@@ -8,7 +8,7 @@ import { type HttpRequest, isSameOrigin, wantsJson } from './request';
 import { escapeHtml, htmlResponse, jsonResponse, redirectResponse, toResponse } from './responses';
 import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
-import { claimsOf, idTokenOf, type SessionRecord } from './session-record';
+import { claimsOf, idTokenOf, isPasskeySession, type SessionRecord } from './session-record';
 
 /**
  * Sign-out: RP-initiated (the local session ends, then the IdP's end-session endpoint) and
@@ -63,6 +63,9 @@ export class Logout {
     let redirectTo = this.config.postLogoutRedirectUri;
     if (record) {
       this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
+    }
+    // A session a passkey started has no IdP session to end.
+    if (record && !isPasskeySession(record)) {
       try {
         const endSession = await this.client.endSessionUrl(this.endSessionHint(record));
         if (endSession) redirectTo = endSession.href;
@@ -79,7 +82,7 @@ export class Logout {
 
   /** Who signs out, as the IdP hears it: the ID token, or with `logout.idTokenHint: false` a hint. */
   private endSessionHint(record: SessionRecord): EndSessionHint {
-    if (this.config.logoutIdTokenHint) return { idTokenHint: idTokenOf(record) };
+    if (this.config.logoutIdTokenHint) return { idTokenHint: idTokenOf(record)! };
     const claims = claimsOf(record);
     const hint = claims.login_hint ?? claims.sid;
     return typeof hint === 'string' ? { logoutHint: hint } : {};

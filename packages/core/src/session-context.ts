@@ -9,6 +9,7 @@ import { jsonResponse } from './responses';
 import type { ReadResult, SessionBackend } from './session-backends';
 import {
   claimsOf,
+  isPasskeySession,
   type Session,
   type SessionRecord,
   sessionJson,
@@ -192,6 +193,12 @@ export class SessionContexts {
       async getAccessToken() {
         if (!record)
           throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
+        if (isPasskeySession(record)) {
+          throw new LatchkeyError(
+            ErrorCodes.accessTokenUnavailable,
+            'This session began with a passkey, which does not contact the identity provider: there is no access token until the user signs in with the identity provider again.',
+          );
+        }
         if (!refresher.needsRefresh(record, config.now())) return record.at!;
         const current = record;
         try {

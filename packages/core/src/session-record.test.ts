@@ -8,7 +8,16 @@ import { MemoryRevocationList, MemorySessionStore } from './memory';
 import type { RevocationList } from './revocation';
 import { Keyring } from './seal';
 import { CookieSessions, StoreSessions } from './session-backends';
-import { claimsOf, createRecord, idTokenOf } from './session-record';
+import {
+  claimsOf,
+  createRecord,
+  idTokenOf,
+  passkeyRecord,
+  readRecord,
+  steppedUp,
+  toSession,
+  withTokens,
+} from './session-record';
 
 const secret = 'session-secret-session-secret-session-1';
 const now = 1_800_000_000_000;
@@ -63,7 +72,7 @@ describe('cookie sessions', () => {
       new MemoryRevocationList(),
     );
     const big = recordWith({ bio: 'é'.repeat(2500) + 'x'.repeat(5000) });
-    expect(new TextEncoder().encode(big.idt.p).length).toBeGreaterThan(10_000);
+    expect(new TextEncoder().encode(big.idt!.p).length).toBeGreaterThan(10_000);
     const lines = await codec.save(big, new Map(), now);
     expect(lines.length).toBeGreaterThan(1);
     for (const line of lines) expect(new TextEncoder().encode(line).length).toBeLessThan(4096);
@@ -262,5 +271,55 @@ describe('cookie sessions', () => {
       expect(context.session).toBeNull();
       expect(context.problem?.code).toBe('store_unavailable');
     }
+  });
+});
+
+describe('passkey records', () => {
+  const config = configFor('https://app.example.com');
+  const mfa = { acr: 'urn:latchkey:acr:mfa', amr: ['hwk', 'user'] };
+
+  it('starts a session from the stored profile, with no ID token and no tokens', () => {
+    const record = passkeyRecord({ sub: 'alice', name: 'Alice', acr: 'forged' }, mfa, now);
+    expect(readRecord(JSON.parse(JSON.stringify(record)))).toEqual(record);
+    expect(idTokenOf(record)).toBeUndefined();
+    expect(record).not.toHaveProperty('at');
+    const session = toSession(record, config);
+    expect(session.user).toEqual({ sub: 'alice', name: 'Alice' });
+    expect(session).toMatchObject({ acr: mfa.acr, amr: mfa.amr, authTime: now / 1000 });
+    expect(passkeyRecord({ sub: 'alice' }, { acr: undefined, amr: ['swk'] }, now).own).toBe(
+      JSON.stringify({ sub: 'alice', amr: ['swk'], auth_time: now / 1000 }),
+    );
+  });
+
+  it('steps up over the ID token: new id, acr of the passkey (even below an earlier one), amr added, auth_time now', () => {
+    const record = recordWith({ acr: 'urn:latchkey:acr:phr', amr: ['pwd'], auth_time: 1 });
+    const later = now + 60_000;
+    const raised = steppedUp(record, mfa, later);
+    expect(raised.sessionId).not.toBe(record.sessionId);
+    expect(raised).toMatchObject({ createdAt: now, touchedAt: later, rt: 'rt', at: 'at' });
+    expect(claimsOf(raised)).toMatchObject({
+      sub: 'alice',
+      acr: mfa.acr,
+      amr: ['pwd', 'hwk', 'user'],
+      auth_time: later / 1000,
+    });
+    // A refresh brings a new ID token with the IdP's acr; the passkey's stays on top of it.
+    const refreshed = withTokens(raised, {
+      idToken: idToken({ sub: 'alice', acr: 'urn:latchkey:acr:pwd', auth_time: 1 }),
+      claims: undefined,
+      accessToken: 'at2',
+      accessTokenExpiresAt: undefined,
+      refreshToken: undefined,
+      scope: undefined,
+    });
+    expect(claimsOf(refreshed)).toMatchObject({ acr: mfa.acr, auth_time: later / 1000 });
+    // Twice: amr keeps each method once.
+    const twice = steppedUp(raised, { acr: 'urn:latchkey:acr:mfa', amr: ['swk', 'user'] }, later);
+    expect(claimsOf(twice).amr).toEqual(['pwd', 'hwk', 'user', 'swk']);
+  });
+
+  it('reads no record that has neither an ID token nor claims of its own', () => {
+    expect(readRecord({ sessionId: 'x', createdAt: now, touchedAt: now })).toBeNull();
+    expect(readRecord({ sessionId: 'x', createdAt: now, touchedAt: now, own: 1 })).toBeNull();
   });
 });

@@ -47,7 +47,13 @@ export type SessionRecord = {
   createdAt: number;
   /** Epoch ms of the last activity that was recorded (at most once per touch interval). */
   touchedAt: number;
-  idt: { h: string; p: string; s: string };
+  /** The ID token of the last OIDC sign-in or refresh; absent in a session a passkey started. */
+  idt?: { h: string; p: string; s: string };
+  /**
+   * Claims latchkey asserted itself, as JSON text, over those of the ID token: the whole profile
+   * of a passkey sign-in, or the `acr`, `amr` and `auth_time` of a passkey step-up.
+   */
+  own?: string;
   at?: string;
   atExp?: number;
   rt?: string;
@@ -67,7 +73,9 @@ export function readRecord(value: unknown): SessionRecord | null {
   if (typeof value !== 'object' || value === null) return null;
   const { sid, ...fields } = value as Partial<SessionRecord> & { sid?: unknown };
   const record = { ...fields, sessionId: fields.sessionId ?? sid };
-  return typeof record.sessionId === 'string' && record.idt ? (record as SessionRecord) : null;
+  return typeof record.sessionId === 'string' && (record.idt || typeof record.own === 'string')
+    ? (record as SessionRecord)
+    : null;
 }
 
 /** A new random session id (256 bits). */
@@ -76,14 +84,14 @@ export function newSessionId(): string {
 }
 
 /** Splits a compact JWS ID token into the record's storage form. */
-export function storeIdToken(idToken: string): SessionRecord['idt'] {
+export function storeIdToken(idToken: string): NonNullable<SessionRecord['idt']> {
   const [h, p, s] = idToken.split('.');
   return { h: h!, p: decoder.decode(Buffer.from(p!, 'base64url')), s: s! };
 }
 
-/** Rebuilds the exact compact ID token from its storage form. */
-export function idTokenOf(record: SessionRecord): string {
-  return `${record.idt.h}.${Buffer.from(encoder.encode(record.idt.p)).toString('base64url')}.${record.idt.s}`;
+/** Rebuilds the exact compact ID token from its storage form; undefined in a passkey session. */
+export function idTokenOf({ idt }: SessionRecord): string | undefined {
+  return idt && `${idt.h}.${Buffer.from(encoder.encode(idt.p)).toString('base64url')}.${idt.s}`;
 }
 
 /** A fresh record for a completed sign-in at `now` (epoch ms). */
@@ -101,6 +109,58 @@ export function createRecord(tokens: TokenSet, now: number): SessionRecord {
   );
 }
 
+/** How a passkey assertion authenticated the user: the configured level and RFC 8176 methods. */
+export interface PasskeyAssurance {
+  acr: string | undefined;
+  amr: readonly string[];
+}
+
+const authenticatedNow = ({ acr, amr }: PasskeyAssurance, now: number) => ({
+  ...(acr === undefined ? {} : { acr }),
+  amr,
+  auth_time: Math.floor(now / 1000),
+});
+
+/**
+ * A fresh record for a passkey sign-in at `now` (epoch ms): the profile stored with the passkey,
+ * authenticated now at the passkey's level. It holds no tokens: the IdP took no part.
+ */
+export function passkeyRecord(
+  profile: Readonly<Record<string, unknown>>,
+  assurance: PasskeyAssurance,
+  now: number,
+): SessionRecord {
+  return {
+    sessionId: newSessionId(),
+    createdAt: now,
+    touchedAt: now,
+    own: JSON.stringify({ ...profile, ...authenticatedNow(assurance, now) }),
+  };
+}
+
+/**
+ * The record after a passkey step-up at `now`: a new session id, `acr` set to the passkey's level,
+ * its methods added to `amr` and `auth_time` now. The `acr` is the level of this latest
+ * authentication, even below an earlier one: `auth_time` is now, so keeping a higher earlier level
+ * would make that one look recent.
+ */
+export function steppedUp(
+  record: SessionRecord,
+  assurance: PasskeyAssurance & { acr: string },
+  now: number,
+): SessionRecord {
+  const claims = claimsOf(record);
+  const before = Array.isArray(claims.amr) ? claims.amr.filter((m) => typeof m === 'string') : [];
+  const own = record.own === undefined ? {} : (JSON.parse(record.own) as Record<string, unknown>);
+  const amr = [...new Set([...before, ...assurance.amr])];
+  return {
+    ...record,
+    sessionId: newSessionId(),
+    touchedAt: now,
+    own: JSON.stringify({ ...own, ...authenticatedNow({ ...assurance, amr }, now) }),
+  };
+}
+
 /** The record with refreshed tokens; keeps what the refresh response did not resend. */
 export function withTokens(record: SessionRecord, tokens: TokenSet): SessionRecord {
   const next: SessionRecord = { ...record, at: tokens.accessToken };
@@ -112,14 +172,22 @@ export function withTokens(record: SessionRecord, tokens: TokenSet): SessionReco
   return next;
 }
 
-const claimsCache = new WeakMap<SessionRecord['idt'], Record<string, unknown>>();
+/** A session a passkey started and no OIDC sign-in since: it has no tokens of the IdP. */
+export const isPasskeySession = (record: SessionRecord): boolean => record.idt === undefined;
 
-/** The ID token claims of a record (parsed once per record). Treat as read-only. */
+const claimsCache = new WeakMap<SessionRecord, Record<string, unknown>>();
+
+/**
+ * The claims of a record: its ID token's, under those latchkey asserted (`own`). Parsed once per
+ * record. Read-only (frozen).
+ */
 export function claimsOf(record: SessionRecord): Record<string, unknown> {
-  let claims = claimsCache.get(record.idt);
+  let claims = claimsCache.get(record);
   if (!claims) {
-    claims = Object.freeze(JSON.parse(record.idt.p) as Record<string, unknown>);
-    claimsCache.set(record.idt, claims);
+    const fromIdp = record.idt ? (JSON.parse(record.idt.p) as Record<string, unknown>) : {};
+    const own = record.own === undefined ? {} : (JSON.parse(record.own) as Record<string, unknown>);
+    claims = Object.freeze({ ...fromIdp, ...own });
+    claimsCache.set(record, claims);
   }
   return claims;
 }

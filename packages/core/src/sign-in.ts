@@ -1,14 +1,14 @@
 import type { Emit } from './audit';
 import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
-import { expireCookie, parseCookies, serializeCookie } from './cookies';
+import { type CookieReader, expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import { type HttpRequest, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
 import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
-import { claimsOf, createRecord } from './session-record';
+import { claimsOf, createRecord, type SessionRecord } from './session-record';
 import { stepUpQuery, verifyStepUp } from './step-up';
 import {
   newState,
@@ -112,6 +112,30 @@ export class SignIn {
   }
 
   /**
+   * Starts the session of a verified sign-in (the IdP's or a passkey's) and resolves its cookies:
+   * the app's `afterCallback` may refuse it (`access_denied`) or give it data, and a session the
+   * browser had ends first, so that a copy of its cookie dies with it.
+   */
+  async establish(
+    record: SessionRecord,
+    request: HttpRequest,
+    cookies: CookieReader,
+  ): Promise<string[]> {
+    if (this.config.afterCallback) {
+      const data = await this.config.afterCallback({ claims: claimsOf(record), request });
+      if (data === false) {
+        throw new LatchkeyError(ErrorCodes.accessDenied, 'The app refused this sign-in.');
+      }
+      // Stryker disable next-line ConditionalExpression: equivalent, a data property left undefined is never stored or read
+      if (data) record.data = data;
+    }
+    const now = this.config.now();
+    const { record: previous } = await this.contexts.read(cookies);
+    await this.sessions.end(previous, new Map(), now);
+    return this.sessions.save(record, cookies, now);
+  }
+
+  /**
    * Completes a sign-in. Any failure clears the transaction, writes no session and answers a typed
    * error; success starts a new session (new sessionId) and redirects to `returnTo`.
    */
@@ -162,18 +186,7 @@ export class SignIn {
           this.config.clockTolerance,
         );
       }
-      if (this.config.afterCallback) {
-        const data = await this.config.afterCallback({ claims: claimsOf(record), request });
-        if (data === false) {
-          throw new LatchkeyError(ErrorCodes.accessDenied, 'The app refused this sign-in.');
-        }
-        // Stryker disable next-line ConditionalExpression: equivalent, a data property left undefined is never stored or read
-        if (data) record.data = data;
-      }
-      // A new session replaces any the browser had: that one ends, so a copy of its cookie dies.
-      const { record: previous } = await this.contexts.read(cookies);
-      await this.sessions.end(previous, new Map(), now);
-      const sessionCookies = await this.sessions.save(record, cookies, now);
+      const sessionCookies = await this.establish(record, request, cookies);
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])
         response.headers.append('set-cookie', line);

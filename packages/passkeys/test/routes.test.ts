@@ -1,7 +1,7 @@
 // The passkey routes core mounts for `createLatchkey({ passkeys })`, through latchkey's
 // Web-standard entry: a user signed in at test-utils' hostile IdP (in its well-behaved mode)
 // registers, lists, renames and removes passkeys with the tests' software authenticator.
-import { createLatchkey, type Latchkey } from '@latchkey/core';
+import { createLatchkey, type Latchkey, type LatchkeyEvent, requireStepUp } from '@latchkey/core';
 import { CookieJar, type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasskeys, MemoryCredentialStore } from '../src/index';
@@ -15,23 +15,26 @@ beforeAll(async () => {
 });
 afterAll(() => idp.stop());
 
-/** An app with passkeys, and a browser signed in to it. */
-async function signedIn() {
+const MFA = 'urn:latchkey:acr:mfa';
+
+/** An app with passkeys (proving `MFA`), recording its audit events. */
+function passkeyApp() {
+  const events: LatchkeyEvent[] = [];
   const latchkey = createLatchkey({
     issuer: idp.issuer,
     ...client,
     baseUrl: app,
     secrets: ['passkey-routes-secret-passkey-routes-1'],
+    acrLevels: ['urn:latchkey:acr:pwd', MFA],
     passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
+    stepUp: { passkey: { acr: MFA } },
+    onEvent: (event) => events.push(event),
   });
-  const jar = new CookieJar();
-  const login = jar.take((await latchkey.fetch(new Request(`${app}/auth/login`)))!);
-  const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
-  const callback = await latchkey.fetch(
-    new Request(authorize.headers.get('location')!, { headers: { cookie: jar.header } }),
-  );
-  expect(jar.take(callback!).status).toBe(303);
-  /** Calls a passkey route as the app's own script would. */
+  return { latchkey, events };
+}
+
+/** A browser of `latchkey` (its cookie jar), calling passkey routes as the app's own script. */
+function browserOf(latchkey: Latchkey, jar = new CookieJar()) {
   const call = async (method: string, path: string, body?: unknown, from = app) =>
     jar.take(
       (await latchkey.fetch(
@@ -47,7 +50,32 @@ async function signedIn() {
         }),
       ))!,
     );
-  return { latchkey, jar, call };
+  /** The browser's session as the app sees it. */
+  const session = async () =>
+    (await latchkey.sessionOf(new Request(`${app}/`, { headers: { cookie: jar.header } }))).auth;
+  return { jar, call, session };
+}
+
+/** Registers a passkey on a new software authenticator with the browser's signed-in user. */
+async function addPasskey(call: ReturnType<typeof browserOf>['call']) {
+  const device = new SoftwareAuthenticator({ origin: app });
+  const options = await (await call('POST', '/register/options')).json();
+  const registered = await call('POST', '/register/verify', device.register(options));
+  expect(registered.status).toBe(201);
+  return { device, passkey: await registered.json() };
+}
+
+/** An app with passkeys, and a browser signed in to it at the IdP. */
+async function signedIn(existing?: ReturnType<typeof passkeyApp>) {
+  const { latchkey, events } = existing ?? passkeyApp();
+  const jar = new CookieJar();
+  const login = jar.take((await latchkey.fetch(new Request(`${app}/auth/login`)))!);
+  const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+  const callback = await latchkey.fetch(
+    new Request(authorize.headers.get('location')!, { headers: { cookie: jar.header } }),
+  );
+  expect(jar.take(callback!).status).toBe(303);
+  return { latchkey, events, ...browserOf(latchkey, jar) };
 }
 
 describe('passkey routes', () => {
@@ -109,5 +137,170 @@ describe('passkey routes', () => {
       secrets: ['passkey-routes-secret-passkey-routes-1'],
     });
     expect(await latchkey.fetch(new Request(`${app}/auth/passkeys`))).toBeUndefined();
+  });
+});
+
+describe('passkey sign-in and step-up routes', () => {
+  it('signs in with a passkey: a new session from the stored profile, at the passkey level', async () => {
+    const { latchkey, events, call, session, jar } = await signedIn();
+    const { device } = await addPasskey(call);
+    const before = await session();
+    const options = await call('POST', '/authenticate/options');
+    expect(options.status).toBe(200);
+    const optionsJSON = await options.json();
+    expect(optionsJSON).not.toHaveProperty('allowCredentials');
+    const answer = await call('POST', '/authenticate/verify', device.authenticate(optionsJSON));
+    expect(answer.status).toBe(200);
+    const started = Math.floor(Date.now() / 1000);
+    expect(await answer.json()).toMatchObject({
+      authenticated: true,
+      user: { sub: 'hostile-user', name: 'Alice', email: 'alice@example.com' },
+      acr: MFA,
+      amr: ['hwk', 'user'],
+      authTime: expect.toBeOneOf([started, started - 1]),
+    });
+    const after = await session();
+    expect(after.session?.sessionId).not.toBe(before.session?.sessionId);
+    expect(after.session?.user.sub).toBe('hostile-user');
+    // The IdP took no part: there is no access token, and getAccessToken says why.
+    await expect(after.getAccessToken()).rejects.toMatchObject({
+      code: 'access_token_unavailable',
+      status: 401,
+    });
+    expect(events).toContainEqual(
+      expect.objectContaining({ type: 'login', sub: 'hostile-user', method: 'passkey', acr: MFA }),
+    );
+    // A passkey session has no IdP session to end: sign-out goes straight to the app's page.
+    const logout = await latchkey.fetch(
+      new Request(`${app}/auth/logout`, {
+        method: 'POST',
+        headers: { cookie: jar.header, origin: app, accept: 'application/json' },
+      }),
+    );
+    expect(await logout!.json()).toEqual({ redirectTo: `${app}/` });
+  });
+
+  it('signs a fresh browser in, and a removed passkey can no longer sign in', async () => {
+    const { latchkey, call } = await signedIn();
+    const { device, passkey } = await addPasskey(call);
+    const fresh = browserOf(latchkey);
+    const options = await (await fresh.call('POST', '/authenticate/options')).json();
+    const assertion = device.authenticate(options);
+    expect((await fresh.call('POST', '/authenticate/verify', assertion)).status).toBe(200);
+    expect((await fresh.session()).session?.amr).toEqual(['hwk', 'user']);
+    // Replaying the same assertion: the challenge was used.
+    const replayed = await fresh.call('POST', '/authenticate/verify', assertion);
+    expect(await replayed.json()).toMatchObject({ error: 'passkey_challenge_replayed' });
+
+    expect((await call('DELETE', `/${passkey.id}`)).status).toBe(204);
+    const later = browserOf(latchkey);
+    const again = await (await later.call('POST', '/authenticate/options')).json();
+    const refused = await later.call('POST', '/authenticate/verify', device.authenticate(again));
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({ error: 'passkey_not_found' });
+    expect((await later.session()).session).toBeNull();
+  });
+
+  it('runs the app afterCallback on a passkey sign-in too', async () => {
+    const credentials = new MemoryCredentialStore();
+    const options = {
+      issuer: idp.issuer,
+      ...client,
+      baseUrl: app,
+      secrets: ['passkey-routes-secret-passkey-routes-1'],
+      passkeys: createPasskeys({ baseUrl: app, credentials }),
+    };
+    const { call } = await signedIn({ latchkey: createLatchkey(options), events: [] });
+    const { device } = await addPasskey(call);
+    const refusing = createLatchkey({ ...options, afterCallback: () => false });
+    const browser = browserOf(refusing);
+    const challenge = await (await browser.call('POST', '/authenticate/options')).json();
+    const refused = await browser.call(
+      'POST',
+      '/authenticate/verify',
+      device.authenticate(challenge),
+    );
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'access_denied' });
+    expect((await browser.session()).session).toBeNull();
+  });
+
+  it('steps the session up: acr raised, auth_time now, amr added, a new session id', async () => {
+    const { latchkey, call, session, jar } = await signedIn();
+    const { device } = await addPasskey(call);
+    const oldCookie = jar.header;
+    const before = await session();
+    expect(requireStepUp(before, { acr: MFA, maxAge: 300 })).toBeInstanceOf(Response);
+
+    const options = await (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    expect(options.allowCredentials).toHaveLength(1);
+    const answer = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options),
+    );
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({ acr: MFA, amr: ['hwk', 'user'] });
+    const after = await session();
+    expect(after.session?.sessionId).not.toBe(before.session?.sessionId);
+    expect(after.session?.authTime).toBeGreaterThanOrEqual(Math.floor(Date.now() / 1000) - 1);
+    expect(requireStepUp(after, { acr: MFA, maxAge: 300 })).toBeUndefined();
+    // The IdP's tokens stay: the raised session still calls APIs.
+    await expect(after.getAccessToken()).resolves.toBeTypeOf('string');
+    // The cookie from before the step-up no longer works.
+    const { auth } = await latchkey.sessionOf(
+      new Request(`${app}/`, { headers: { cookie: oldCookie } }),
+    );
+    expect(auth.session).toBeNull();
+    expect(auth.problem?.code).toBe('session_revoked');
+  });
+
+  it("refuses another user's passkey for a step-up, and the session stays as it was", async () => {
+    const shared = passkeyApp();
+    const alice = await signedIn(shared);
+    await addPasskey(alice.call);
+    idp.mode = 'other-sub';
+    const bob = await signedIn(shared).finally(() => {
+      idp.mode = 'valid';
+    });
+    const { device: bobs, passkey } = await addPasskey(bob.call);
+    expect((await bob.session()).session?.user.sub).toBe('other-hostile-user');
+
+    const before = await alice.session();
+    const options = await (
+      await alice.call('POST', '/authenticate/options?purpose=step-up')
+    ).json();
+    const answer = bobs.authenticate(options, { useCredential: passkey.id });
+    const refused = await alice.call('POST', '/authenticate/verify?purpose=step-up', answer);
+    expect(refused.status).toBe(403);
+    expect(await refused.json()).toMatchObject({ error: 'passkey_not_allowed' });
+    expect(refused.headers.getSetCookie()).toEqual([]);
+    const after = await alice.session();
+    expect(after.session?.sessionId).toBe(before.session?.sessionId);
+    expect(after.session?.acr).toBe(before.session?.acr);
+  });
+
+  it('refuses passkey step-up when signed out, and when no passkey level is configured', async () => {
+    const { latchkey } = passkeyApp();
+    const signedOut = await browserOf(latchkey).call(
+      'POST',
+      '/authenticate/options?purpose=step-up',
+    );
+    expect(signedOut.status).toBe(401);
+    const unconfigured = createLatchkey({
+      issuer: idp.issuer,
+      ...client,
+      baseUrl: app,
+      secrets: ['passkey-routes-secret-passkey-routes-1'],
+      passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
+    });
+    const { call } = await signedIn({ latchkey: unconfigured, events: [] });
+    const off = await call('POST', '/authenticate/options?purpose=step-up');
+    expect(off.status).toBe(500);
+    expect(await off.json()).toMatchObject({ error: 'config_invalid' });
+    const odd = await call('POST', '/authenticate/options?purpose=admin');
+    expect(await odd.json()).toMatchObject({ error: 'invalid_request' });
+    const foreign = await call('POST', '/authenticate/options', undefined, 'https://evil.example');
+    expect(foreign.status).toBe(403);
   });
 });
