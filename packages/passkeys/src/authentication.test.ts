@@ -1,5 +1,5 @@
+import { SoftwareAuthenticator } from '@latchkey/test-utils';
 import { describe, expect, it } from 'vitest';
-import { SoftwareAuthenticator } from '../test/authenticator';
 import { failure } from '../test/failure';
 import { newBrowser, ORIGIN, setup } from '../test/fixture';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { SoftwareAuthenticator, type Tamper } from '@latchkey/test-utils';
 import {
   createPasskeys,
   MemoryCredentialStore,
   type PasskeyCredential,
   type PasskeyOptions,
 } from '../src/index';
-import { SoftwareAuthenticator, type Tamper } from './authenticator';
 
 export const ORIGIN = 'https://app.example.com';
 

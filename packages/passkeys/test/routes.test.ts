@@ -2,10 +2,14 @@
 // Web-standard entry: a user signed in at test-utils' hostile IdP (in its well-behaved mode)
 // registers, lists, renames and removes passkeys with the tests' software authenticator.
 import { createLatchkey, type Latchkey, type LatchkeyEvent, requireStepUp } from '@latchkey/core';
-import { CookieJar, type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
+import {
+  CookieJar,
+  type HostileIdp,
+  SoftwareAuthenticator,
+  startHostileIdp,
+} from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPasskeys, MemoryCredentialStore } from '../src/index';
-import { SoftwareAuthenticator } from './authenticator';
 
 const app = 'http://localhost:3999';
 const client = { clientId: 'app', clientSecret: 'app-secret' };

@@ -1,3 +1,4 @@
+export * from './authenticator';
 export * from './browser';
 export * from './cookie-jar';
 export * from './hostile-idp';
