@@ -15,6 +15,7 @@ export const sourceAliases = {
   '@latchkey/adapter-tests': source('adapter-tests'),
   '@latchkey/fastify': source('fastify'),
   '@latchkey/redis': source('redis'),
+  '@latchkey/passkeys/browser': source('passkeys', 'browser'),
   '@latchkey/passkeys': source('passkeys'),
   '@latchkey/react': source('react'),
 };
