@@ -1,4 +1,6 @@
 import { MemoryRevocationList, MemorySessionStore } from '@latchkey/core';
+import { ACR_MFA } from '@latchkey/dev-idp';
+import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import { beforeEach, describe } from 'vitest';
 import type { StartAdapterApp } from './app';
 import { FakeClock, useDevIdpWithApps } from './fixtures';
@@ -8,6 +10,7 @@ import { forwardingTests } from './suite/forwarding';
 import { hardeningTests } from './suite/hardening';
 import { idpDownTests } from './suite/idp-down';
 import { instanceTests } from './suite/instances';
+import { PASSKEY_ORIGIN, passkeyTests } from './suite/passkeys';
 import { routeTests } from './suite/routes';
 import { sessionTests } from './suite/session';
 import { signInTests } from './suite/sign-in';
@@ -24,7 +27,15 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
   describe(`${name} adapter against the dev IdP`, () => {
     const clock = new FakeClock();
     const running = useDevIdpWithApps(startApp, {
-      app: { now: clock.now, bodyTimeout: 500 },
+      app: {
+        now: clock.now,
+        bodyTimeout: 500,
+        passkeys: createPasskeys({
+          baseUrl: PASSKEY_ORIGIN,
+          credentials: new MemoryCredentialStore(),
+        }),
+        stepUp: { passkey: { acr: ACR_MFA } },
+      },
       otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
       customApp: {
         logout: { idTokenHint: false },
@@ -58,6 +69,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     forwardingTests(env);
     routeTests(env);
     hardeningTests(env);
+    passkeyTests(env);
   });
 
   describe(`${name} adapter while the IdP is down`, () => {

@@ -1,0 +1,102 @@
+import { ACR_MFA } from '@latchkey/dev-idp';
+import { SoftwareAuthenticator, TestBrowser } from '@latchkey/test-utils';
+import { expect, it } from 'vitest';
+import type { AdapterApp } from '../app';
+import { JSON_HEADERS, signedInBrowser } from '../fixtures';
+import type { SuiteEnv } from './env';
+
+/**
+ * The origin the suite's passkeys are scoped to. The test apps listen on 127.0.0.1, which cannot
+ * be a relying-party ID; the passkey configuration names its own origin (never the request's), and
+ * the software authenticator answers for it.
+ */
+export const PASSKEY_ORIGIN = 'http://localhost:3999';
+
+/** Calls the passkey routes of `app` as the app's own script in `browser` would. */
+function passkeyCalls(app: AdapterApp, browser: TestBrowser) {
+  return (method: string, path: string, body?: unknown, origin = app.url) =>
+    browser.request(`${app.url}/auth/passkeys${path}`, {
+      method,
+      headers: { ...JSON_HEADERS, origin, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+}
+
+/** Passkeys through the adapter: core's routes, with the adapter only translating. */
+export function passkeyTests(env: SuiteEnv): void {
+  /** A browser signed in at the IdP that has registered a passkey on a new authenticator. */
+  async function withPasskey() {
+    const { app } = env;
+    const { browser } = await signedInBrowser(app);
+    const call = passkeyCalls(app, browser);
+    const device = new SoftwareAuthenticator({ origin: PASSKEY_ORIGIN });
+    const options = await call('POST', '/register/options');
+    expect(options.status).toBe(200);
+    expect(options.setCookies).toEqual([expect.stringMatching(/^lk_pk=[\w-]+; Path=\/; HttpOnly/)]);
+    const registered = await call('POST', '/register/verify', device.register(options.json()));
+    expect(registered.status).toBe(201);
+    return { browser, call, device, passkey: registered.json<{ id: string; name: string }>() };
+  }
+
+  it('registers, lists, renames and removes a passkey', async () => {
+    const { call, passkey } = await withPasskey();
+    expect((await call('GET', '')).json()).toEqual([passkey]);
+    // A credential id is base64url: its '-' and '_' reach core's :id intact.
+    const renamed = await call('PATCH', `/${passkey.id}`, { name: 'Laptop' });
+    expect(renamed.status).toBe(204);
+    expect(renamed.body).toBe('');
+    expect((await call('GET', '')).json()).toEqual([{ ...passkey, name: 'Laptop' }]);
+    expect((await call('DELETE', `/${passkey.id}`, undefined, 'https://evil.example')).status).toBe(
+      403,
+    );
+    expect((await call('DELETE', `/${passkey.id}`)).status).toBe(204);
+    expect((await call('GET', '')).json()).toEqual([]);
+  });
+
+  it('signs a fresh browser in with the passkey: the session cookie works on app routes', async () => {
+    const { app } = env;
+    const { device } = await withPasskey();
+    const browser = new TestBrowser();
+    const call = passkeyCalls(app, browser);
+    const options = (await call('POST', '/authenticate/options')).json();
+    const signedIn = await call(
+      'POST',
+      '/authenticate/verify',
+      device.authenticate(options as never),
+    );
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.json()).toMatchObject({
+      authenticated: true,
+      acr: ACR_MFA,
+      amr: ['hwk', 'user'],
+      user: { name: expect.stringContaining('Alice') },
+    });
+    const profile = await browser.request(`${app.url}/profile`, { headers: JSON_HEADERS });
+    expect(profile.status).toBe(200);
+    // No IdP access token in a passkey session: the app's getAccessToken says so.
+    const token = await browser.request(`${app.url}/token`, { headers: JSON_HEADERS });
+    expect(token.status).toBe(401);
+    expect(token.json()).toEqual({ error: 'access_token_unavailable' });
+  });
+
+  it('steps up with a passkey: the step-up route opens, and the old cookie is dead', async () => {
+    const { app } = env;
+    const { browser, call, device } = await withPasskey();
+    const transfer = () => browser.request(`${app.url}/transfer`, { headers: JSON_HEADERS });
+    expect((await transfer()).status).toBe(401);
+    const before = await browser.cookies(app.url);
+    const options = (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    const raised = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options as never),
+    );
+    expect(raised.status).toBe(200);
+    expect(raised.json()).toMatchObject({ acr: ACR_MFA, amr: ['pwd', 'hwk', 'user'] });
+    expect((await transfer()).status).toBe(200);
+    const stale = new TestBrowser();
+    for (const { name, value } of before) await stale.jar.setCookie(`${name}=${value}`, app.url);
+    const old = await stale.request(`${app.url}/auth/session`, { headers: JSON_HEADERS });
+    expect(old.json()).toEqual({ authenticated: false });
+  });
+}
