@@ -7,6 +7,7 @@ import {
   freePort,
   type Page,
   type RedisTestServer,
+  SoftwareAuthenticator,
   shellEnv,
   startProcess,
   startRedisServer,
@@ -97,6 +98,26 @@ const README_EXAMPLES = [
   { pkg: 'redis', redis: true },
 ] as const;
 
+/** Starts the dev IdP and one of the example's run commands as printed; resolves the site. */
+async function startExample(
+  example: ReadmeExample,
+  runCommand: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ site: string; idp: number; appProcess: TestProcess }> {
+  const [app, idp] = [await freePort(), await freePort()];
+  const directory = appDirectory(example, app, idp);
+  const site = `http://localhost:${app}`;
+  const idpProcess = run(onPorts(example.idpCommand, app, idp).split(/\s+/), directory, env);
+  await idpProcess.waitForOutput(/Press Ctrl\+C to stop/);
+  const appProcess = run(runCommand.split(/\s+/), directory, env);
+  await answering(`${site}/profile`, appProcess);
+  return { site, idp, appProcess };
+}
+
+/** A README's example, read from the package's README. */
+const exampleOf = (pkg: string) =>
+  readmeExample(readFileSync(join(repo, 'packages', pkg, 'README.md'), 'utf8'));
+
 describe('README examples, run as printed against the dev IdP started as printed', () => {
   let redis: RedisTestServer | undefined;
   let redisTried = false;
@@ -106,8 +127,8 @@ describe('README examples, run as printed against the dev IdP started as printed
 
   for (const { pkg, redis: needsRedis } of README_EXAMPLES) {
     it(`@latchkey/${pkg}: signs alice in and out`, async (context) => {
-      const readme = readFileSync(join(repo, 'packages', pkg, 'README.md'), 'utf8');
-      const example = readmeExample(readme);
+      const example = exampleOf(pkg);
+      expect(example.runCommands).toHaveLength(1);
       const env = shellEnv();
       if (needsRedis) {
         if (!redisTried) {
@@ -121,14 +142,7 @@ describe('README examples, run as printed against the dev IdP started as printed
         // The example reads REDIS_URL: a private Redis, so that its keys land nowhere shared.
         env.REDIS_URL = redis.url;
       }
-      const [app, idp] = [await freePort(), await freePort()];
-      const directory = appDirectory(example, app, idp);
-      const site = `http://localhost:${app}`;
-
-      const idpProcess = run(onPorts(example.idpCommand, app, idp).split(/\s+/), directory, env);
-      await idpProcess.waitForOutput(/Press Ctrl\+C to stop/);
-      const appProcess = run(example.runCommand.split(/\s+/), directory, env);
-      await answering(`${site}/`, appProcess);
+      const { site, idp } = await startExample(example, example.runCommands[0]!, env);
       if (example.files['server.ts']?.includes("'/healthz'")) {
         // The README says the health check answers 200 once Redis is connected.
         expect((await fetch(`${site}/healthz`)).status).toBe(200);
@@ -158,6 +172,59 @@ describe('README examples, run as printed against the dev IdP started as printed
       expect(back.status).toBe(200);
       const after = await browser.request(`${site}/auth/session`);
       expect(after.json()).toEqual({ authenticated: false });
+    });
+  }
+
+  const passkeys = exampleOf('passkeys');
+  it('@latchkey/passkeys: comes for Express and for Fastify', () => {
+    expect(passkeys.runCommands).toEqual(['npx tsx express.ts', 'npx tsx fastify.ts']);
+  });
+  for (const runCommand of passkeys.runCommands) {
+    it(`@latchkey/passkeys (${runCommand}): registers a passkey, signs in and steps up with it`, async () => {
+      const { site } = await startExample(passkeys, runCommand, shellEnv());
+      // The routes as the browser helpers call them: same origin, JSON.
+      const call = (browser: TestBrowser, path: string, body?: unknown) =>
+        browser.request(`${site}/auth/passkeys${path}`, {
+          method: 'POST',
+          headers: { origin: site, accept: 'application/json', 'content-type': 'application/json' },
+          ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        });
+      const device = new SoftwareAuthenticator({ origin: site });
+
+      const alice = new TestBrowser();
+      const login = await alice.get(`${site}/auth/login?returnTo=/profile`);
+      await signInAtDevIdp(alice, login, { username: 'alice', password: 'alice-password' });
+      const creation = (await call(alice, '/register/options')).json();
+      expect(
+        (await call(alice, '/register/verify', device.register(creation as never))).status,
+      ).toBe(201);
+
+      const fresh = new TestBrowser();
+      const request = (await call(fresh, '/authenticate/options')).json();
+      const signedIn = await call(
+        fresh,
+        '/authenticate/verify',
+        device.authenticate(request as never),
+      );
+      expect(signedIn.status).toBe(200);
+      const profile = await fresh.request(`${site}/profile`);
+      expect(profile.json()).toMatchObject({
+        user: { sub: 'usr_alice', name: 'Alice Example' },
+        acr: 'urn:latchkey:acr:mfa',
+        amr: ['hwk', 'user'],
+      });
+
+      const transfer = () =>
+        alice.request(`${site}/transfer`, { headers: { accept: 'application/json' } });
+      expect((await transfer()).status).toBe(401);
+      const stepUp = (await call(alice, '/authenticate/options?purpose=step-up')).json();
+      const raised = await call(
+        alice,
+        '/authenticate/verify?purpose=step-up',
+        device.authenticate(stepUp as never),
+      );
+      expect(raised.status).toBe(200);
+      expect((await transfer()).json()).toEqual({ ok: true });
     });
   }
 });

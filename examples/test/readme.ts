@@ -2,8 +2,11 @@
 export interface ReadmeExample {
   /** The command that starts the dev IdP, continuation lines joined: `npx latchkey-dev-idp ...`. */
   idpCommand: string;
-  /** The command that runs the example: `npx tsx server.ts`. */
-  runCommand: string;
+  /**
+   * The commands that run the example, one per way it comes in (`npx tsx server.ts`, or
+   * `npx tsx express.ts` and `npx tsx fastify.ts`).
+   */
+  runCommands: string[];
   /** The example's files by name. */
   files: Record<string, string>;
 }
@@ -22,20 +25,23 @@ export function readmeExample(readme: string): ReadmeExample {
     if (blocks.has(name)) throw new Error(`two README blocks are marked "example: ${name}"`);
     blocks.set(name, code);
   }
-  const command = (name: string, program: string): string => {
+  /** Every line of block `name` that starts with `program`, continuation lines joined. */
+  const commands = (name: string, program: string): string[] => {
     const block = blocks.get(name);
     if (block === undefined) throw new Error(`no README block is marked "example: ${name}"`);
     const joined = block.replaceAll(/\\\r?\n\s*/g, '');
-    const line = joined.split('\n').find((text) => text.startsWith(`${program} `));
-    if (line === undefined) throw new Error(`the "${name}" block has no line starting ${program}`);
-    const text = line.replace(/\s+#.*$/, '').trim();
-    if (/['"`$;&|<>]/.test(text)) throw new Error(`"${text}" is more than a plain command line`);
-    return text;
+    const lines = joined.split('\n').filter((text) => text.startsWith(`${program} `));
+    if (lines.length === 0) throw new Error(`the "${name}" block has no line starting ${program}`);
+    return lines.map((line) => {
+      const text = line.replace(/\s+#.*$/, '').trim();
+      if (/['"`$;&|<>]/.test(text)) throw new Error(`"${text}" is more than a plain command line`);
+      return text;
+    });
   };
-  const idpCommand = command('idp', 'npx latchkey-dev-idp');
-  const runCommand = command('run', 'npx');
+  const [idpCommand] = commands('idp', 'npx latchkey-dev-idp') as [string];
+  const runCommands = commands('run', 'npx');
   blocks.delete('idp');
   blocks.delete('run');
   if (blocks.size === 0) throw new Error('no README block is marked as a file of the example');
-  return { idpCommand, runCommand, files: Object.fromEntries(blocks) };
+  return { idpCommand, runCommands, files: Object.fromEntries(blocks) };
 }

@@ -32,10 +32,10 @@ function initialSession(req: Request): SessionResponse | undefined {
 /**
  * The demo's Express app, a backend-for-frontend for the React app (`apps/demo-react`):
  *
- * - pages, server-rendered by the React app and hydrated in the browser: `/` public, `/profile`
- *   and `/payments` signed in, `/admin` (role `admin`, else 403), `/transfer` (a step-up to the
- *   `mfa` level within 5 minutes);
- * - `/auth/*`: latchkey's sign-in, session, step-up and sign-out routes;
+ * - pages, server-rendered by the React app and hydrated in the browser: `/` public, `/profile`,
+ *   `/payments` and `/passkeys` signed in, `/admin` (role `admin`, else 403), `/transfer` (a
+ *   step-up to the `mfa` level within 5 minutes: the one-time code or a passkey);
+ * - `/auth/*`: latchkey's sign-in, session, step-up, passkey and sign-out routes;
  * - `/api/*`: forwarded to the API with the user's access token, its 401 step-up challenges
  *   passed back unchanged;
  * - `/assets/*`: the React app's build.
@@ -96,6 +96,7 @@ export function createApp(instance: Latchkey, options: AppOptions): Express {
   app.get('/', page());
   app.get('/profile', requireAuth(), page());
   app.get('/payments', requireAuth(), page());
+  app.get('/passkeys', requireAuth(), page());
   // Signed in without the role: the page explains, with the status the server means.
   app.get(
     '/admin',

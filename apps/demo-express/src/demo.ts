@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLatchkey } from '@latchkey/core';
-import { ACR_LEVELS, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
+import { ACR_LEVELS, ACR_MFA, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
+import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import type { Express } from 'express';
 import { createApp } from './app';
 import { loadSpa } from './spa';
@@ -85,6 +86,9 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       policy: { roles: { admin: ['*'], viewer: ['reports:read'] } },
       resource: env.API_AUDIENCE ?? 'urn:latchkey:demo-api',
       scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
+      // Passkeys live in this process: they are gone when the demo stops.
+      passkeys: createPasskeys({ baseUrl, credentials: new MemoryCredentialStore() }),
+      stepUp: { passkey: { acr: ACR_MFA } },
     }),
     { apiUrl, spa },
   );
