@@ -1,11 +1,35 @@
-import { defineConfig } from 'tsup';
+import { defineConfig, type Options } from 'tsup';
+
+type EsbuildPlugin = NonNullable<Options['esbuildPlugins']>[number];
+
+/**
+ * Both entries import the provider's context from `dist/context.{js,cjs}` instead of bundling a
+ * copy each: a second copy would be a second context, in which the hooks of
+ * `@latchkey/react/passkeys` would not find the `<AuthProvider>` of `@latchkey/react`. (Chunk
+ * splitting would do this for ESM only; tsup's CJS splitting moves `'use client'` below
+ * `"use strict"`, where it is no longer a directive.)
+ */
+const sharedContext: EsbuildPlugin = {
+  name: 'latchkey-shared-context',
+  setup(build) {
+    const extension = build.initialOptions.format === 'cjs' ? 'cjs' : 'js';
+    build.onResolve({ filter: /^\.\/context$/ }, () => ({
+      path: `./context.${extension}`,
+      external: true,
+    }));
+  },
+};
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // `passkeys` is a subpath of its own, so that apps without passkeys load no WebAuthn code;
+  // `context` is internal (not in `exports`), shared by the two.
+  entry: ['src/index.ts', 'src/passkeys.tsx', 'src/context.ts'],
   format: ['esm', 'cjs'],
-  dts: true,
+  esbuildPlugins: [sharedContext],
+  dts: { entry: ['src/index.ts', 'src/passkeys.tsx'] },
   clean: true,
-  // Browser code: modern evergreen browsers; React and react-dom stay peer imports.
+  // Browser code: modern evergreen browsers; React, react-dom and @latchkey/passkeys (an optional
+  // peer) stay imports.
   target: 'es2020',
   platform: 'browser',
   sourcemap: true,

@@ -1,7 +1,7 @@
 import { type AuthSession, acrSatisfies, type Permission } from '@latchkey/core/contract';
 import { type ReactElement, type ReactNode, useEffect, useReducer } from 'react';
+import { useAuthContext } from './context';
 import { usePermission } from './hooks';
-import { useAuthContext } from './provider';
 
 /** Props of {@link SignedIn} and {@link SignedOut}. */
 export interface SignedInProps {

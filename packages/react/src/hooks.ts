@@ -5,8 +5,8 @@ import {
   type SessionUser,
 } from '@latchkey/core/contract';
 import { useMemo } from 'react';
+import { useAuthContext } from './context';
 import type { AuthError } from './errors';
-import { useAuthContext } from './provider';
 import type { AuthStatus, SignInOptions, StepUpOptions } from './store';
 
 /** What {@link useAuth} returns. The functions are stable across renders. */

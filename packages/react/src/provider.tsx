@@ -1,16 +1,15 @@
 import type { SessionJson } from '@latchkey/core/contract';
 import {
-  createContext,
   type ReactElement,
   type ReactNode,
-  useContext,
   useEffect,
   useMemo,
   useState,
   useSyncExternalStore,
 } from 'react';
+import { AuthContext } from './context';
 import { parseSessionResponse } from './session';
-import { type AuthState, type AuthStore, createAuthStore } from './store';
+import { createAuthStore } from './store';
 
 /** The acr levels of the latchkey dev IdP, lowest first. */
 const DEFAULT_ACR_LEVELS = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'] as const;
@@ -33,20 +32,6 @@ export interface AuthProviderProps {
    * requirement. Default `['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa']`.
    */
   acrLevels?: readonly string[];
-}
-
-interface ContextValue {
-  store: AuthStore;
-  state: AuthState;
-}
-
-const AuthContext = /* @__PURE__ */ createContext<ContextValue | null>(null);
-
-/** The provider's store and state, for the hooks and components of this package. */
-export function useAuthContext(): ContextValue {
-  const value = useContext(AuthContext);
-  if (!value) throw new Error('latchkey: wrap this component in an <AuthProvider>.');
-  return value;
 }
 
 /**

@@ -45,11 +45,19 @@ export interface AuthStore {
   /** The server's clock as estimated from the `Date` header of the last session response, in ms. */
   now(): number;
   readonly acrLevels: readonly string[];
+  /** Where the server mounted latchkey's routes, without a trailing slash. */
+  readonly basePath: string;
   refresh(): Promise<void>;
   signIn(options?: SignInOptions): void;
   stepUp(options?: Loose<StepUpOptions>): void;
   signOut(): Promise<void>;
   authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  /**
+   * Takes a session body that another route answered (a passkey sign-in or step-up) as a session
+   * check would: this tab and the others show it. A body of another shape asks the server instead.
+   * Internal: `@latchkey/react/passkeys` calls it.
+   */
+  accept(body: unknown): Promise<void>;
   /** Starts listening (focus, visibility, other tabs, expiry timer); returns the stop function. */
   start(): () => void;
 }
@@ -158,7 +166,9 @@ export function createAuthStore(
     return error;
   };
 
+  /** Takes this tab's own news and tells the other tabs. */
   const tell = (session: AuthSession | null) => {
+    apply(session);
     const message: TabMessage = { v: 1, basePath, session: toSessionResponse(session) };
     channel?.postMessage(message);
   };
@@ -223,9 +233,7 @@ export function createAuthStore(
       inflight = fetchSession()
         .then(
           (session) => {
-            if (started !== version) return;
-            apply(session);
-            tell(session);
+            if (started === version) tell(session);
           },
           (error: AuthError) => {
             if (started === version) fail(error);
@@ -273,7 +281,6 @@ export function createAuthStore(
       throw fail(error as AuthError);
     }
     // The server ended the session: this tab and the others show it before the page leaves.
-    apply(null);
     tell(null);
     const target = (body as { redirectTo?: unknown } | undefined)?.redirectTo;
     let url: URL | undefined;
@@ -317,6 +324,7 @@ export function createAuthStore(
 
   return {
     acrLevels,
+    basePath,
     getState: () => state,
     subscribe(listener) {
       listeners.add(listener);
@@ -328,6 +336,12 @@ export function createAuthStore(
     stepUp,
     signOut,
     authFetch,
+    accept(body) {
+      const session = parseSessionResponse(body);
+      if (session === undefined) return refresh();
+      tell(session);
+      return Promise.resolve();
+    },
     start() {
       running = true;
       const onFocus = () => {
