@@ -1,13 +1,13 @@
 import { fileURLToPath } from 'node:url';
 
-const source = (pkg: string, entry = 'index') =>
-  fileURLToPath(new URL(`./packages/${pkg}/src/${entry}.ts`, import.meta.url));
+const source = (pkg: string, file = 'index.ts') =>
+  fileURLToPath(new URL(`./packages/${pkg}/src/${file}`, import.meta.url));
 
 /** Resolves every workspace package to its TypeScript source, so tests never need a build. */
 export const sourceAliases = {
   // Before '@latchkey/core': the first alias that matches an import wins.
-  '@latchkey/core/adapter': source('core', 'adapter'),
-  '@latchkey/core/contract': source('core', 'contract'),
+  '@latchkey/core/adapter': source('core', 'adapter.ts'),
+  '@latchkey/core/contract': source('core', 'contract.ts'),
   '@latchkey/core': source('core'),
   '@latchkey/express': source('express'),
   '@latchkey/dev-idp': source('dev-idp'),
@@ -15,7 +15,8 @@ export const sourceAliases = {
   '@latchkey/adapter-tests': source('adapter-tests'),
   '@latchkey/fastify': source('fastify'),
   '@latchkey/redis': source('redis'),
-  '@latchkey/passkeys/browser': source('passkeys', 'browser'),
+  '@latchkey/passkeys/browser': source('passkeys', 'browser.ts'),
   '@latchkey/passkeys': source('passkeys'),
+  '@latchkey/react/passkeys': source('react', 'passkeys.tsx'),
   '@latchkey/react': source('react'),
 };

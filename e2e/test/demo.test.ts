@@ -250,4 +250,140 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await noScript.close();
     }
   });
+
+  describe('passkeys', () => {
+    /**
+     * Gives `page` a platform authenticator (CDP's virtual one: CTAP2, internal, resident keys,
+     * user verification that succeeds), as a laptop with a fingerprint reader would have.
+     */
+    async function withAuthenticator(page: Page): Promise<string> {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send('WebAuthn.enable');
+      const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+        options: {
+          protocol: 'ctap2',
+          transport: 'internal',
+          hasResidentKey: true,
+          hasUserVerification: true,
+          isUserVerified: true,
+          automaticPresenceSimulation: true,
+        },
+      });
+      return authenticatorId;
+    }
+
+    /** Signs out at the app and at the IdP, back on the app's home page. */
+    async function signOutEverywhere(page: Page): Promise<void> {
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(`${stack.issuer}/**`);
+      await page.getByRole('button', { name: 'Yes, sign me out' }).click();
+      await page.waitForURL(`${stack.site}/`);
+      await hydrated(page);
+    }
+
+    it('registers a passkey, steps up and signs in with it, and no longer signs in once it is removed', async () => {
+      const page = await context.newPage();
+      await withAuthenticator(page);
+      await open(page, '/');
+      await signIn(page, 'alice');
+
+      // 1. Signed in with the password: add a passkey on the Passkeys page, and name it.
+      await nav(page, 'Passkeys').click();
+      await shows(page.getByTestId('no-passkeys'), 'You have no passkeys yet.');
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await shows(page.getByTestId('passkey-name'), /\S/);
+      expect(await page.getByTestId('passkey').count()).toBe(1);
+      await page.getByRole('button', { name: 'Rename' }).click();
+      await page.getByLabel('Name').fill('This laptop');
+      await page.getByRole('button', { name: 'Save' }).click();
+      await shows(page.getByTestId('passkey-name'), 'This laptop');
+
+      // 2. Step up with the passkey on Transfer: the page opens without leaving it.
+      await nav(page, 'Transfer').click();
+      await page.getByTestId('transfer-step-up').waitFor();
+      await mark(page);
+      await page.getByRole('button', { name: 'Use a passkey' }).click();
+      await shows(page.getByTestId('transfer-content'), /with a passkey/);
+      await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:mfa/);
+      expect(await stillMarked(page)).toBe(true);
+      // The server agrees: loaded directly, the page is served without a step-up.
+      const direct = await page.goto(`${stack.site}/transfer`);
+      expect(direct?.status()).toBe(200);
+      await hydrated(page);
+      await page.getByTestId('transfer-content').waitFor();
+
+      // 3. Sign out everywhere, then sign in with the passkey, without the IdP. The virtual
+      // authenticator answers the page's autofill request as a person picking the passkey in the
+      // username field's suggestions would.
+      await signOutEverywhere(page);
+      await shows(page.getByTestId('signed-in'), 'Signed in as Alice Example.');
+      expect(new URL(page.url()).origin).toBe(stack.site);
+      await nav(page, 'Profile').click();
+      await shows(page.getByTestId('profile-name'), 'Alice Example');
+      await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:mfa/);
+      await shows(page.getByTestId('session-acr'), /passkey/);
+
+      // Again with the button, as in a browser without passkey autofill (so that no autofill
+      // request answers first): pages loaded while the tab's flag is set report none.
+      await page.addInitScript(() => {
+        if (sessionStorage.getItem('e2e-no-autofill')) {
+          PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+        }
+      });
+      await page.evaluate(() => sessionStorage.setItem('e2e-no-autofill', '1'));
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(`${stack.site}/`);
+      await hydrated(page);
+      await shows(page.getByTestId('session-status'), 'Signed out');
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await shows(page.getByTestId('signed-in'), 'Signed in as Alice Example.');
+
+      // 4. Remove the passkey: signing in with it now fails, and says why.
+      await nav(page, 'Passkeys').click();
+      await page.getByRole('button', { name: 'Remove' }).click();
+      await shows(page.getByTestId('no-passkeys'), 'You have no passkeys yet.');
+      await page.evaluate(() => sessionStorage.removeItem('e2e-no-autofill'));
+      // A passkey session has no IdP session: sign-out comes straight back here, where the
+      // autofill request and then the button fail.
+      await page.getByTestId('sign-out').click();
+      await page.waitForURL(`${stack.site}/`);
+      await hydrated(page);
+      await shows(page.getByRole('alert'), /not registered here/);
+      const refusals = page.getByRole('alert').filter({ hasText: /not registered here/ });
+      await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+      await expect.poll(() => refusals.count()).toBe(2);
+      await shows(page.getByTestId('session-status'), 'Signed out');
+    });
+
+    it("does not let a fresh browser use another browser's passkey", async () => {
+      const first = await context.newPage();
+      await withAuthenticator(first);
+      await open(first, '/');
+      await signIn(first, 'bob');
+      await nav(first, 'Passkeys').click();
+      await first.getByRole('button', { name: 'Add a passkey' }).click();
+      await first.getByTestId('passkey').waitFor();
+
+      const other = await browser.newContext();
+      other.setDefaultTimeout(10_000);
+      try {
+        const page = await other.newPage();
+        await withAuthenticator(page);
+        await open(page, '/');
+        await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+        // Its authenticator holds no passkey of this site: the browser refuses, nobody signs in.
+        await page
+          .getByRole('button', { name: 'Sign in with a passkey' })
+          .and(page.locator(':enabled'))
+          .waitFor();
+        const session = await page.evaluate(async () =>
+          (await fetch('/auth/session', { headers: { accept: 'application/json' } })).json(),
+        );
+        expect(session).toEqual({ authenticated: false });
+        await shows(page.getByTestId('session-status'), 'Signed out');
+      } finally {
+        await other.close();
+      }
+    });
+  });
 });

@@ -13,8 +13,9 @@ export function isoTime(epochSeconds: number): string {
   return new Date(epochSeconds * 1000).toISOString();
 }
 
-/** A person's words for an authentication level. */
-export function describeAcr(acr: string | null): string {
+/** A person's words for an authentication level, reached with the methods in `amr`. */
+export function describeAcr(acr: string | null, amr: readonly string[] = []): string {
+  if (amr.includes('hwk') || amr.includes('swk')) return 'passkey';
   if (acr === ACR_MFA) return 'password and one-time code';
   if (acr === ACR_PWD) return 'password';
   return acr === null ? 'unknown' : 'other';

@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 import { AdminPage } from './pages/admin';
 import { HomePage } from './pages/home';
 import { NotFoundPage } from './pages/not-found';
+import { PasskeysPage } from './pages/passkeys';
 import { PaymentsPage } from './pages/payments';
 import { ProfilePage } from './pages/profile';
 import { TransferPage } from './pages/transfer';
@@ -21,6 +22,7 @@ export const ROUTES: readonly Route[] = [
   { path: '/admin', title: 'Admin', Page: AdminPage },
   { path: '/payments', title: 'Payments', Page: PaymentsPage },
   { path: '/transfer', title: 'Transfer', Page: TransferPage },
+  { path: '/passkeys', title: 'Passkeys', Page: PasskeysPage },
 ];
 
 /** What any other path shows. */

@@ -32,7 +32,7 @@ export function SessionPanel(): ReactElement {
           <dd data-testid="session-acr">
             <code>{session.acr ?? 'none'}</code>
             <br />
-            <small>{describeAcr(session.acr)}</small>
+            <small>{describeAcr(session.acr, session.amr)}</small>
           </dd>
           <dt>Authenticated</dt>
           <dd data-testid="session-auth-time">

@@ -54,16 +54,16 @@ describe('renderDocument', () => {
     );
   });
 
-  it('offers the step-up on /transfer until the session has a recent one-time code', () => {
+  it('offers the step-up on /transfer until the session has a recent one (the passkey button waits for the browser)', () => {
     const now = Math.floor(Date.now() / 1000);
     const pwd = renderDocument(FALLBACK_TEMPLATE, '/transfer', { ...alice, authTime: now });
-    expect(pwd).toContain('Verify it');
+    expect(pwd).toContain('Use the one-time code');
     const mfa = { ...alice, acr: 'urn:latchkey:acr:mfa', authTime: now - 10 };
     expect(renderDocument(FALLBACK_TEMPLATE, '/transfer', mfa)).toContain(
       'data-testid="transfer-content"',
     );
     const stale = { ...mfa, authTime: now - 301 };
-    expect(renderDocument(FALLBACK_TEMPLATE, '/transfer', stale)).toContain('Verify it');
+    expect(renderDocument(FALLBACK_TEMPLATE, '/transfer', stale)).toContain('Use the one-time code');
   });
 
   it('renders the loading state and no session data when the session is unknown', () => {

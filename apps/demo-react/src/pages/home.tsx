@@ -1,5 +1,10 @@
 import { RequirePermission, SignedIn, SignedOut, useAuth, useAuthFetch } from '@latchkey/react';
-import { type ReactElement, useState } from 'react';
+import {
+  isPasskeyAutofillSupported,
+  PasskeySignInButton,
+  usePasskeySignIn,
+} from '@latchkey/react/passkeys';
+import { type ReactElement, useEffect, useId, useState } from 'react';
 import { describeError, describeFailure, readJson } from '../api';
 import { useHydrated } from '../hydrated';
 import { Link } from '../router';
@@ -92,6 +97,46 @@ function ReportList(): ReactElement {
   );
 }
 
+/**
+ * Passkey sign-in for a signed-out visitor: a button, and the browser's autofill on a username
+ * field (`autocomplete="username webauthn"`), which offers the passkeys of this site as the user
+ * types. The two never collide: the button's ceremony replaces a waiting autofill request.
+ */
+function PasskeySignIn(): ReactElement {
+  const id = useId();
+  const { signIn, error } = usePasskeySignIn();
+  useEffect(() => {
+    void isPasskeyAutofillSupported().then((supported) => {
+      if (supported) void signIn({ autofill: true });
+    });
+  }, [signIn]);
+  return (
+    <section className="panel" aria-labelledby={`${id}-heading`}>
+      <h2 id={`${id}-heading`}>Or use a passkey</h2>
+      <form className="form" onSubmit={(event) => event.preventDefault()}>
+        <div className="field">
+          <label htmlFor={`${id}-username`}>Username</label>
+          <input
+            id={`${id}-username`}
+            name="username"
+            autoComplete="username webauthn"
+            aria-describedby={`${id}-hint`}
+          />
+          <p id={`${id}-hint`} className="hint">
+            Your passkeys for this site appear in this field's suggestions.
+          </p>
+        </div>
+      </form>
+      {error && (
+        <p className="error" role="alert">
+          {error.message}
+        </p>
+      )}
+      <PasskeySignInButton />
+    </section>
+  );
+}
+
 /** `/`: what the demo shows, and the reports for those allowed to read them. */
 export function HomePage(): ReactElement {
   const { user } = useAuth();
@@ -108,6 +153,7 @@ export function HomePage(): ReactElement {
           Choose <strong>Sign in</strong>: the dev identity provider lists its test users (alice is
           an admin, bob is not).
         </p>
+        <PasskeySignIn />
       </SignedOut>
       <SignedIn>
         <p data-testid="signed-in">
@@ -125,7 +171,11 @@ export function HomePage(): ReactElement {
             <Link to="/payments">Payments</Link>: the API asks for a one-time code when you send.
           </li>
           <li>
-            <Link to="/transfer">Transfer</Link>: the page itself asks for a recent one-time code.
+            <Link to="/transfer">Transfer</Link>: the page itself asks for a recent one-time code or
+            passkey.
+          </li>
+          <li>
+            <Link to="/passkeys">Passkeys</Link>: add one, then sign out and sign in with it.
           </li>
           <li>Open this page in a second tab, then sign out in one: both show it.</li>
         </ul>

@@ -105,7 +105,7 @@ export function ProfilePage(): ReactElement {
               {session.permissions.join(', ') || '(none)'}
             </Fact>
             <Fact label="Authentication level (acr)" testId="profile-acr">
-              <code>{session.acr ?? '(none)'}</code> ({describeAcr(session.acr)})
+              <code>{session.acr ?? '(none)'}</code> ({describeAcr(session.acr, session.amr)})
             </Fact>
             <Fact label="Methods (amr)">{session.amr.join(', ') || '(none)'}</Fact>
             <Fact label="Authenticated at">

@@ -1,12 +1,14 @@
 import { RequireStepUp, useAuth } from '@latchkey/react';
+import { StepUpChoice } from '@latchkey/react/passkeys';
 import type { ReactElement } from 'react';
 import { SignInPrompt } from '../components';
 import { ACR_MFA, STEP_UP_MAX_AGE } from '../config';
 import { formatTime, isoTime } from '../format';
 
 /**
- * `/transfer`: a page that itself needs a recent one-time code. Loaded directly, the server sends
- * the browser through the step-up first; reached inside the app, the page offers it.
+ * `/transfer`: a page that itself needs a recent step-up (a one-time code or a passkey). Loaded
+ * directly, the server sends the browser through the IdP's step-up first; reached inside the app,
+ * the page offers both ways.
  */
 export function TransferPage(): ReactElement {
   const { status, session } = useAuth();
@@ -18,14 +20,15 @@ export function TransferPage(): ReactElement {
         <RequireStepUp
           acr={ACR_MFA}
           maxAge={STEP_UP_MAX_AGE}
-          fallback={(stepUp) => (
+          fallback={
             <div className="panel" data-testid="transfer-step-up">
-              <p>This page needs a one-time code entered in the last 5 minutes.</p>
-              <button type="button" onClick={stepUp}>
-                Verify it's you
-              </button>
+              <p>
+                This page needs you to confirm it is you in the last 5 minutes: with a one-time code
+                at the identity provider, or with one of your passkeys right here.
+              </p>
+              <StepUpChoice acr={ACR_MFA} maxAge={STEP_UP_MAX_AGE} returnTo="/transfer" />
             </div>
-          )}
+          }
         >
           <p data-testid="transfer-content">
             You stepped up to <code>{session?.acr}</code>
@@ -35,7 +38,8 @@ export function TransferPage(): ReactElement {
                 at <time dateTime={isoTime(session.authTime)}>{formatTime(session.authTime)}</time>
               </>
             )}
-            ; for the next 5 minutes this page needs no new code.
+            {session?.amr.includes('hwk') || session?.amr.includes('swk') ? ' with a passkey' : ''}
+            {'; for the next 5 minutes this page asks for nothing more.'}
           </p>
         </RequireStepUp>
       )}
