@@ -37,6 +37,9 @@ export default {
     // Session expiry in cookies and stores, revocation.
     'packages/core/src/session-backends.ts',
     'packages/core/src/memory.ts',
+    // Passkey sign-in and step-up: who may, and what the session becomes.
+    'packages/core/src/passkey-routes.ts',
+    'packages/core/src/session-record.ts',
   ],
   inPlace: true,
   concurrency: 2,

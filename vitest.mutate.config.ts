@@ -3,8 +3,8 @@ import { sourceAliases } from './vitest.shared';
 
 /**
  * The suites that exercise @latchkey/core, in one vitest run, for mutation testing (`pnpm
- * mutate`): core's own unit and integration tests, and the shared adapter suite with Express's
- * own tests, through Express 5. All import core's source through the aliases. The same shared
+ * mutate`): core's own unit and integration tests, the shared adapter suite with Express's own
+ * tests, through Express 5, and the passkey route tests. All import core's source through the aliases. The same shared
  * suite through Express 4 and Fastify, and the Redis suites, run the same core code through other
  * adapters and stores: they would triple the time of a run (every mutant restarts the dev IdP of
  * each suite that reaches it) without reaching a line of core these do not.
@@ -12,7 +12,12 @@ import { sourceAliases } from './vitest.shared';
 export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
-    include: ['packages/core/{src,test}/**/*.test.ts', 'packages/express/test/**/*.test.ts'],
+    include: [
+      'packages/core/{src,test}/**/*.test.ts',
+      'packages/express/test/**/*.test.ts',
+      // Core's passkey routes, driven through latchkey.fetch with the software authenticator.
+      'packages/passkeys/test/**/*.test.ts',
+    ],
     // It reads the contract's source text, which Stryker rewrites in place: nothing to kill there.
     exclude: ['packages/core/src/contract.test.ts'],
     testNamePattern: /^(?!Express 4)/,
