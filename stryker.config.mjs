@@ -26,6 +26,8 @@ export default {
     // Bearer tokens for APIs and the cache of verified credentials.
     'packages/core/src/bearer.ts',
     'packages/core/src/credential-cache.ts',
+    // Step-up assertions: a passkey step-up as an API may trust it.
+    'packages/core/src/step-up-assertion.ts',
     // RBAC matching.
     'packages/core/src/rbac.ts',
     // Seal and cookie codec; returnTo and the Origin check; BFF forwarding.

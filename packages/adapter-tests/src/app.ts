@@ -12,6 +12,7 @@ import {
   type VerifiedToken,
 } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
+import type { JWK } from 'jose';
 
 /**
  * What a test passes to an adapter's factory: latchkey's options without `baseUrl`, and the API
@@ -69,14 +70,27 @@ export interface TestRoute {
 /** The API audience of the dev IdP's JWT access tokens, used by the bearer routes. */
 export const TEST_API = 'urn:latchkey:demo-api';
 
-/** The bearer verifier of a test app: the dev IdP's access tokens for {@link TEST_API}. */
-export function testVerifier(options: AppOptions): BearerVerifier {
+/**
+ * The bearer verifier of a test app at `appUrl`: the dev IdP's access tokens for {@link TEST_API},
+ * and the app's step-up assertions when it signs them.
+ */
+export function testVerifier(options: AppOptions, appUrl: string): BearerVerifier {
+  const assertionKey = options.stepUp?.passkey?.assertionKey;
   return createBearerVerifier({
     issuer: options.issuer,
     audience: TEST_API,
     acrLevels: ACR_LEVELS,
     ...(options.policy ? { policy: options.policy } : {}),
+    // The app's own API trusts the app's step-up assertions, with the public half of its key.
+    ...(assertionKey
+      ? { stepUpAssertions: { issuer: appUrl, keys: { keys: [publicHalf(assertionKey)] } } }
+      : {}),
   });
+}
+
+/** The public half of a private JWK. */
+function publicHalf({ d: _private, ...rest }: JWK): JWK {
+  return rest;
 }
 
 const ok = async ({ auth, bearer }: TestRequest): Promise<TestAnswer> => ({

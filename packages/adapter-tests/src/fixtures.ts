@@ -267,6 +267,7 @@ export function echoApi(): Promise<EchoApi> {
             bearer: /^Bearer [\w.-]+$/.test(req.headers.authorization ?? ''),
             cookie: req.headers.cookie !== undefined,
             contentType: req.headers['content-type'] ?? null,
+            stepUp: req.headers['latchkey-step-up'] ?? null,
             body: Buffer.concat(chunks).toString('utf8'),
           }),
         );

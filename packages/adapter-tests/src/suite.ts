@@ -10,7 +10,7 @@ import { forwardingTests } from './suite/forwarding';
 import { hardeningTests } from './suite/hardening';
 import { idpDownTests } from './suite/idp-down';
 import { instanceTests } from './suite/instances';
-import { PASSKEY_ORIGIN, passkeyTests } from './suite/passkeys';
+import { PASSKEY_ORIGIN, passkeyTests, STEP_UP_ASSERTION_KEY } from './suite/passkeys';
 import { routeTests } from './suite/routes';
 import { sessionTests } from './suite/session';
 import { signInTests } from './suite/sign-in';
@@ -34,7 +34,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
           baseUrl: PASSKEY_ORIGIN,
           credentials: new MemoryCredentialStore(),
         }),
-        stepUp: { passkey: { acr: ACR_MFA } },
+        stepUp: { passkey: { acr: ACR_MFA, assertionKey: STEP_UP_ASSERTION_KEY } },
       },
       otherSecretApp: { secrets: ['a-different-secret-a-different-secret-1'] },
       customApp: {

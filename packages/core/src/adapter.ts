@@ -23,7 +23,11 @@ export type Decide<Request> = (request: Request) => Awaitable<Response | undefin
 
 /** What core's guards read and write on a framework's request (Express's and Fastify's fit). */
 export interface GuardedRequest {
-  readonly headers: { readonly authorization?: string | undefined };
+  readonly headers: {
+    readonly authorization?: string | undefined;
+    /** An app's step-up assertion for `requireBearer` (see `createBearerVerifier`). */
+    readonly 'latchkey-step-up'?: string | string[] | undefined;
+  };
   /** The verified access token, set by `requireBearer`. */
   bearer?: VerifiedToken;
 }
@@ -69,11 +73,17 @@ export function guardFactories<Handler, Request extends GuardedRequest>(
       guard((request) => requirePermission(authOf(request), permission)),
     requireStepUp: (requirement) => guard((request) => requireStepUp(authOf(request), requirement)),
     requireBearer: (verifier, requirement = {}) =>
-      guard((request) =>
-        andThen(verifier.authenticate(request.headers.authorization, requirement), (result) => {
+      guard((request) => {
+        const assertion = request.headers['latchkey-step-up'];
+        const verified = verifier.authenticate(
+          request.headers.authorization,
+          requirement,
+          typeof assertion === 'string' ? assertion : undefined,
+        );
+        return andThen(verified, (result) => {
           if (result.token) request.bearer = result.token;
           return result.response;
-        }),
-      ),
+        });
+      }),
   };
 }

@@ -16,7 +16,14 @@ import {
   roleMappers,
 } from './rbac';
 import { toResponse } from './responses';
-import { quote, type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
+import {
+  type Authentication,
+  quote,
+  type StepUpRequirement,
+  stepUpChallenge,
+  unmetStepUp,
+} from './step-up';
+import { type StepUpAssertionOptions, stepUpAssertionVerifier } from './step-up-assertion';
 
 /** Options of {@link createBearerVerifier}. */
 export interface BearerVerifierOptions {
@@ -44,6 +51,13 @@ export interface BearerVerifierOptions {
   timeout?: number;
   /** Most verified tokens kept in the cache. Default 10000. */
   cacheSize?: number;
+  /**
+   * Trust one app's step-up assertions (the `Latchkey-Step-Up` header its `forward()` sends when
+   * the user stepped up with a passkey, which the IdP's token cannot show): the app's origin and
+   * public keys. Only a step-up requirement the token itself does not meet reads them. Default:
+   * none, the token alone decides.
+   */
+  stepUpAssertions?: StepUpAssertionOptions;
   /** Current time in epoch ms. Default `Date.now`; tests pass a fake clock. */
   now?: () => number;
 }
@@ -88,16 +102,25 @@ export interface VerifiedToken extends Authorized {
 
 /** Verifies JWT access tokens (RFC 9068) for an API; see {@link createBearerVerifier}. */
 export interface BearerVerifier {
-  /** Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge. */
-  verify(token: string, requirement?: BearerRequirement): Promise<VerifiedToken>;
+  /**
+   * Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge.
+   * `stepUpAssertion` is the request's `Latchkey-Step-Up` header, if any.
+   */
+  verify(
+    token: string,
+    requirement?: BearerRequirement,
+    stepUpAssertion?: string,
+  ): Promise<VerifiedToken>;
   /**
    * Verifies the value of an `Authorization` header (`Bearer ...`): the token, or a 401/403 JSON
    * response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge. Never rejects. Synchronous
-   * for a token verified before (the hot path of an API); `await` the result.
+   * for a token verified before (the hot path of an API); `await` the result. `stepUpAssertion`
+   * is the value of the request's `Latchkey-Step-Up` header, if any.
    */
   authenticate(
     authorization: string | null | undefined,
     requirement?: BearerRequirement,
+    stepUpAssertion?: string | null,
   ): Awaitable<
     { token: VerifiedToken; response?: undefined } | { token?: undefined; response: Response }
   >;
@@ -160,6 +183,9 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   const roles = options.roles ?? roleMappers.claim('roles');
   const acrLevels = options.acrLevels ?? [];
   const cache = new CredentialCache<VerifiedToken>(options.cacheSize ?? 10_000);
+  const verifyAssertion =
+    options.stepUpAssertions &&
+    stepUpAssertionVerifier(options.stepUpAssertions, clockTolerance, now);
   let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
 
   const keySet = () => {
@@ -272,26 +298,56 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
           : `The permission '${missingPermission}' is required.`,
       );
     }
+  }
+
+  /** The step-up `authentication` does not meet, as the error to answer; undefined when met. */
+  function stepUpProblem(
+    authentication: Authentication,
+    requirement: BearerRequirement,
+  ): LatchkeyError | undefined {
     const unmet = unmetStepUp(
-      token,
+      authentication,
       requirement,
       acrLevels,
       Math.floor(now() / 1000),
       clockTolerance,
     );
-    if (unmet) {
-      const description = `Step-up required: ${unmet}`;
-      throw new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
-        challenge: stepUpChallenge(requirement, description),
-      });
-    }
+    if (!unmet) return undefined;
+    const description = `Step-up required: ${unmet}`;
+    return new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
+      challenge: stepUpChallenge(requirement, description),
+    });
+  }
+
+  /**
+   * The token, once it meets the requirement's step-up: by its own claims, or else by the app's
+   * step-up assertion when this API trusts one (then with the assertion's `acr` and `auth_time`).
+   */
+  function steppedUp(
+    token: VerifiedToken,
+    raw: string,
+    requirement: BearerRequirement,
+    assertion: string | null | undefined,
+  ): Awaitable<VerifiedToken> {
+    const problem = stepUpProblem(token, requirement);
+    if (!problem) return token;
+    if (!assertion || !verifyAssertion) throw problem;
+    return verifyAssertion(assertion, { raw, sub: token.sub }).then((stepUp) => {
+      const still = stepUpProblem(stepUp, requirement);
+      if (still) throw still;
+      return { ...token, ...stepUp };
+    });
   }
 
   /** Verifications under way, so that concurrent requests with a new token share one. */
   const verifying = new Map<string, Promise<VerifiedToken>>();
 
   /** The verified token meeting the requirement; synchronous when the token is cached. */
-  function verifyNow(token: string, requirement: BearerRequirement): Awaitable<VerifiedToken> {
+  function verifyNow(
+    token: string,
+    requirement: BearerRequirement,
+    assertion?: string | null,
+  ): Awaitable<VerifiedToken> {
     let verified: Awaitable<VerifiedToken> | undefined =
       cache.get(token, now()) ?? verifying.get(token);
     if (!verified) {
@@ -306,17 +362,17 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     }
     return andThen(verified, (result) => {
       check(result, requirement);
-      return result;
+      return steppedUp(result, token, requirement, assertion);
     });
   }
 
   const failed = (error: unknown) => ({ response: toResponse(error, { as: 'json' }) });
 
   return {
-    async verify(token, requirement = {}) {
-      return verifyNow(token, requirement);
+    async verify(token, requirement = {}, stepUpAssertion = undefined) {
+      return verifyNow(token, requirement, stepUpAssertion);
     },
-    authenticate(header, requirement = {}) {
+    authenticate(header, requirement = {}, stepUpAssertion = undefined) {
       try {
         if (!header) {
           // RFC 6750 section 3.1: no credentials, no error code.
@@ -326,7 +382,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
         }
         const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
         if (!match) throw invalidToken('the Authorization header is not a Bearer token');
-        const verified = verifyNow(match[1]!, requirement);
+        const verified = verifyNow(match[1]!, requirement, stepUpAssertion);
         return isPromiseLike(verified)
           ? Promise.resolve(verified).then((token) => ({ token }), failed)
           : { token: verified };

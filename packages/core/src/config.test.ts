@@ -176,4 +176,16 @@ describe('security options of createLatchkey', () => {
       resolveConfig({ ...valid, acrLevels: [mfa], stepUp: { passkey: { acr: mfa } } }).passkeyAcr,
     ).toBe(mfa);
   });
+
+  it('never shows the step-up assertion key when the config is printed', async () => {
+    const { inspect } = await import('node:util');
+    const key = { kty: 'EC', crv: 'P-256', x: 'x', y: 'y', d: 'the-private-part' };
+    const config = resolveConfig({
+      ...valid,
+      stepUp: { passkey: { acr: 'urn:latchkey:acr:mfa', assertionKey: key } },
+    });
+    expect(config.passkeyAssertionKey).toBe(key);
+    expect(JSON.stringify(config)).not.toContain('the-private-part');
+    expect(inspect(config, { depth: 5 })).not.toContain('the-private-part');
+  });
 });

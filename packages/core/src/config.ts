@@ -1,3 +1,4 @@
+import type { JWK } from 'jose';
 import type { Awaitable } from './awaitable';
 import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
@@ -123,9 +124,12 @@ export interface LatchkeyOptions {
    * proves, e.g. `'urn:latchkey:acr:mfa'`. A fresh passkey assertion then satisfies step-up guards
    * at or below that level (within their `maxAge`), and a passkey sign-in starts its session at it.
    * Without it a passkey sign-in has no `acr` and passkey step-up is refused. Must be one of
-   * `acrLevels` when those are set.
+   * `acrLevels` when those are set. `passkey.assertionKey`: a private EC P-256 or Ed25519 JWK with
+   * which `forward()` signs a step-up assertion for the API (the `Latchkey-Step-Up` header), so an
+   * API that trusts the matching public key (`createBearerVerifier({ stepUpAssertions })`) accepts
+   * a passkey step-up that the IdP's access token cannot show.
    */
-  stepUp?: { passkey?: { acr: string } };
+  stepUp?: { passkey?: { acr: string; assertionKey?: JWK } };
   /**
    * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
    * user's data): `true` writes to `console.error`, a function receives each line. Default off.
@@ -205,6 +209,8 @@ export interface ResolvedConfig {
   passkeys: PasskeyService | undefined;
   /** The `acr` a passkey proves (`stepUp.passkey.acr`), if set. */
   passkeyAcr: string | undefined;
+  /** The private key that signs step-up assertions for APIs (`stepUp.passkey.assertionKey`). */
+  passkeyAssertionKey: JWK | undefined;
   /** Where `debug` lines go, if anywhere. */
   log: ((line: string) => void) | undefined;
   now: () => number;
@@ -419,6 +425,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     errorPage: options.errorPage,
     passkeys: options.passkeys,
     passkeyAcr,
+    passkeyAssertionKey: options.stepUp?.passkey?.assertionKey,
     log:
       options.debug === true
         ? (line) => console.error(`[latchkey] ${line}`)
@@ -431,7 +438,7 @@ const REDACTED = '[redacted]';
 
 /**
  * The config, printed without its secrets: `util.inspect` and `JSON.stringify` show
- * `clientSecret` and each of `secrets` as `[redacted]`, so a log line or an error reporter that
+ * `clientSecret`, each of `secrets` and a step-up assertion key as `[redacted]`, so a log line or an error reporter that
  * serialises the config (or the instance holding it) leaks neither.
  */
 function redacted(config: ResolvedConfig): ResolvedConfig {
@@ -439,6 +446,7 @@ function redacted(config: ResolvedConfig): ResolvedConfig {
     ...config,
     clientSecret: REDACTED,
     secrets: config.secrets.map(() => REDACTED),
+    ...(config.passkeyAssertionKey ? { passkeyAssertionKey: REDACTED } : {}),
   });
   return Object.defineProperties(config, {
     toJSON: { value: view },

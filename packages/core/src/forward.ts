@@ -2,6 +2,8 @@ import { ErrorCodes, LatchkeyError } from './errors';
 import { type HttpRequest, isSameOrigin, readBody } from './request';
 import { toResponse } from './responses';
 import { type AuthContext, linkOf } from './session-context';
+import type { Session } from './session-record';
+import { STEP_UP_ASSERTION_HEADER, type StepUpAssertionSigner } from './step-up-assertion';
 
 /**
  * The literal path before the first parameter or wildcard of a route pattern, cut back to its
@@ -124,13 +126,31 @@ export function encodeParsedBody(body: unknown, contentType: string | null | und
 }
 
 /**
+ * The step-up assertion for a call with `token`, when the session's last authentication was a
+ * passkey (`amr` `hwk` or `swk`), which the IdP's token cannot show, and the app signs them.
+ */
+function stepUpAssertionOf(
+  session: Session,
+  token: string,
+  sign: StepUpAssertionSigner | undefined,
+): Promise<string> | undefined {
+  const amr = session.amr ?? [];
+  if (!sign || !(amr.includes('hwk') || amr.includes('swk'))) return undefined;
+  if (session.acr === undefined || session.authTime === undefined) return undefined;
+  const { sub } = session.user;
+  return sign({ sub, acr: session.acr, amr, authTime: session.authTime }, token);
+}
+
+/**
  * Backend-for-frontend forwarding: calls the API at `apiBaseUrl` plus the request's path and
  * query (the host is always `apiBaseUrl`'s, whatever the path holds) with the request's method,
  * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
  * about to expire). The API's status, body and 401 challenges (RFC 6750, RFC 9470) come back
  * unchanged, so the browser can step up; its other headers are replaced (see
- * {@link forwardedResponse}). No cookie or other header is forwarded. A path with a dot segment,
- * or one that resolves outside `mountPath`, is refused with 400. Writes (anything but GET and
+ * {@link forwardedResponse}). After a passkey step-up the call also carries a step-up assertion
+ * (`Latchkey-Step-Up`), when the app has a key for them (`stepUp.passkey.assertionKey`). No
+ * cookie or other header is forwarded. A path with a dot segment, or one that resolves outside
+ * `mountPath`, is refused with 400. Writes (anything but GET and
  * HEAD) need a same-origin `Origin`, like latchkey's own routes. Failures answer JSON.
  */
 export async function forward(
@@ -158,6 +178,8 @@ export async function forward(
     }
     const token = await context.getAccessToken();
     const headers = new Headers({ authorization: `Bearer ${token}` });
+    const assertion = await stepUpAssertionOf(context.session, token, options.stepUpAssertion);
+    if (assertion) headers.set(STEP_UP_ASSERTION_HEADER, assertion);
     for (const name of ['accept', 'content-type']) {
       const value = request.headers.get(name);
       if (value) headers.set(name, value);

@@ -47,7 +47,7 @@ const on = (request: Request, partial: ReturnType<typeof context>): AuthContext 
   request,
   [LINK]: {
     guards,
-    forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
+    forward: { appOrigin: 'https://app.example.com', timeout: 1000, stepUpAssertion: undefined },
   },
 });
 

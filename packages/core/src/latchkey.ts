@@ -18,6 +18,7 @@ import { Keyring } from './seal';
 import { CookieSessions, StoreSessions } from './session-backends';
 import { type AuthContext, SessionContexts, type SetCookieSink } from './session-context';
 import { type LoginParams, SignIn } from './sign-in';
+import { stepUpAssertionSigner } from './step-up-assertion';
 import { TokenRefresher } from './tokens';
 
 /**
@@ -61,7 +62,13 @@ export class Latchkey {
       emit,
       {
         guards: new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit),
-        forward: { appOrigin: config.baseUrl.origin, timeout: config.apiTimeout },
+        forward: {
+          appOrigin: config.baseUrl.origin,
+          timeout: config.apiTimeout,
+          stepUpAssertion:
+            config.passkeyAssertionKey &&
+            stepUpAssertionSigner(config.passkeyAssertionKey, config.baseUrl.origin, config.now),
+        },
       },
     );
     this.#signIn = new SignIn(config, keyring, client, sessions, this.#contexts, emit);

@@ -34,7 +34,7 @@ function setup() {
   const refresher = new TokenRefresher(config, new OidcClient(config), sessions);
   const contexts = new SessionContexts(config, sessions, refresher, (event) => events.push(event), {
     guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, () => {}),
-    forward: { appOrigin: 'https://app.example.com', timeout: 1000 },
+    forward: { appOrigin: 'https://app.example.com', timeout: 1000, stepUpAssertion: undefined },
   });
   return { clock, config, sessions, contexts, events };
 }

@@ -15,6 +15,7 @@ import {
   sessionJson,
   toSession,
 } from './session-record';
+import type { StepUpAssertionSigner } from './step-up-assertion';
 import type { TokenRefresher } from './tokens';
 
 /** Receives the `Set-Cookie` lines an operation wants on the response being built (never none). */
@@ -26,8 +27,15 @@ export type SetCookieSink = (setCookieLines: readonly string[]) => void;
  */
 export interface ContextLink {
   readonly guards: Guards;
-  /** The app's origin (writes must come from it) and how long `forward` waits for the API. */
-  readonly forward: { readonly appOrigin: string; readonly timeout: number };
+  /**
+   * The app's origin (writes must come from it), how long `forward` waits for the API, and the
+   * signer of step-up assertions for it, if the app has a key.
+   */
+  readonly forward: {
+    readonly appOrigin: string;
+    readonly timeout: number;
+    readonly stepUpAssertion: StepUpAssertionSigner | undefined;
+  };
 }
 
 /** The key of a context's {@link ContextLink}. */

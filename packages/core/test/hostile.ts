@@ -53,7 +53,7 @@ export function coreParts(issuer: string, overrides: Partial<LatchkeyOptions> = 
     emit,
     {
       guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, emit),
-      forward: { appOrigin: new URL(baseUrl).origin, timeout: 2000 },
+      forward: { appOrigin: new URL(baseUrl).origin, timeout: 2000, stepUpAssertion: undefined },
     },
   );
   return { config, keyring, client, sessions, contexts, events, emit };

@@ -48,7 +48,7 @@ export function expressFactory(expressModule: typeof express5): StartAdapterApp 
     app = expressModule();
     app.use(latchkey(instance));
     if (options.apiUrl) app.use(PROXY_PATH, forwardTo(options.apiUrl));
-    const verifier = testVerifier(options);
+    const verifier = testVerifier(options, url);
     for (const [path, route] of Object.entries(testRoutes)) {
       const handler: RequestHandler = (req, res, next) => {
         route

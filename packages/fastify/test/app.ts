@@ -61,7 +61,7 @@ export const startFastifyApp: StartAdapterApp = async (options) => {
       (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(String(body)))),
     );
     if (options.apiUrl) child.all(`${PROXY_PATH}/*`, forwardTo(options.apiUrl));
-    const verifier = testVerifier(options);
+    const verifier = testVerifier(options, url);
     for (const [path, route] of Object.entries(testRoutes)) {
       const guard: TestGuard | undefined = 'guard' in route ? route.guard : undefined;
       child.get(

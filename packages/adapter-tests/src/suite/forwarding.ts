@@ -20,6 +20,7 @@ export function forwardingTests(env: SuiteEnv): void {
       bearer: true,
       cookie: false,
       contentType: null,
+      stepUp: null,
       body: '',
     });
     const post = await browser.request(`${app.url}${PROXY_PATH}/payments`, {

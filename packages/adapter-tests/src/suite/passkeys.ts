@@ -1,7 +1,9 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ACR_MFA } from '@latchkey/dev-idp';
 import { SoftwareAuthenticator, TestBrowser } from '@latchkey/test-utils';
+import type { JWK } from 'jose';
 import { expect, it } from 'vitest';
-import type { AdapterApp } from '../app';
+import { type AdapterApp, PROXY_PATH } from '../app';
 import { JSON_HEADERS, signedInBrowser } from '../fixtures';
 import type { SuiteEnv } from './env';
 
@@ -11,6 +13,12 @@ import type { SuiteEnv } from './env';
  * the software authenticator answers for it.
  */
 export const PASSKEY_ORIGIN = 'http://localhost:3999';
+
+/** The key the suite's app signs step-up assertions with; its own bearer routes trust it. */
+export const STEP_UP_ASSERTION_KEY: JWK = {
+  ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+  kid: 'suite-app',
+};
 
 /** Calls the passkey routes of `app` as the app's own script in `browser` would. */
 function passkeyCalls(app: AdapterApp, browser: TestBrowser) {
@@ -98,5 +106,48 @@ export function passkeyTests(env: SuiteEnv): void {
     for (const { name, value } of before) await stale.jar.setCookie(`${name}=${value}`, app.url);
     const old = await stale.request(`${app.url}/auth/session`, { headers: JSON_HEADERS });
     expect(old.json()).toEqual({ authenticated: false });
+  });
+
+  it('carries a passkey step-up to the API in a step-up assertion bound to the access token', async () => {
+    const { app } = env;
+    const { browser, call, device } = await withPasskey();
+    const forwarded = async () =>
+      (await browser.request(`${app.url}${PROXY_PATH}/anything`, { headers: JSON_HEADERS })).json<{
+        stepUp: string | null;
+      }>().stepUp;
+    expect(await forwarded()).toBeNull();
+    const options = (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options as never),
+    );
+    const assertion = await forwarded();
+    expect(assertion).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+
+    // The app's own API route wants mfa within 5 minutes: the IdP's token alone says pwd.
+    const token = (await browser.request(`${app.url}/raw-token`, { headers: JSON_HEADERS })).json<{
+      token: string;
+    }>().token;
+    const api = (bearer: string, stepUp?: string) =>
+      new TestBrowser().request(`${app.url}/api/transfer`, {
+        headers: {
+          ...JSON_HEADERS,
+          authorization: `Bearer ${bearer}`,
+          ...(stepUp ? { 'latchkey-step-up': stepUp } : {}),
+        },
+      });
+    const without = await api(token);
+    expect(without.status).toBe(401);
+    expect(without.headers.get('www-authenticate')).toMatch(/insufficient_user_authentication/);
+    expect((await api(token, assertion!)).status).toBe(200);
+    // Bound to that token: with another one of the same user, it is refused.
+    const { browser: other } = await signedInBrowser(app);
+    const otherToken = (
+      await other.request(`${app.url}/raw-token`, { headers: JSON_HEADERS })
+    ).json<{ token: string }>().token;
+    const stolen = await api(otherToken, assertion!);
+    expect(stolen.status).toBe(401);
+    expect(stolen.json()).toMatchObject({ error: 'invalid_token' });
   });
 }
