@@ -1,7 +1,7 @@
 // `npm run demo` after the build: one dev IdP, the demo API (apps/demo-fastify) and the site
 // (apps/demo-express) pointed at it, all three in this one process, so that stopping this process
 // (Ctrl+C, SIGTERM, or npm going away) stops every server.
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -104,6 +104,12 @@ export async function startDemo(root, env, parentPid) {
   const siteUrl = `http://localhost:${ports.site.port}`;
   const apiUrl = `http://localhost:${ports.api.port}`;
   const client = { id: 'latchkey-demo', secret: randomBytes(16).toString('base64url') };
+  // The site signs step-up assertions (after a passkey step-up) that the API trusts.
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const stepUpKey = {
+    private: privateKey.export({ format: 'jwk' }),
+    public: publicKey.export({ format: 'jwk' }),
+  };
   let idp;
   let demo;
   try {
@@ -118,6 +124,7 @@ export async function startDemo(root, env, parentPid) {
     const api = createApi({
       issuer: idp.issuer,
       ...(env.API_AUDIENCE ? { audience: env.API_AUDIENCE } : {}),
+      stepUpAssertions: { issuer: siteUrl, keys: { keys: [stepUpKey.public] } },
     });
     stops.push(() => api.close());
     await listening(ports.api, () => api.listen({ port: ports.api.port, host: '127.0.0.1' }));
@@ -131,6 +138,7 @@ export async function startDemo(root, env, parentPid) {
         OIDC_CLIENT_SECRET: client.secret,
         SESSION_SECRET: env.SESSION_SECRET || randomBytes(32).toString('base64url'),
         API_URL: apiUrl,
+        STEP_UP_ASSERTION_KEY: JSON.stringify(stepUpKey.private),
       }),
     );
     stops.push(() => demo.stop());

@@ -147,7 +147,9 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
     await page.getByLabel('To').fill('Bob Example');
     await page.getByRole('button', { name: 'Send payment' }).click();
 
-    // RFC 9470: the API's challenge sends the page to the IdP's one-time code form.
+    // RFC 9470: the API's challenge offers the IdP's one-time code form (or a passkey).
+    await page.getByTestId('payment-step-up').waitFor();
+    await page.getByRole('button', { name: 'Use the one-time code' }).click();
     await page.waitForURL(`${stack.issuer}/interaction/**`);
     await page.getByLabel('One-time code').fill(DEV_OTP);
     await page.getByRole('button', { name: 'Verify' }).click();
@@ -298,15 +300,30 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await page.getByRole('button', { name: 'Save' }).click();
       await shows(page.getByTestId('passkey-name'), 'This laptop');
 
-      // 2. Step up with the passkey on Transfer: the page opens without leaving it.
-      await nav(page, 'Transfer').click();
-      await page.getByTestId('transfer-step-up').waitFor();
+      // 2. Step up with the passkey on Payments: the API's challenge offers it, and the payment
+      // goes through (the site vouches for the passkey step-up with a step-up assertion).
+      const posts: number[] = [];
+      page.on('response', (response) => {
+        if (response.url().endsWith('/api/payments') && response.request().method() === 'POST') {
+          posts.push(response.status());
+        }
+      });
+      await nav(page, 'Payments').click();
+      await page.getByTestId('step-up-needed').waitFor();
+      await page.getByLabel('Amount (EUR)').fill('12');
+      await page.getByLabel('To').fill('Carol Example');
       await mark(page);
+      await page.getByRole('button', { name: 'Send payment' }).click();
+      await page.getByTestId('payment-step-up').waitFor();
       await page.getByRole('button', { name: 'Use a passkey' }).click();
-      await shows(page.getByTestId('transfer-content'), /with a passkey/);
-      await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:mfa/);
+      await shows(page.getByTestId('payment-result'), /Payment sent: 12 EUR to Carol Example/);
+      expect(posts).toEqual([401, 201]);
       expect(await stillMarked(page)).toBe(true);
-      // The server agrees: loaded directly, the page is served without a step-up.
+      await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:mfa/);
+
+      // Transfer now opens without another step-up, in the app and from the server.
+      await nav(page, 'Transfer').click();
+      await shows(page.getByTestId('transfer-content'), /with a passkey/);
       const direct = await page.goto(`${stack.site}/transfer`);
       expect(direct?.status()).toBe(200);
       await hydrated(page);
@@ -355,7 +372,7 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await shows(page.getByTestId('session-status'), 'Signed out');
     });
 
-    it("does not let a fresh browser use another browser's passkey", async () => {
+    it('steps bob up on Transfer with a passkey, and a fresh browser cannot use that passkey', async () => {
       const first = await context.newPage();
       await withAuthenticator(first);
       await open(first, '/');
@@ -363,6 +380,11 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await nav(first, 'Passkeys').click();
       await first.getByRole('button', { name: 'Add a passkey' }).click();
       await first.getByTestId('passkey').waitFor();
+      // Transfer offers the passkey too, and opens on this page.
+      await nav(first, 'Transfer').click();
+      await first.getByTestId('transfer-step-up').waitFor();
+      await first.getByRole('button', { name: 'Use a passkey' }).click();
+      await shows(first.getByTestId('transfer-content'), /with a passkey/);
 
       const other = await browser.newContext();
       other.setDefaultTimeout(10_000);

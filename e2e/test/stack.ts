@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { startDemo } from '@latchkey/demo-express';
 import { createApi } from '@latchkey/demo-fastify';
@@ -23,6 +23,8 @@ export async function startStack(): Promise<Stack> {
   const port = await freePort();
   const site = `http://localhost:${port}`;
   const client = { id: 'latchkey-e2e', secret: randomBytes(16).toString('base64url') };
+  // As in `npm run demo`: the site signs step-up assertions that the API trusts.
+  const stepUpKey = generateKeyPairSync('ec', { namedCurve: 'P-256' });
   const idp = await startDevIdp({
     hostname: 'localhost',
     clients: [latchkeyClient(site, client.id, client.secret)],
@@ -32,7 +34,13 @@ export async function startStack(): Promise<Stack> {
     for (const step of stops.reverse()) await step();
   };
   try {
-    const api = createApi({ issuer: idp.issuer });
+    const api = createApi({
+      issuer: idp.issuer,
+      stepUpAssertions: {
+        issuer: site,
+        keys: { keys: [stepUpKey.publicKey.export({ format: 'jwk' })] },
+      },
+    });
     await api.listen({ port: 0, host: '127.0.0.1' });
     stops.push(() => api.close());
     const apiPort = (api.server.address() as AddressInfo).port;
@@ -44,6 +52,7 @@ export async function startStack(): Promise<Stack> {
       OIDC_CLIENT_SECRET: client.secret,
       SESSION_SECRET: randomBytes(32).toString('base64url'),
       API_URL: `http://localhost:${apiPort}`,
+      STEP_UP_ASSERTION_KEY: JSON.stringify(stepUpKey.privateKey.export({ format: 'jwk' })),
     });
     stops.push(() => demo.stop());
     if (demo.warnings.length > 0) throw new Error(`demo-express: ${demo.warnings.join(' ')}`);

@@ -5,6 +5,7 @@ import { createLatchkey } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import type { Express } from 'express';
+import type { JWK } from 'jose';
 import { createApp } from './app';
 import { loadSpa } from './spa';
 
@@ -28,6 +29,8 @@ export interface Demo {
  * APP_BASE_URL, SESSION_SECRET, PORT (default 3000; 0 picks a free port), API_URL (the demo API
  * that `/api/*` is forwarded to, default http://localhost:3001: `npm run demo` starts it there)
  * and, for the dev IdP started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
+ * STEP_UP_ASSERTION_KEY (a private EC P-256 or Ed25519 JWK, as JSON) signs step-up assertions
+ * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -67,6 +70,15 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     stopIdp = () => idp.stop();
   }
 
+  let assertionKey: JWK | undefined;
+  if (env.STEP_UP_ASSERTION_KEY) {
+    try {
+      assertionKey = JSON.parse(env.STEP_UP_ASSERTION_KEY) as JWK;
+    } catch {
+      throw new Error('STEP_UP_ASSERTION_KEY must be a private JWK, as JSON.');
+    }
+  }
+
   let secret = env.SESSION_SECRET;
   if (!secret) {
     secret = randomBytes(32).toString('base64url');
@@ -88,7 +100,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
       // Passkeys live in this process: they are gone when the demo stops.
       passkeys: createPasskeys({ baseUrl, credentials: new MemoryCredentialStore() }),
-      stepUp: { passkey: { acr: ACR_MFA } },
+      stepUp: { passkey: { acr: ACR_MFA, ...(assertionKey ? { assertionKey } : {}) } },
     }),
     { apiUrl, spa },
   );

@@ -1,4 +1,4 @@
-import { createBearerVerifier, definePolicy } from '@latchkey/core';
+import { createBearerVerifier, definePolicy, type StepUpAssertionOptions } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
 import { requireBearer } from '@latchkey/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -13,12 +13,18 @@ export interface ApiOptions {
   issuer: string;
   /** The `aud` the API's access tokens must carry. Default `urn:latchkey:demo-api`. */
   audience?: string;
+  /**
+   * The site's step-up assertions, trusted for the step-up of `/api/payments` (a passkey step-up
+   * at the site, which the IdP's token cannot show): the site's origin and public key.
+   */
+  stepUpAssertions?: StepUpAssertionOptions;
 }
 
 /**
  * The demo API: JSON routes protected by JWT access tokens from the IdP. `GET /api/me` (any valid
  * token), `GET /api/reports` (permission `reports:read`), `POST /api/payments` (a step-up to the
- * `mfa` level within 5 minutes, else the RFC 9470 challenge).
+ * `mfa` level within 5 minutes, in the token or in a step-up assertion of the site, else the RFC
+ * 9470 challenge).
  */
 export function createApi(options: ApiOptions): FastifyInstance {
   const verifier = createBearerVerifier({
@@ -26,6 +32,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     audience: options.audience ?? 'urn:latchkey:demo-api',
     acrLevels: ACR_LEVELS,
     policy: demoPolicy,
+    ...(options.stepUpAssertions ? { stepUpAssertions: options.stepUpAssertions } : {}),
   });
   const app = Fastify();
 

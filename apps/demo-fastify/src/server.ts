@@ -3,7 +3,8 @@ import { createApi } from './api';
 
 /**
  * The demo API. Configured by OIDC_ISSUER, API_AUDIENCE (default urn:latchkey:demo-api) and PORT
- * (default 3001); without OIDC_ISSUER it starts the dev IdP itself.
+ * (default 3001); without OIDC_ISSUER it starts the dev IdP itself. APP_URL and STEP_UP_PUBLIC_KEY
+ * (a public JWK, as JSON) trust the site's step-up assertions (its passkey step-ups).
  */
 const port = Number(process.env.PORT ?? 3001);
 let issuer = process.env.OIDC_ISSUER;
@@ -21,9 +22,13 @@ if (!issuer) {
   );
 }
 
+const { APP_URL, STEP_UP_PUBLIC_KEY } = process.env;
 const app = createApi({
   issuer,
   ...(process.env.API_AUDIENCE ? { audience: process.env.API_AUDIENCE } : {}),
+  ...(APP_URL && STEP_UP_PUBLIC_KEY
+    ? { stepUpAssertions: { issuer: APP_URL, keys: { keys: [JSON.parse(STEP_UP_PUBLIC_KEY)] } } }
+    : {}),
 });
 await app.listen({ port, host: '127.0.0.1' });
 console.log(`latchkey demo API at http://localhost:${port} (issuer ${issuer})`);

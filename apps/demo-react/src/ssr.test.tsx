@@ -63,7 +63,9 @@ describe('renderDocument', () => {
       'data-testid="transfer-content"',
     );
     const stale = { ...mfa, authTime: now - 301 };
-    expect(renderDocument(FALLBACK_TEMPLATE, '/transfer', stale)).toContain('Use the one-time code');
+    expect(renderDocument(FALLBACK_TEMPLATE, '/transfer', stale)).toContain(
+      'Use the one-time code',
+    );
   });
 
   it('renders the loading state and no session data when the session is unknown', () => {

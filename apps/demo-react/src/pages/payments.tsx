@@ -1,6 +1,12 @@
-import { AuthErrorCodes, RequireStepUp, useAuth, useAuthFetch } from '@latchkey/react';
+import {
+  parseStepUpChallenge,
+  RequireStepUp,
+  type StepUpChallenge,
+  useAuth,
+} from '@latchkey/react';
+import { StepUpChoice } from '@latchkey/react/passkeys';
 import { type FormEvent, type ReactElement, useEffect, useId, useState } from 'react';
-import { describeError, describeFailure, hasAuthErrorCode, readJson } from '../api';
+import { describeError, describeFailure, readJson } from '../api';
 import { SignInPrompt } from '../components';
 import { ACR_MFA, STEP_UP_MAX_AGE } from '../config';
 import { useHydrated } from '../hydrated';
@@ -20,7 +26,7 @@ interface Draft {
 type PaymentState =
   | { kind: 'editing' }
   | { kind: 'sending' }
-  | { kind: 'stepping-up' }
+  | { kind: 'stepping-up'; challenge: StepUpChallenge }
   | { kind: 'paid'; payment: Payment }
   | { kind: 'failed'; message: string };
 
@@ -38,6 +44,14 @@ function saveDraft(draft: Draft): void {
   }
 }
 
+function forgetDraft(): void {
+  try {
+    sessionStorage.removeItem(DRAFT_KEY);
+  } catch {
+    // Storage off: nothing was kept.
+  }
+}
+
 /** Reads and forgets the draft; `undefined` when there is none. */
 function takeDraft(): Draft | undefined {
   try {
@@ -51,18 +65,27 @@ function takeDraft(): Draft | undefined {
   }
 }
 
+/** The step-up an API challenge asks for, as `StepUpChoice` takes it. */
+function stepUpOf({ acrValues, maxAge }: StepUpChallenge): { acr?: string; maxAge?: number } {
+  return {
+    ...(acrValues[0] === undefined ? {} : { acr: acrValues[0] }),
+    ...(maxAge === undefined ? {} : { maxAge }),
+  };
+}
+
 function isPayment(body: unknown): body is Payment {
   const p = body as Partial<Payment> | undefined;
   return typeof p?.id === 'string' && typeof p.amount === 'number' && typeof p.to === 'string';
 }
 
 /**
- * The payment form. The API wants a one-time code from the last 5 minutes (RFC 9470): without
- * one, `authFetch` takes the user through it and back here, and the user sends again. The
- * request is never replayed on its own.
+ * The payment form. The API wants a step-up from the last 5 minutes (RFC 9470): on its challenge
+ * the form offers the IdP's one-time code (a round trip, after which the user sends again: the
+ * request is never replayed on its own) or a passkey on this page, which sends the payment the
+ * user just confirmed with it.
  */
 function PaymentForm(): ReactElement {
-  const authFetch = useAuthFetch();
+  const { refresh } = useAuth();
   const hydrated = useHydrated();
   const id = useId();
   const [amount, setAmount] = useState('');
@@ -78,39 +101,50 @@ function PaymentForm(): ReactElement {
     setRestored(true);
   }, []);
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
+  const send = async () => {
     setRestored(false);
     setState({ kind: 'sending' });
     try {
-      const response = await authFetch('/api/payments', {
+      // Plain fetch, not authFetch: the API's step-up challenge is answered here, with a choice.
+      const response = await fetch('/api/payments', {
         method: 'POST',
+        credentials: 'same-origin',
         headers: { accept: 'application/json', 'content-type': 'application/json' },
         body: JSON.stringify({ amount: Number(amount), to }),
       });
       const body = await readJson(response);
+      const challenge =
+        response.status === 401
+          ? parseStepUpChallenge(response.headers.get('www-authenticate'))
+          : undefined;
       if (response.ok && isPayment(body)) {
+        forgetDraft();
         setState({ kind: 'paid', payment: body });
         setAmount('');
         setTo('');
+      } else if (challenge) {
+        // Kept for the one-time code's round trip; a passkey sends from this page.
+        saveDraft({ amount, to });
+        setState({ kind: 'stepping-up', challenge });
       } else {
+        // A plain 401: the session may have ended; the provider shows it.
+        if (response.status === 401) void refresh();
         setState({ kind: 'failed', message: describeFailure(response.status, body) });
       }
     } catch (error) {
-      if (hasAuthErrorCode(error, AuthErrorCodes.stepUpRequired)) {
-        // The page is on its way to the one-time code; keep what the user typed for their return.
-        saveDraft({ amount, to });
-        setState({ kind: 'stepping-up' });
-      } else {
-        setState({ kind: 'failed', message: describeError(error) });
-      }
+      setState({ kind: 'failed', message: describeError(error) });
     }
+  };
+
+  const submit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    void send();
   };
 
   const busy = state.kind === 'sending' || state.kind === 'stepping-up';
   return (
     <>
-      <form className="panel form" onSubmit={(event) => void submit(event)} aria-busy={busy}>
+      <form className="panel form" onSubmit={submit} aria-busy={busy}>
         <div className="field">
           <label htmlFor={`${id}-amount`}>Amount (EUR)</label>
           <input
@@ -144,16 +178,23 @@ function PaymentForm(): ReactElement {
       <div aria-live="polite" data-testid="payment-status">
         {restored && state.kind === 'editing' && (
           <p className="notice" data-testid="payment-resume">
-            Code confirmed. Your payment has <strong>not</strong> been sent yet: check it and choose{' '}
+            Step-up done. Your payment has <strong>not</strong> been sent yet: check it and choose{' '}
             <strong>Send payment</strong> again.
           </p>
         )}
         {state.kind === 'sending' && <p>Sending…</p>}
         {state.kind === 'stepping-up' && (
-          <p className="notice">
-            The API asks for a one-time code first. Taking you there; you will come back here to
-            send the payment.
-          </p>
+          <div className="panel" data-testid="payment-step-up">
+            <p className="notice">
+              The API asks you to confirm it is you first: with a one-time code (you come back here
+              to send the payment), or with a passkey (the payment is sent right after).
+            </p>
+            <StepUpChoice
+              {...stepUpOf(state.challenge)}
+              returnTo="/payments"
+              onStepUp={() => void send()}
+            />
+          </div>
         )}
         {state.kind === 'paid' && (
           <p className="success" data-testid="payment-result">
@@ -185,13 +226,13 @@ export function PaymentsPage(): ReactElement {
             maxAge={STEP_UP_MAX_AGE}
             fallback={
               <p data-testid="step-up-needed">
-                The API takes payments only with a one-time code from the last 5 minutes: it will
-                ask for one when you send.
+                The API takes payments only after a step-up in the last 5 minutes (a one-time code
+                or a passkey): it will ask for one when you send.
               </p>
             }
           >
             <p data-testid="step-up-fresh">
-              You entered a one-time code in the last 5 minutes: payments go straight through.
+              You stepped up in the last 5 minutes: payments go straight through.
             </p>
           </RequireStepUp>
           <PaymentForm />
