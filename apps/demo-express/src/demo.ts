@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLatchkey } from '@latchkey/core';
+import { createLatchkey, type StepUpKey } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import type { Express } from 'express';
-import type { JWK } from 'jose';
+
 import { createApp } from './app';
 import { loadSpa } from './spa';
 
@@ -70,10 +70,10 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     stopIdp = () => idp.stop();
   }
 
-  let assertionKey: JWK | undefined;
+  let assertionKey: StepUpKey | undefined;
   if (env.STEP_UP_ASSERTION_KEY) {
     try {
-      assertionKey = JSON.parse(env.STEP_UP_ASSERTION_KEY) as JWK;
+      assertionKey = JSON.parse(env.STEP_UP_ASSERTION_KEY) as StepUpKey;
     } catch {
       throw new Error('STEP_UP_ASSERTION_KEY must be a private JWK, as JSON.');
     }

@@ -8,11 +8,11 @@ import {
   type Latchkey,
   type LatchkeyOptions,
   type Permission,
+  type StepUpKey,
   type StepUpRequirement,
   type VerifiedToken,
 } from '@latchkey/core';
 import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
-import type { JWK } from 'jose';
 
 /**
  * What a test passes to an adapter's factory: latchkey's options without `baseUrl`, and the API
@@ -89,7 +89,7 @@ export function testVerifier(options: AppOptions, appUrl: string): BearerVerifie
 }
 
 /** The public half of a private JWK. */
-function publicHalf({ d: _private, ...rest }: JWK): JWK {
+function publicHalf({ d: _private, ...rest }: StepUpKey): StepUpKey {
   return rest;
 }
 

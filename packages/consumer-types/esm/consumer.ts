@@ -9,6 +9,8 @@ import { startDevIdp } from '@latchkey/dev-idp';
 import { latchkey, requireAuth } from '@latchkey/express';
 import { latchkeyPlugin } from '@latchkey/fastify';
 import { createPasskeys } from '@latchkey/passkeys';
+import { registerPasskey } from '@latchkey/passkeys/browser';
 import { useAuth } from '@latchkey/react';
+import { usePasskeys } from '@latchkey/react/passkeys';
 import { RedisSessionStore } from '@latchkey/redis';
 import { RedisCredentialStore } from '@latchkey/redis/passkeys';

@@ -1,4 +1,3 @@
-import type { JWK } from 'jose';
 import type { Awaitable } from './awaitable';
 import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
@@ -9,6 +8,7 @@ import type { HttpRequest } from './request';
 import type { ErrorPage } from './responses';
 import type { RevocationList } from './revocation';
 import type { StepUpRequirement } from './step-up';
+import type { StepUpKey } from './step-up-assertion';
 import type { SessionStore } from './store';
 
 /** Options of {@link createLatchkey}. Every field documents its default. */
@@ -129,7 +129,7 @@ export interface LatchkeyOptions {
    * API that trusts the matching public key (`createBearerVerifier({ stepUpAssertions })`) accepts
    * a passkey step-up that the IdP's access token cannot show.
    */
-  stepUp?: { passkey?: { acr: string; assertionKey?: JWK } };
+  stepUp?: { passkey?: { acr: string; assertionKey?: StepUpKey } };
   /**
    * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
    * user's data): `true` writes to `console.error`, a function receives each line. Default off.
@@ -210,7 +210,7 @@ export interface ResolvedConfig {
   /** The `acr` a passkey proves (`stepUp.passkey.acr`), if set. */
   passkeyAcr: string | undefined;
   /** The private key that signs step-up assertions for APIs (`stepUp.passkey.assertionKey`). */
-  passkeyAssertionKey: JWK | undefined;
+  passkeyAssertionKey: StepUpKey | undefined;
   /** Where `debug` lines go, if anywhere. */
   log: ((line: string) => void) | undefined;
   now: () => number;

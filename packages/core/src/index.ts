@@ -48,5 +48,5 @@ export {
   stepUpChallenge,
   unmetStepUp,
 } from './step-up';
-export type { StepUpAssertionOptions } from './step-up-assertion';
+export type { StepUpAssertionOptions, StepUpKey } from './step-up-assertion';
 export type { ReplayCache, SessionFilter, SessionStore, StoredSession } from './store';

@@ -1,7 +1,8 @@
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   accessTokenHash,
+  type StepUpKey,
   stepUpAssertionSigner,
   stepUpAssertionVerifier,
 } from './step-up-assertion';
@@ -18,9 +19,9 @@ const step = {
   authTime: NOW / 1000 - 5,
 };
 
-let privateJwk: JWK;
-let publicJwk: JWK;
-let otherPrivate: JWK;
+let privateJwk: StepUpKey;
+let publicJwk: StepUpKey;
+let otherPrivate: StepUpKey;
 beforeAll(async () => {
   const pair = await generateKeyPair('ES256', { extractable: true });
   privateJwk = { ...(await exportJWK(pair.privateKey)), kid: 'app-1' };

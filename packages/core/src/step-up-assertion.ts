@@ -1,13 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  type CryptoKey,
-  createLocalJWKSet,
-  importJWK,
-  type JSONWebKeySet,
-  type JWK,
-  jwtVerify,
-  SignJWT,
-} from 'jose';
+import { createLocalJWKSet, importJWK, jwtVerify, SignJWT } from 'jose';
 import { ErrorCodes, LatchkeyError } from './errors';
 
 /**
@@ -30,10 +22,26 @@ const ALGORITHMS = { 'EC:P-256': 'ES256', 'OKP:Ed25519': 'EdDSA' } as const;
 export const accessTokenHash = (token: string): string =>
   createHash('sha256').update(token).digest('base64url');
 
+/**
+ * A JSON Web Key (RFC 7517) of a step-up assertion: EC P-256 (`x`, `y`) or Ed25519 (`x`), with
+ * `d` in the app's private key only. Declared here rather than taken from jose, so that CommonJS
+ * projects can read latchkey's types.
+ */
+export interface StepUpKey {
+  kty?: string;
+  crv?: string;
+  x?: string;
+  y?: string;
+  d?: string;
+  kid?: string;
+  alg?: string;
+  use?: string;
+}
+
 const configInvalid = (message: string) => new LatchkeyError(ErrorCodes.configInvalid, message);
 
 /** The algorithm of a key an assertion may be signed with, or undefined. */
-function algorithmOf(jwk: JWK): string | undefined {
+function algorithmOf(jwk: StepUpKey): string | undefined {
   return (ALGORITHMS as Record<string, string>)[`${jwk.kty}:${jwk.crv}`];
 }
 
@@ -54,7 +62,7 @@ export type StepUpAssertionSigner = (claims: StepUpClaims, accessToken: string) 
  * (EdDSA) key, `issuer` the app's origin. Throws `config_invalid` for any other key.
  */
 export function stepUpAssertionSigner(
-  jwk: JWK,
+  jwk: StepUpKey,
   issuer: string,
   now: () => number,
 ): StepUpAssertionSigner {
@@ -64,7 +72,7 @@ export function stepUpAssertionSigner(
       'stepUp.passkey.assertionKey must be a private EC P-256 or Ed25519 JWK (with d).',
     );
   }
-  let key: Promise<CryptoKey | Uint8Array> | undefined;
+  let key: ReturnType<typeof importJWK> | undefined;
   return async ({ sub, acr, amr, authTime }, accessToken) => {
     key ??= importJWK(jwk, alg);
     const issuedAt = Math.floor(now() / 1000);
@@ -89,7 +97,7 @@ export interface StepUpAssertionOptions {
   /** The app's origin, as its `baseUrl` (`https://app.example.com`): the assertions' `iss`. */
   issuer: string;
   /** The app's public keys (`{ keys: [publicJwk] }`). */
-  keys: JSONWebKeySet;
+  keys: { keys: StepUpKey[] };
 }
 
 /** Verifies an app's step-up assertions; see {@link stepUpAssertionVerifier}. */

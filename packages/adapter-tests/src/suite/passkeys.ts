@@ -1,7 +1,8 @@
 import { generateKeyPairSync } from 'node:crypto';
+import type { StepUpKey } from '@latchkey/core';
 import { ACR_MFA } from '@latchkey/dev-idp';
 import { SoftwareAuthenticator, TestBrowser } from '@latchkey/test-utils';
-import type { JWK } from 'jose';
+
 import { expect, it } from 'vitest';
 import { type AdapterApp, PROXY_PATH } from '../app';
 import { JSON_HEADERS, signedInBrowser } from '../fixtures';
@@ -15,8 +16,10 @@ import type { SuiteEnv } from './env';
 export const PASSKEY_ORIGIN = 'http://localhost:3999';
 
 /** The key the suite's app signs step-up assertions with; its own bearer routes trust it. */
-export const STEP_UP_ASSERTION_KEY: JWK = {
-  ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' }),
+export const STEP_UP_ASSERTION_KEY: StepUpKey = {
+  ...generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({
+    format: 'jwk',
+  }),
   kid: 'suite-app',
 };
 
