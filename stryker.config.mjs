@@ -41,7 +41,6 @@ export default {
     'packages/core/src/memory.ts',
     // Passkey sign-in and step-up: who may, and what the session becomes.
     'packages/core/src/passkey-routes.ts',
-    'packages/core/src/session-record.ts',
   ],
   inPlace: true,
   concurrency: 2,
