@@ -168,7 +168,8 @@ export function HomePage(): ReactElement {
             <Link to="/admin">Admin</Link>: for the <code>admin</code> role only.
           </li>
           <li>
-            <Link to="/payments">Payments</Link>: the API asks for a one-time code when you send.
+            <Link to="/payments">Payments</Link>: the API asks for a one-time code or a passkey when
+            you send.
           </li>
           <li>
             <Link to="/transfer">Transfer</Link>: the page itself asks for a recent one-time code or
