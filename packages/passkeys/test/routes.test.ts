@@ -1,7 +1,14 @@
 // The passkey routes core mounts for `createLatchkey({ passkeys })`, through latchkey's
 // Web-standard entry: a user signed in at test-utils' hostile IdP (in its well-behaved mode)
 // registers, lists, renames and removes passkeys with the tests' software authenticator.
-import { createLatchkey, type Latchkey, type LatchkeyEvent, requireStepUp } from '@latchkey/core';
+import {
+  createLatchkey,
+  type Latchkey,
+  type LatchkeyEvent,
+  type LatchkeyOptions,
+  MemorySessionStore,
+  requireStepUp,
+} from '@latchkey/core';
 import {
   CookieJar,
   type HostileIdp,
@@ -22,7 +29,7 @@ afterAll(() => idp.stop());
 const MFA = 'urn:latchkey:acr:mfa';
 
 /** An app with passkeys (proving `MFA`), recording its audit events. */
-function passkeyApp() {
+function passkeyApp(more: Partial<LatchkeyOptions> = {}) {
   const events: LatchkeyEvent[] = [];
   const latchkey = createLatchkey({
     issuer: idp.issuer,
@@ -33,6 +40,7 @@ function passkeyApp() {
     passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
     stepUp: { passkey: { acr: MFA } },
     onEvent: (event) => events.push(event),
+    ...more,
   });
   return { latchkey, events };
 }
@@ -306,5 +314,31 @@ describe('passkey sign-in and step-up routes', () => {
     expect(await odd.json()).toMatchObject({ error: 'invalid_request' });
     const foreign = await call('POST', '/authenticate/options', undefined, 'https://evil.example');
     expect(foreign.status).toBe(403);
+  });
+
+  it('keeps passkey sessions in a session store too, and ends the stored one a step-up replaces', async () => {
+    const store = new MemorySessionStore();
+    const { call, session, jar, latchkey } = await signedIn(passkeyApp({ store }));
+    const { device } = await addPasskey(call);
+    const oldCookie = jar.header;
+    const options = await (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    const raised = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options),
+    );
+    expect(raised.status).toBe(200);
+    expect((await session()).session).toMatchObject({ acr: MFA, amr: ['hwk', 'user'] });
+    const { auth } = await latchkey.sessionOf(
+      new Request(`${app}/`, { headers: { cookie: oldCookie } }),
+    );
+    expect(auth.session).toBeNull();
+
+    const fresh = browserOf(latchkey);
+    const request = await (await fresh.call('POST', '/authenticate/options')).json();
+    expect(
+      (await fresh.call('POST', '/authenticate/verify', device.authenticate(request))).status,
+    ).toBe(200);
+    expect((await fresh.session()).session?.user).toMatchObject({ name: 'Alice' });
   });
 });
