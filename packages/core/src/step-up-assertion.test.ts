@@ -91,6 +91,12 @@ describe('step-up assertions', () => {
       );
     const claims = { acr: step.acr, auth_time: step.authTime };
     expect(await check(await jwt({ typ: 'latchkey-step-up+jwt' }, claims))).toBe('accepted');
+    const unbounded = await new SignJWT({ ...claims, ath: accessTokenHash(TOKEN) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'latchkey-step-up+jwt', kid: 'app-1' })
+      .setIssuer(APP)
+      .setSubject('alice')
+      .sign(key);
+    expect(await check(unbounded)).toBe('invalid_token');
     expect(await check(await jwt({ typ: 'JWT' }, claims))).toBe('invalid_token');
     expect(await check(await jwt({ typ: 'latchkey-step-up+jwt' }, { acr: step.acr }))).toBe(
       'invalid_token',
@@ -117,6 +123,9 @@ describe('step-up assertions', () => {
     refused(() => stepUpAssertionSigner(publicJwk, APP, now));
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [privateJwk] } }, 30, now));
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [] } }, 30, now));
+    refused(() =>
+      stepUpAssertionVerifier({ issuer: APP, keys: {} as { keys: StepUpKey[] } }, 30, now),
+    );
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [rsa] } }, 30, now));
     const edVerifier = stepUpAssertionVerifier(
       { issuer: APP, keys: { keys: [await exportJWK(ed.publicKey)] } },

@@ -5,6 +5,7 @@ import { decodeJwt, decodeProtectedHeader, generateKeyPair, SignJWT } from 'jose
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isPromiseLike } from '../src/adapter';
 import { type BearerVerifierOptions, createBearerVerifier } from '../src/index';
+import { stepUpAssertionSigner } from '../src/step-up-assertion';
 import { accessTokenFor, type CoreApp, startCoreApp, startIdpFor } from './helpers';
 
 const API = 'urn:latchkey:demo-api';
@@ -236,5 +237,47 @@ describe('bearer verification against the dev IdP', () => {
     expect(decodeProtectedHeader(fresh).kid).not.toBe(oldKid);
     expect((await verifier.authenticate(withBearer(fresh))).token).toBeDefined();
     expect((await verifier.authenticate(withBearer(token))).token).toBeDefined();
+  });
+
+  it("meets a step-up requirement with the app's step-up assertion, and only with a valid one", async () => {
+    const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+    const { exportJWK } = await import('jose');
+    const APP = 'https://app.example.com';
+    const sign = stepUpAssertionSigner(await exportJWK(privateKey), APP, Date.now);
+    const trusting = verifierFor({
+      stepUpAssertions: { issuer: APP, keys: { keys: [await exportJWK(publicKey)] } },
+    });
+    const mfa = { acr: 'urn:latchkey:acr:mfa', maxAge: 300 };
+    const sub = decodeJwt(token).sub!;
+    const authTime = Math.floor(Date.now() / 1000);
+    const stepped = await sign({ sub, acr: mfa.acr, amr: ['hwk', 'user'], authTime }, token);
+
+    const accepted = await trusting.authenticate(withBearer(token), mfa, stepped);
+    expect(accepted.response).toBeUndefined();
+    expect(accepted.token).toMatchObject({
+      sub,
+      acr: mfa.acr,
+      authTime,
+      roles: ['admin', 'viewer'],
+    });
+    // The token alone, or a verifier that trusts no app, still asks for the step-up.
+    expect((await trusting.authenticate(withBearer(token), mfa)).response?.status).toBe(401);
+    const untrusting = await verifierFor().authenticate(withBearer(token), mfa, stepped);
+    expect(untrusting.response?.headers.get('www-authenticate')).toMatch(
+      /insufficient_user_authentication/,
+    );
+    // An assertion of a lower level, or of an old step-up, does not meet it either.
+    const low = await sign({ sub, acr: 'urn:latchkey:acr:pwd', amr: ['hwk'], authTime }, token);
+    const old = await sign({ sub, acr: mfa.acr, amr: ['hwk'], authTime: authTime - 600 }, token);
+    for (const assertion of [low, old]) {
+      const { response } = await trusting.authenticate(withBearer(token), mfa, assertion);
+      expect(await response?.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    }
+    // A forged one is invalid_token; a route without a step-up never reads it.
+    const forged = await trusting.authenticate(withBearer(token), mfa, `${stepped}x`);
+    expect(forged.response?.status).toBe(401);
+    expect(await forged.response?.json()).toMatchObject({ error: 'invalid_token' });
+    expect((await trusting.authenticate(withBearer(token), {}, 'not-a-jwt')).token?.sub).toBe(sub);
+    await expect(trusting.verify(token, mfa, stepped)).resolves.toMatchObject({ acr: mfa.acr });
   });
 });

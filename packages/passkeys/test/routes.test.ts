@@ -341,4 +341,78 @@ describe('passkey sign-in and step-up routes', () => {
     ).toBe(200);
     expect((await fresh.session()).session?.user).toMatchObject({ name: 'Alice' });
   });
+
+  it('refuses foreign origins on every write, and records each passkey event', async () => {
+    const { call, events, latchkey } = await signedIn();
+    const { device, passkey } = await addPasskey(call);
+    const evil = 'https://evil.example';
+    const stepUp = await (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    for (const [method, path, body] of [
+      ['POST', '/register/verify', {}],
+      ['POST', '/authenticate/verify', device.authenticate(stepUp)],
+      ['POST', '/authenticate/verify?purpose=step-up', device.authenticate(stepUp)],
+      ['PATCH', `/${passkey.id}`, { name: 'x' }],
+    ] as const) {
+      const refused = await call(method, path, body, evil);
+      expect([method, path, refused.status]).toEqual([method, path, 403]);
+    }
+    const raised = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(
+        await (await call('POST', '/authenticate/options?purpose=step-up')).json(),
+      ),
+    );
+    expect(raised.status).toBe(200);
+    expect((await call('DELETE', `/${passkey.id}`)).status).toBe(204);
+    const sub = 'hostile-user';
+    expect(events).toEqual(
+      expect.arrayContaining([
+        { type: 'passkey_registered', sub },
+        expect.objectContaining({ type: 'passkey_step_up', sub, acr: MFA }),
+        { type: 'passkey_removed', sub },
+      ]),
+    );
+    // A failed passkey sign-in (with the removed passkey) is an event too.
+    const fresh = browserOf(latchkey);
+    const options = await (await fresh.call('POST', '/authenticate/options')).json();
+    const removed = device.authenticate(options);
+    expect((await fresh.call('POST', '/authenticate/verify', removed)).status).toBe(404);
+    expect(events).toContainEqual({
+      type: 'login_failed',
+      code: 'passkey_not_found',
+      method: 'passkey',
+    });
+  });
+
+  it('refuses a passkey sign-in when no profile is stored for its user', async () => {
+    /** A store that lost its profiles (say, a partial restore of a backup). */
+    class NoProfiles extends MemoryCredentialStore {
+      override async getProfile() {
+        return undefined;
+      }
+    }
+    const passkeys = createPasskeys({ baseUrl: app, credentials: new NoProfiles() });
+    const lines: string[] = [];
+    const latchkey = createLatchkey({
+      issuer: idp.issuer,
+      ...client,
+      baseUrl: app,
+      secrets: ['passkey-routes-secret-passkey-routes-1'],
+      passkeys,
+      debug: (line) => lines.push(line),
+    });
+    const { call } = await signedIn({ latchkey, events: [] });
+    const { device } = await addPasskey(call);
+    const fresh = browserOf(latchkey);
+    const options = await (await fresh.call('POST', '/authenticate/options')).json();
+    const refused = await fresh.call('POST', '/authenticate/verify', device.authenticate(options));
+    expect(refused.status).toBe(404);
+    expect(await refused.json()).toMatchObject({ error: 'passkey_not_found' });
+    expect((await fresh.session()).session).toBeNull();
+    expect(lines).toEqual([
+      expect.stringMatching(/^passkey sign-in failed \(passkey_not_found\): /),
+    ]);
+    expect(lines.join()).not.toMatch(/Alice|alice@example\.com/);
+  });
 });
