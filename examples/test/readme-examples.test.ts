@@ -191,13 +191,15 @@ describe('README examples, run as printed against the dev IdP started as printed
         });
       const device = new SoftwareAuthenticator({ origin: site });
 
+      // Adding a passkey needs a recent step-up: alice signs in with the dev IdP's one-time code.
       const alice = new TestBrowser();
-      const login = await alice.get(`${site}/auth/login?returnTo=/profile`);
-      await signInAtDevIdp(alice, login, { username: 'alice', password: 'alice-password' });
+      const stepUp = await alice.get(
+        `${site}/auth/step-up?acr=urn:latchkey:acr:mfa&returnTo=/profile`,
+      );
+      await signInAtDevIdp(alice, stepUp, { username: 'alice', password: 'alice-password' });
       const creation = (await call(alice, '/register/options')).json();
-      expect(
-        (await call(alice, '/register/verify', device.register(creation as never))).status,
-      ).toBe(201);
+      const registered = await call(alice, '/register/verify', device.register(creation as never));
+      expect(registered.status).toBe(201);
 
       const fresh = new TestBrowser();
       const request = (await call(fresh, '/authenticate/options')).json();
@@ -214,14 +216,18 @@ describe('README examples, run as printed against the dev IdP started as printed
         amr: ['hwk', 'user'],
       });
 
+      // Signed in with the password only, alice steps up to /transfer with the passkey.
+      const later = new TestBrowser();
+      const login = await later.get(`${site}/auth/login?returnTo=/profile`);
+      await signInAtDevIdp(later, login, { username: 'alice', password: 'alice-password' });
       const transfer = () =>
-        alice.request(`${site}/transfer`, { headers: { accept: 'application/json' } });
+        later.request(`${site}/transfer`, { headers: { accept: 'application/json' } });
       expect((await transfer()).status).toBe(401);
-      const stepUp = (await call(alice, '/authenticate/options?purpose=step-up')).json();
+      const stepUpOptions = (await call(later, '/authenticate/options?purpose=step-up')).json();
       const raised = await call(
-        alice,
+        later,
         '/authenticate/verify?purpose=step-up',
-        device.authenticate(stepUp as never),
+        device.authenticate(stepUpOptions as never),
       );
       expect(raised.status).toBe(200);
       expect((await transfer()).json()).toEqual({ ok: true });

@@ -130,6 +130,8 @@ export interface SignInOptions {
   returnTo?: string;
   /** Default {@link alice}. */
   user?: DevIdpCredentials;
+  /** Sign in at this level (through the step-up route: the dev IdP asks for its one-time code). */
+  acr?: string;
 }
 
 /**
@@ -154,12 +156,11 @@ export async function postSignOut(
 /** A new browser signed in to `app` through its login route and the dev IdP's pages. */
 export async function signedInBrowser(
   app: AdapterApp,
-  { returnTo = '/profile', user = alice }: SignInOptions = {},
+  { returnTo = '/profile', user = alice, acr }: SignInOptions = {},
 ): Promise<{ browser: TestBrowser; landed: Page }> {
   const browser = new TestBrowser();
-  const loginPage = await browser.get(
-    `${app.url}/auth/login?returnTo=${encodeURIComponent(returnTo)}`,
-  );
+  const query = new URLSearchParams({ returnTo, ...(acr ? { acr } : {}) });
+  const loginPage = await browser.get(`${app.url}/auth/${acr ? 'step-up' : 'login'}?${query}`);
   const landed = await signInAtDevIdp(browser, loginPage, user);
   return { browser, landed };
 }

@@ -16,6 +16,7 @@ import {
   steppedUp,
 } from './session-record';
 import type { SignIn } from './sign-in';
+import { stepUpChallenge, unmetStepUp } from './step-up';
 
 /**
  * What latchkey's passkey routes use of `@latchkey/passkeys`: the instance `createPasskeys()`
@@ -70,9 +71,13 @@ const PROTOCOL_CLAIMS = new Set([
   'c_hash',
   'auth_time',
   'acr',
+  'acrs',
   'amr',
   'sid',
 ]);
+
+/** Seconds within which a session must have authenticated (at the passkey level) to add a passkey. */
+export const REGISTRATION_MAX_AGE = 300;
 
 /** 204, for a change that has nothing to say back. */
 const noContent = () =>
@@ -131,7 +136,7 @@ export class PasskeyRoutes {
       },
       '/passkeys/register/options': {
         POST: async (request) => {
-          const { sub, profile } = await this.user(sameOrigin(request, this.config));
+          const { sub, profile } = await this.registrant(request);
           const name = typeof profile.email === 'string' ? profile.email : undefined;
           const displayName = typeof profile.name === 'string' ? profile.name : undefined;
           return this.withBrowser(request, (browser) =>
@@ -141,7 +146,7 @@ export class PasskeyRoutes {
       },
       '/passkeys/register/verify': {
         POST: async (request, { body }) => {
-          const { sub, profile } = await this.user(sameOrigin(request, this.config));
+          const { sub, profile } = await this.registrant(request);
           const { passkey } = await this.service.verifyRegistration({
             browser: this.browserOf(request),
             sub,
@@ -209,11 +214,9 @@ export class PasskeyRoutes {
           'No profile is stored for the user of this passkey: sign in with the identity provider once, then register the passkey again.',
         );
       }
-      const record = passkeyRecord(
-        { ...profile, sub },
-        { acr: this.config.passkeyAcr, amr },
-        this.config.now(),
-      );
+      // A passkey proves its level only with the user verified: mere presence is no second factor.
+      const acr = amr.includes('user') ? this.config.passkeyAcr : undefined;
+      const record = passkeyRecord({ ...profile, sub }, { acr, amr }, this.config.now());
       const cookies = parseCookies(request.headers.get('cookie'));
       const lines = await this.signIn.establish(record, request, cookies);
       this.emit({
@@ -221,7 +224,7 @@ export class PasskeyRoutes {
         sub,
         sessionId: record.sessionId,
         method: 'passkey',
-        ...(this.config.passkeyAcr === undefined ? {} : { acr: this.config.passkeyAcr }),
+        ...(acr === undefined ? {} : { acr }),
       });
       return this.sessionAnswer(record, lines);
     } catch (error) {
@@ -246,10 +249,17 @@ export class PasskeyRoutes {
       sub,
       response: jsonBody(body),
     });
+    if (!amr.includes('user')) {
+      throw new LatchkeyError(
+        ErrorCodes.passkeyUserVerificationRequired,
+        'A step-up needs the authenticator to verify the user (PIN or biometrics), not only a touch.',
+      );
+    }
     const now = this.config.now();
     const raised = steppedUp(record, { acr, amr }, now);
-    await this.sessions.end(record, new Map(), now);
+    // The raised session is saved before the old one ends: a failed save leaves the user signed in.
     const lines = await this.sessions.save(raised, cookies, now);
+    await this.sessions.end(record, new Map(), now);
     this.emit({
       type: 'passkey_step_up',
       sub,
@@ -257,6 +267,33 @@ export class PasskeyRoutes {
       acr,
     });
     return this.sessionAnswer(raised, lines);
+  }
+
+  /**
+   * The signed-in user of a passkey registration. A new passkey will prove the passkey level, so
+   * the session must have proven it too, within {@link REGISTRATION_MAX_AGE}: else a stolen
+   * session cookie could mint a passkey and with it pass any step-up. Without a passkey level, a
+   * recent authentication suffices. Unmet: 401 `insufficient_user_authentication` with the RFC
+   * 9470 challenge, for the page to step up first.
+   */
+  private async registrant(request: HttpRequest) {
+    const user = await this.user(sameOrigin(request, this.config));
+    const acr = this.config.passkeyAcr;
+    const requirement = { ...(acr === undefined ? {} : { acr }), maxAge: REGISTRATION_MAX_AGE };
+    const unmet = unmetStepUp(
+      this.contexts.sessionOf(user.record),
+      requirement,
+      this.config.acrLevels,
+      Math.floor(this.config.now() / 1000),
+      this.config.clockTolerance,
+    );
+    if (unmet) {
+      const description = `Adding a passkey needs a recent step-up: ${unmet}`;
+      throw new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
+        challenge: stepUpChallenge(requirement, description),
+      });
+    }
+    return user;
   }
 
   /** The signed-in user of a step-up; `config_invalid` when passkeys prove no level. */

@@ -287,16 +287,23 @@ describe('passkey records', () => {
     expect(session.user).toEqual({ sub: 'alice', name: 'Alice' });
     expect(session).toMatchObject({ acr: mfa.acr, amr: mfa.amr, authTime: now / 1000 });
     expect(passkeyRecord({ sub: 'alice' }, { acr: undefined, amr: ['swk'] }, now).own).toBe(
-      JSON.stringify({ sub: 'alice', amr: ['swk'], auth_time: now / 1000 }),
+      JSON.stringify({ sub: 'alice', acrs: [], amr: ['swk'], auth_time: now / 1000 }),
     );
   });
 
   it('steps up over the ID token: new id, acr of the passkey (even below an earlier one), amr added, auth_time now', () => {
-    const record = recordWith({ acr: 'urn:latchkey:acr:phr', amr: ['pwd'], auth_time: 1 });
+    const record = recordWith({
+      acr: 'urn:latchkey:acr:phr',
+      acrs: ['c2'],
+      amr: ['pwd'],
+      auth_time: 1,
+    });
     const later = now + 60_000;
     const raised = steppedUp(record, mfa, later);
     expect(raised.sessionId).not.toBe(record.sessionId);
     expect(raised).toMatchObject({ createdAt: now, touchedAt: later, rt: 'rt', at: 'at' });
+    // Entra's contexts met at the IdP long ago do not ride on the fresh auth_time.
+    expect(toSession(raised, config).acrs).toEqual([mfa.acr]);
     expect(claimsOf(raised)).toMatchObject({
       sub: 'alice',
       acr: mfa.acr,

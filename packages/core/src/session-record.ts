@@ -115,8 +115,13 @@ export interface PasskeyAssurance {
   amr: readonly string[];
 }
 
+/**
+ * The claims of an authentication now. `acrs` (Entra ID's authentication contexts) is written
+ * too, so that contexts met before, at the IdP or at registration, do not look recent.
+ */
 const authenticatedNow = ({ acr, amr }: PasskeyAssurance, now: number) => ({
   ...(acr === undefined ? {} : { acr }),
+  acrs: acr === undefined ? [] : [acr],
   amr,
   auth_time: Math.floor(now / 1000),
 });

@@ -26,6 +26,7 @@ beforeAll(async () => {
 });
 afterAll(() => idp.stop());
 
+const PWD = 'urn:latchkey:acr:pwd';
 const MFA = 'urn:latchkey:acr:mfa';
 
 /** An app with passkeys (proving `MFA`), recording its audit events. */
@@ -36,7 +37,7 @@ function passkeyApp(more: Partial<LatchkeyOptions> = {}) {
     ...client,
     baseUrl: app,
     secrets: ['passkey-routes-secret-passkey-routes-1'],
-    acrLevels: ['urn:latchkey:acr:pwd', MFA],
+    acrLevels: [PWD, MFA],
     passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
     stepUp: { passkey: { acr: MFA } },
     onEvent: (event) => events.push(event),
@@ -77,9 +78,13 @@ async function addPasskey(call: ReturnType<typeof browserOf>['call']) {
   return { device, passkey: await registered.json() };
 }
 
-/** An app with passkeys, and a browser signed in to it at the IdP. */
-async function signedIn(existing?: ReturnType<typeof passkeyApp>) {
+/**
+ * An app with passkeys, and a browser signed in to it at the IdP at `acr` (default: the passkey
+ * level, which adding a passkey needs).
+ */
+async function signedIn(existing?: ReturnType<typeof passkeyApp>, acr = MFA) {
   const { latchkey, events } = existing ?? passkeyApp();
+  idp.claims = { ...idp.claims, acr };
   const jar = new CookieJar();
   const login = jar.take((await latchkey.fetch(new Request(`${app}/auth/login`)))!);
   const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
@@ -238,8 +243,10 @@ describe('passkey sign-in and step-up routes', () => {
   });
 
   it('steps the session up: acr raised, auth_time now, amr added, a new session id', async () => {
-    const { latchkey, call, session, jar } = await signedIn();
-    const { device } = await addPasskey(call);
+    const shared = passkeyApp();
+    const { device } = await addPasskey((await signedIn(shared)).call);
+    // Later, signed in with the password only.
+    const { latchkey, call, session, jar } = await signedIn(shared, PWD);
     const oldCookie = jar.header;
     const before = await session();
     expect(requireStepUp(before, { acr: MFA, maxAge: 300 })).toBeInstanceOf(Response);
@@ -414,5 +421,67 @@ describe('passkey sign-in and step-up routes', () => {
       expect.stringMatching(/^passkey sign-in failed \(passkey_not_found\): /),
     ]);
     expect(lines.join()).not.toMatch(/Alice|alice@example\.com/);
+  });
+
+  it('adds a passkey only after a recent step-up to the passkey level', async () => {
+    const { call } = await signedIn(passkeyApp(), PWD);
+    const refused = await call('POST', '/register/options');
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    expect(refused.headers.get('www-authenticate')).toMatch(
+      /^Bearer error="insufficient_user_authentication", .*acr_values="urn:latchkey:acr:mfa", max_age=300$/,
+    );
+    expect((await call('POST', '/register/verify', {})).status).toBe(401);
+    // At the level, but 10 minutes ago.
+    const later = passkeyApp({ now: () => Date.now() + 600_000 });
+    const stale = await signedIn(later);
+    expect((await stale.call('POST', '/register/options')).status).toBe(401);
+    // Without a passkey level, a recent authentication at any level will do.
+    const plain = createLatchkey({
+      issuer: idp.issuer,
+      ...client,
+      baseUrl: app,
+      secrets: ['passkey-routes-secret-passkey-routes-1'],
+      passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
+    });
+    expect(
+      (
+        await (
+          await signedIn({ latchkey: plain, events: [] }, PWD)
+        ).call('POST', '/register/options')
+      ).status,
+    ).toBe(200);
+  });
+
+  it('gives no level to a passkey that did not verify the user, and no step-up', async () => {
+    const { latchkey } = passkeyApp({
+      passkeys: createPasskeys({
+        baseUrl: app,
+        credentials: new MemoryCredentialStore(),
+        userVerification: 'preferred',
+      }),
+    });
+    const { call } = await signedIn({ latchkey, events: [] });
+    const { device } = await addPasskey(call);
+    const options = await (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    const touched = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options, { uv: false }),
+    );
+    expect(touched.status).toBe(401);
+    expect(await touched.json()).toMatchObject({ error: 'passkey_user_verification_required' });
+    const fresh = browserOf(latchkey);
+    const request = await (await fresh.call('POST', '/authenticate/options')).json();
+    const signedInByTouch = await fresh.call(
+      'POST',
+      '/authenticate/verify',
+      device.authenticate(request, { uv: false }),
+    );
+    expect(await signedInByTouch.json()).toMatchObject({
+      authenticated: true,
+      acr: null,
+      amr: ['hwk'],
+    });
   });
 });

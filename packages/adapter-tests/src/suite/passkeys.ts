@@ -35,10 +35,13 @@ function passkeyCalls(app: AdapterApp, browser: TestBrowser) {
 
 /** Passkeys through the adapter: core's routes, with the adapter only translating. */
 export function passkeyTests(env: SuiteEnv): void {
-  /** A browser signed in at the IdP that has registered a passkey on a new authenticator. */
+  /**
+   * A browser signed in at the IdP with its one-time code (adding a passkey needs a recent step-up
+   * to the passkey level) that has registered a passkey on a new authenticator.
+   */
   async function withPasskey() {
     const { app } = env;
-    const { browser } = await signedInBrowser(app);
+    const { browser } = await signedInBrowser(app, { acr: ACR_MFA });
     const call = passkeyCalls(app, browser);
     const device = new SoftwareAuthenticator({ origin: PASSKEY_ORIGIN });
     const options = await call('POST', '/register/options');
@@ -90,9 +93,25 @@ export function passkeyTests(env: SuiteEnv): void {
     expect(token.json()).toEqual({ error: 'access_token_unavailable' });
   });
 
+  /** Alice again, signed in with her password only, in a new browser. */
+  async function withPasswordOnly() {
+    const { app } = env;
+    const { browser } = await signedInBrowser(app);
+    return { browser, call: passkeyCalls(app, browser) };
+  }
+
+  it('adds a passkey only after a recent step-up, and says so with the RFC 9470 challenge', async () => {
+    const { call } = await withPasswordOnly();
+    const refused = await call('POST', '/register/options');
+    expect(refused.status).toBe(401);
+    expect(refused.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+    expect(refused.headers.get('www-authenticate')).toMatch(/acr_values="urn:latchkey:acr:mfa"/);
+  });
+
   it('steps up with a passkey: the step-up route opens, and the old cookie is dead', async () => {
     const { app } = env;
-    const { browser, call, device } = await withPasskey();
+    const { device } = await withPasskey();
+    const { browser, call } = await withPasswordOnly();
     const transfer = () => browser.request(`${app.url}/transfer`, { headers: JSON_HEADERS });
     expect((await transfer()).status).toBe(401);
     const before = await browser.cookies(app.url);
@@ -113,7 +132,8 @@ export function passkeyTests(env: SuiteEnv): void {
 
   it('carries a passkey step-up to the API in a step-up assertion bound to the access token', async () => {
     const { app } = env;
-    const { browser, call, device } = await withPasskey();
+    const { device } = await withPasskey();
+    const { browser, call } = await withPasswordOnly();
     const forwarded = async () =>
       (await browser.request(`${app.url}${PROXY_PATH}/anything`, { headers: JSON_HEADERS })).json<{
         stepUp: string | null;
