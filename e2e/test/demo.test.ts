@@ -283,25 +283,62 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await hydrated(page);
     }
 
+    /**
+     * Pages of `page` loaded while its tab's `e2e-no-autofill` flag is set report no passkey
+     * autofill, as a browser without it would: no autofill request answers (or signs in) first.
+     */
+    async function autofillSwitch(page: Page) {
+      await page.addInitScript(() => {
+        if (sessionStorage.getItem('e2e-no-autofill')) {
+          PublicKeyCredential.isConditionalMediationAvailable = async () => false;
+        }
+      });
+      return (on: boolean) =>
+        page.evaluate((off) => {
+          if (off) sessionStorage.setItem('e2e-no-autofill', '1');
+          else sessionStorage.removeItem('e2e-no-autofill');
+        }, !on);
+    }
+
+    /** On the Passkeys page: the one-time code at the IdP first, then "Add a passkey". */
+    async function addPasskey(page: Page): Promise<void> {
+      await nav(page, 'Passkeys').click();
+      await page.getByTestId('passkey-step-up').waitFor();
+      await page.getByRole('button', { name: 'Use the one-time code' }).click();
+      await page.waitForURL(`${stack.issuer}/interaction/**`);
+      await page.getByLabel('One-time code').fill(DEV_OTP);
+      await page.getByRole('button', { name: 'Verify' }).click();
+      await page.waitForURL(`${stack.site}/passkeys`);
+      await hydrated(page);
+      await page.getByRole('button', { name: 'Add a passkey' }).click();
+      await page.getByTestId('passkey').first().waitFor();
+    }
+
     it('registers a passkey, steps up and signs in with it, and no longer signs in once it is removed', async () => {
       const page = await context.newPage();
       await withAuthenticator(page);
+      const autofill = await autofillSwitch(page);
       await open(page, '/');
       await signIn(page, 'alice');
 
-      // 1. Signed in with the password: add a passkey on the Passkeys page, and name it.
+      // 1. Adding a passkey needs a recent step-up: the one-time code, then the passkey, named.
       await nav(page, 'Passkeys').click();
       await shows(page.getByTestId('no-passkeys'), 'You have no passkeys yet.');
-      await page.getByRole('button', { name: 'Add a passkey' }).click();
-      await shows(page.getByTestId('passkey-name'), /\S/);
+      expect(await page.getByRole('button', { name: 'Add a passkey' }).count()).toBe(0);
+      await addPasskey(page);
       expect(await page.getByTestId('passkey').count()).toBe(1);
       await page.getByRole('button', { name: 'Rename' }).click();
       await page.getByLabel('Name').fill('This laptop');
       await page.getByRole('button', { name: 'Save' }).click();
       await shows(page.getByTestId('passkey-name'), 'This laptop');
 
-      // 2. Step up with the passkey on Payments: the API's challenge offers it, and the payment
-      // goes through (the site vouches for the passkey step-up with a step-up assertion).
+      // 2. Signed in again with the password only, step up with the passkey on Payments: the
+      // API's challenge offers it, and the payment goes through (the site vouches for the passkey
+      // step-up with a step-up assertion).
+      await autofill(false);
+      await signOutEverywhere(page);
+      await signIn(page, 'alice');
+      await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:pwd/);
       const posts: number[] = [];
       page.on('response', (response) => {
         if (response.url().endsWith('/api/payments') && response.request().method() === 'POST') {
@@ -332,6 +369,7 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       // 3. Sign out everywhere, then sign in with the passkey, without the IdP. The virtual
       // authenticator answers the page's autofill request as a person picking the passkey in the
       // username field's suggestions would.
+      await autofill(true);
       await signOutEverywhere(page);
       await shows(page.getByTestId('signed-in'), 'Signed in as Alice Example.');
       expect(new URL(page.url()).origin).toBe(stack.site);
@@ -340,14 +378,9 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await shows(page.getByTestId('session-acr'), /urn:latchkey:acr:mfa/);
       await shows(page.getByTestId('session-acr'), /passkey/);
 
-      // Again with the button, as in a browser without passkey autofill (so that no autofill
-      // request answers first): pages loaded while the tab's flag is set report none.
-      await page.addInitScript(() => {
-        if (sessionStorage.getItem('e2e-no-autofill')) {
-          PublicKeyCredential.isConditionalMediationAvailable = async () => false;
-        }
-      });
-      await page.evaluate(() => sessionStorage.setItem('e2e-no-autofill', '1'));
+      // Again with the button, in a browser without autofill. A passkey session has no IdP
+      // session: sign-out comes straight back home.
+      await autofill(false);
       await page.getByTestId('sign-out').click();
       await page.waitForURL(`${stack.site}/`);
       await hydrated(page);
@@ -355,13 +388,11 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
       await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
       await shows(page.getByTestId('signed-in'), 'Signed in as Alice Example.');
 
-      // 4. Remove the passkey: signing in with it now fails, and says why.
+      // 4. Remove the passkey: signing in with it now fails, and says why, by autofill and button.
       await nav(page, 'Passkeys').click();
       await page.getByRole('button', { name: 'Remove' }).click();
       await shows(page.getByTestId('no-passkeys'), 'You have no passkeys yet.');
-      await page.evaluate(() => sessionStorage.removeItem('e2e-no-autofill'));
-      // A passkey session has no IdP session: sign-out comes straight back here, where the
-      // autofill request and then the button fail.
+      await autofill(true);
       await page.getByTestId('sign-out').click();
       await page.waitForURL(`${stack.site}/`);
       await hydrated(page);
@@ -375,12 +406,14 @@ describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
     it('steps bob up on Transfer with a passkey, and a fresh browser cannot use that passkey', async () => {
       const first = await context.newPage();
       await withAuthenticator(first);
+      const autofill = await autofillSwitch(first);
       await open(first, '/');
       await signIn(first, 'bob');
-      await nav(first, 'Passkeys').click();
-      await first.getByRole('button', { name: 'Add a passkey' }).click();
-      await first.getByTestId('passkey').waitFor();
-      // Transfer offers the passkey too, and opens on this page.
+      await addPasskey(first);
+      // Signed in again with the password only: Transfer offers the passkey, and opens here.
+      await autofill(false);
+      await signOutEverywhere(first);
+      await signIn(first, 'bob');
       await nav(first, 'Transfer').click();
       await first.getByTestId('transfer-step-up').waitFor();
       await first.getByRole('button', { name: 'Use a passkey' }).click();

@@ -1,7 +1,8 @@
-import { useAuth } from '@latchkey/react';
-import { type PasskeyJson, usePasskeys } from '@latchkey/react/passkeys';
+import { RequireStepUp, useAuth } from '@latchkey/react';
+import { type PasskeyJson, StepUpChoice, usePasskeys } from '@latchkey/react/passkeys';
 import { type FormEvent, type ReactElement, useId, useState } from 'react';
 import { SignInPrompt } from '../components';
+import { ACR_MFA, STEP_UP_MAX_AGE } from '../config';
 import { formatTime, isoTime } from '../format';
 import { useHydrated } from '../hydrated';
 
@@ -93,16 +94,30 @@ function PasskeyManager(): ReactElement {
       {hydrated && !supported && (
         <p className="notice">This browser cannot use passkeys (no WebAuthn).</p>
       )}
-      <p>
-        <button
-          type="button"
-          data-testid="add-passkey"
-          disabled={!hydrated || !supported || loading}
-          onClick={() => void register()}
-        >
-          Add a passkey
-        </button>
-      </p>
+      <RequireStepUp
+        acr={ACR_MFA}
+        maxAge={STEP_UP_MAX_AGE}
+        fallback={
+          <div className="panel" data-testid="passkey-step-up">
+            <p>
+              A passkey will stand in for the one-time code, so adding one needs you to confirm it
+              is you first (in the last 5 minutes).
+            </p>
+            <StepUpChoice acr={ACR_MFA} maxAge={STEP_UP_MAX_AGE} returnTo="/passkeys" />
+          </div>
+        }
+      >
+        <p>
+          <button
+            type="button"
+            data-testid="add-passkey"
+            disabled={!hydrated || !supported || loading}
+            onClick={() => void register()}
+          >
+            Add a passkey
+          </button>
+        </p>
+      </RequireStepUp>
       <div aria-live="polite">
         {error && (
           <p className="error" role="alert" data-testid="passkey-error">
