@@ -122,6 +122,9 @@ describe('step-up assertions', () => {
     refused(() => stepUpAssertionSigner(rsa, APP, now));
     refused(() => stepUpAssertionSigner(publicJwk, APP, now));
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [privateJwk] } }, 30, now));
+    refused(() =>
+      stepUpAssertionVerifier({ issuer: APP, keys: { keys: [publicJwk, privateJwk] } }, 30, now),
+    );
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [] } }, 30, now));
     refused(() =>
       stepUpAssertionVerifier({ issuer: APP, keys: {} as { keys: StepUpKey[] } }, 30, now),

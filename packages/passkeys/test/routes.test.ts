@@ -484,4 +484,25 @@ describe('passkey sign-in and step-up routes', () => {
       amr: ['hwk'],
     });
   });
+
+  it('binds ceremonies with a __Host- Secure cookie on https', async () => {
+    const secureApp = 'https://app.example.com';
+    const latchkey = createLatchkey({
+      issuer: idp.issuer,
+      ...client,
+      baseUrl: secureApp,
+      secrets: ['passkey-routes-secret-passkey-routes-1'],
+      passkeys: createPasskeys({ baseUrl: secureApp, credentials: new MemoryCredentialStore() }),
+    });
+    const options = await latchkey.fetch(
+      new Request(`${secureApp}/auth/passkeys/authenticate/options`, {
+        method: 'POST',
+        headers: { origin: secureApp, accept: 'application/json' },
+      }),
+    );
+    expect(options!.status).toBe(200);
+    expect(options!.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^__Host-lk_pk=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/),
+    ]);
+  });
 });
