@@ -29,16 +29,26 @@ afterAll(() => idp.stop());
 const PWD = 'urn:latchkey:acr:pwd';
 const MFA = 'urn:latchkey:acr:mfa';
 
+/** latchkey at `baseUrl` signing in at the test IdP, with `more` options. */
+const appAt = (more: Partial<LatchkeyOptions>, baseUrl = app): Latchkey =>
+  createLatchkey({
+    issuer: idp.issuer,
+    ...client,
+    baseUrl,
+    secrets: ['passkey-routes-secret-passkey-routes-1'],
+    ...more,
+  });
+
+/** Passkeys of `baseUrl` in memory. */
+const memoryPasskeys = (baseUrl = app, credentials = new MemoryCredentialStore()) =>
+  createPasskeys({ baseUrl, credentials });
+
 /** An app with passkeys (proving `MFA`), recording its audit events. */
 function passkeyApp(more: Partial<LatchkeyOptions> = {}) {
   const events: LatchkeyEvent[] = [];
-  const latchkey = createLatchkey({
-    issuer: idp.issuer,
-    ...client,
-    baseUrl: app,
-    secrets: ['passkey-routes-secret-passkey-routes-1'],
+  const latchkey = appAt({
     acrLevels: [PWD, MFA],
-    passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
+    passkeys: memoryPasskeys(),
     stepUp: { passkey: { acr: MFA } },
     onEvent: (event) => events.push(event),
     ...more,
@@ -147,12 +157,7 @@ describe('passkey routes', () => {
   });
 
   it('does not mount the routes without the passkeys option', async () => {
-    const latchkey: Latchkey = createLatchkey({
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: app,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-    });
+    const latchkey = appAt({});
     expect(await latchkey.fetch(new Request(`${app}/auth/passkeys`))).toBeUndefined();
   });
 });
@@ -219,17 +224,10 @@ describe('passkey sign-in and step-up routes', () => {
   });
 
   it('runs the app afterCallback on a passkey sign-in too', async () => {
-    const credentials = new MemoryCredentialStore();
-    const options = {
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: app,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-      passkeys: createPasskeys({ baseUrl: app, credentials }),
-    };
-    const { call } = await signedIn({ latchkey: createLatchkey(options), events: [] });
+    const passkeys = memoryPasskeys();
+    const { call } = await signedIn({ latchkey: appAt({ passkeys }), events: [] });
     const { device } = await addPasskey(call);
-    const refusing = createLatchkey({ ...options, afterCallback: () => false });
+    const refusing = appAt({ passkeys, afterCallback: () => false });
     const browser = browserOf(refusing);
     const challenge = await (await browser.call('POST', '/authenticate/options')).json();
     const refused = await browser.call(
@@ -306,13 +304,7 @@ describe('passkey sign-in and step-up routes', () => {
       '/authenticate/options?purpose=step-up',
     );
     expect(signedOut.status).toBe(401);
-    const unconfigured = createLatchkey({
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: app,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-      passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
-    });
+    const unconfigured = appAt({ passkeys: memoryPasskeys() });
     const { call } = await signedIn({ latchkey: unconfigured, events: [] });
     const off = await call('POST', '/authenticate/options?purpose=step-up');
     expect(off.status).toBe(500);
@@ -399,14 +391,9 @@ describe('passkey sign-in and step-up routes', () => {
         return undefined;
       }
     }
-    const passkeys = createPasskeys({ baseUrl: app, credentials: new NoProfiles() });
     const lines: string[] = [];
-    const latchkey = createLatchkey({
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: app,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-      passkeys,
+    const latchkey = appAt({
+      passkeys: memoryPasskeys(app, new NoProfiles()),
       debug: (line) => lines.push(line),
     });
     const { call } = await signedIn({ latchkey, events: [] });
@@ -437,13 +424,7 @@ describe('passkey sign-in and step-up routes', () => {
     const stale = await signedIn(later);
     expect((await stale.call('POST', '/register/options')).status).toBe(401);
     // Without a passkey level, a recent authentication at any level will do.
-    const plain = createLatchkey({
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: app,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-      passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
-    });
+    const plain = appAt({ passkeys: memoryPasskeys() });
     expect(
       (
         await (
@@ -487,13 +468,7 @@ describe('passkey sign-in and step-up routes', () => {
 
   it('binds ceremonies with a __Host- Secure cookie on https', async () => {
     const secureApp = 'https://app.example.com';
-    const latchkey = createLatchkey({
-      issuer: idp.issuer,
-      ...client,
-      baseUrl: secureApp,
-      secrets: ['passkey-routes-secret-passkey-routes-1'],
-      passkeys: createPasskeys({ baseUrl: secureApp, credentials: new MemoryCredentialStore() }),
-    });
+    const latchkey = appAt({ passkeys: memoryPasskeys(secureApp) }, secureApp);
     const options = await latchkey.fetch(
       new Request(`${secureApp}/auth/passkeys/authenticate/options`, {
         method: 'POST',
