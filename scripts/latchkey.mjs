@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The two Quickstart commands: `npm run demo` and `npm test`.
+// The Quickstart commands: `npm run demo`, `npm test` and `npm run docs`.
 // Needs only Node >= 20.19 and npm: pnpm is fetched from the npm registry by npx when missing.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
@@ -80,7 +80,12 @@ if (task === 'test') {
   // Extra arguments go to bench/run.mjs, e.g. `pnpm bench --quick`.
   run(['exec', 'turbo', 'run', 'build']);
   run(['--filter', '@latchkey/bench', 'bench', ...process.argv.slice(3)]);
+} else if (task === 'docs') {
+  // The docs site (docs/): built with what it documents, then served on loopback until Ctrl+C.
+  // VitePress prints the URL. DOCS_PORT moves it from 4173.
+  run(['exec', 'turbo', 'run', 'build', '--filter=@latchkey/docs...']);
+  run(['--filter', '@latchkey/docs', 'serve', '--port', env.DOCS_PORT ?? '4173', '--strictPort']);
 } else {
-  console.error('usage: node scripts/latchkey.mjs <demo [--no-build]|test|bench>');
+  console.error('usage: node scripts/latchkey.mjs <demo [--no-build]|test|bench|docs>');
   process.exit(2);
 }
