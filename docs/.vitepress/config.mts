@@ -6,6 +6,7 @@ export default defineConfig({
   title: 'latchkey',
   description: 'OpenID Connect sign-in, sessions and passkeys for Node.js apps, secure by default.',
   cleanUrls: true,
+  head: [['link', { rel: 'icon', type: 'image/svg+xml', href: '/favicon.svg' }]],
   lastUpdated: false,
   themeConfig: {
     nav: [

@@ -1,23 +1,11 @@
 // The pages' own checks: the error catalogue matches core's error table, and every code sample a
 // reader copies is included from a real file (VitePress 1.6 would silently include a whole file
 // for a region that does not exist).
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { errorCatalogue } from '../scripts/error-catalogue';
-
-const docs = fileURLToPath(new URL('..', import.meta.url));
-
-/** Every page of the site, as paths below docs/. */
-function pages(directory = docs): string[] {
-  return readdirSync(directory, { withFileTypes: true }).flatMap((entry) => {
-    if (entry.name === 'node_modules' || entry.name.startsWith('.')) return [];
-    const path = join(directory, entry.name);
-    if (entry.isDirectory()) return pages(path);
-    return entry.name.endsWith('.md') ? [relative(docs, path)] : [];
-  });
-}
+import { docs, pages } from './pages';
 
 describe('the docs pages', () => {
   it('show every error code of core, with its status, cause and remedy', () => {

@@ -1,48 +1,7 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
-
-/** The Chromium the suite drives: `CHROMIUM_PATH`, else Debian's `/usr/bin/chromium`. */
-export const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-
-/** True under CI (`CI` set to anything but `''`, `0` or `false`), where a missing browser fails. */
-const inCi = ((ci) => ci !== undefined && ci !== '' && ci !== '0' && ci.toLowerCase() !== 'false')(
-  process.env.CI,
-);
-
-/**
- * Why the suite cannot run here, or `undefined` when it can. Outside CI a missing Chromium skips
- * the suite (the reason is printed); under CI the suite runs and {@link launchChromium} fails.
- */
-export const skipReason: string | undefined =
-  existsSync(chromiumPath) || inCi
-    ? undefined
-    : `no Chromium at ${chromiumPath} (set CHROMIUM_PATH, or apt-get install chromium)`;
-if (skipReason) console.warn(`[e2e] Browser tests are skipped: ${skipReason}.`);
-
-/** Starts headless Chromium; under CI without one, fails with what to install. */
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(chromiumPath)) {
-    throw new Error(
-      `CI is set and there is no Chromium at ${chromiumPath}: install Debian's chromium package or set CHROMIUM_PATH.`,
-    );
-  }
-  return chromium.launch({
-    executablePath: chromiumPath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
+import type { BrowserContext, Page } from 'playwright-core';
 
 /** What the pages of a context reported: uncaught errors and `console.error` lines. */
 export interface PageProblems {

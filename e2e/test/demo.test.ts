@@ -1,16 +1,11 @@
 import { DEV_OTP } from '@latchkey/dev-idp';
+import { chromiumSkipReason, launchChromium } from '@latchkey/test-utils';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  launchChromium,
-  type PageProblems,
-  screenshotPages,
-  skipReason,
-  watchProblems,
-} from './chromium';
+import { type PageProblems, screenshotPages, watchProblems } from './chromium';
 import { type Stack, startStack } from './stack';
 
-describe.skipIf(skipReason !== undefined)('the demo in Chromium', () => {
+describe.skipIf(chromiumSkipReason('e2e') !== undefined)('the demo in Chromium', () => {
   let stack: Stack;
   let browser: Browser;
   let context: BrowserContext;
