@@ -480,4 +480,29 @@ describe('passkey sign-in and step-up routes', () => {
       expect.stringMatching(/^__Host-lk_pk=[\w-]{43}; Path=\/; HttpOnly; SameSite=Lax; Secure$/),
     ]);
   });
+
+  it('leaves the session as it was when the raised one cannot be saved', async () => {
+    /** A store that goes down on demand (a test double: a real outage cannot be timed). */
+    class FlakyStore extends MemorySessionStore {
+      down = false;
+      override async set(...args: Parameters<MemorySessionStore['set']>) {
+        if (this.down) throw new Error('the store is down');
+        return super.set(...args);
+      }
+    }
+    const store = new FlakyStore();
+    const { call, session } = await signedIn(passkeyApp({ store }));
+    const { device } = await addPasskey(call);
+    const before = await session();
+    const options = await (await call('POST', '/authenticate/options?purpose=step-up')).json();
+    store.down = true;
+    const failed = await call(
+      'POST',
+      '/authenticate/verify?purpose=step-up',
+      device.authenticate(options),
+    );
+    store.down = false;
+    expect(failed.status).toBe(503);
+    expect((await session()).session?.sessionId).toBe(before.session?.sessionId);
+  });
 });
