@@ -20,7 +20,7 @@ import {
   type Authentication,
   quote,
   type StepUpRequirement,
-  stepUpChallenge,
+  stepUpRequired,
   unmetStepUp,
 } from './step-up';
 import { type StepUpAssertionOptions, stepUpAssertionVerifier } from './step-up-assertion';
@@ -312,11 +312,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       Math.floor(now() / 1000),
       clockTolerance,
     );
-    if (!unmet) return undefined;
-    const description = `Step-up required: ${unmet}`;
-    return new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
-      challenge: stepUpChallenge(requirement, description),
-    });
+    return unmet === undefined ? undefined : stepUpRequired(requirement, unmet);
   }
 
   /**

@@ -5,7 +5,7 @@ import { can, hasRole, type Permission } from './rbac';
 import { type HttpRequest, wantsJson } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import { type AuthContext, linkOf } from './session-context';
-import { type StepUpRequirement, stepUpChallenge, unmetStepUp } from './step-up';
+import { type StepUpRequirement, stepUpRequired, unmetStepUp } from './step-up';
 
 /**
  * Route guards: each answers undefined to let a request through, or the response that stops it
@@ -114,13 +114,7 @@ export class Guards {
       if (requirement.maxAge !== undefined) params.push(['max_age', String(requirement.maxAge)]);
       return this.redirectTo(this.paths.stepUp, request, params);
     }
-    const description = `Step-up required: ${unmet}`;
-    return errorAnswer(
-      new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
-        challenge: stepUpChallenge(requirement, description),
-      }),
-      request,
-    );
+    return errorAnswer(stepUpRequired(requirement, unmet), request);
   }
 }
 

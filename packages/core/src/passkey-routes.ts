@@ -16,7 +16,7 @@ import {
   steppedUp,
 } from './session-record';
 import type { SignIn } from './sign-in';
-import { stepUpChallenge, unmetStepUp } from './step-up';
+import { stepUpRequired, unmetStepUp } from './step-up';
 
 /**
  * What latchkey's passkey routes use of `@latchkey/passkeys`: the instance `createPasskeys()`
@@ -287,12 +287,7 @@ export class PasskeyRoutes {
       Math.floor(this.config.now() / 1000),
       this.config.clockTolerance,
     );
-    if (unmet) {
-      const description = `Adding a passkey needs a recent step-up: ${unmet}`;
-      throw new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
-        challenge: stepUpChallenge(requirement, description),
-      });
-    }
+    if (unmet) throw stepUpRequired(requirement, unmet, 'Adding a passkey needs a recent step-up');
     return user;
   }
 

@@ -66,6 +66,21 @@ export function stepUpChallenge(requirement: StepUpRequirement, description: str
 }
 
 /**
+ * The 401 `insufficient_user_authentication` for a requirement a session or token does not meet
+ * (`unmet` says how), with its RFC 9470 challenge.
+ */
+export function stepUpRequired(
+  requirement: StepUpRequirement,
+  unmet: string,
+  lead = 'Step-up required',
+): LatchkeyError {
+  const description = `${lead}: ${unmet}`;
+  return new LatchkeyError(ErrorCodes.insufficientUserAuthentication, `${description}.`, {
+    challenge: stepUpChallenge(requirement, description),
+  });
+}
+
+/**
  * The requirement of a `GET /auth/step-up?acr=...&max_age=...` request: `acr` one of the
  * configured `levels`, `max_age` whole seconds, at least one of them. Anything else is a 400.
  */
