@@ -2,6 +2,7 @@ export * from './authenticator';
 export * from './browser';
 export * from './chromium';
 export * from './cookie-jar';
+export * from './examples';
 export * from './hostile-idp';
 export * from './processes';
 export * from './redis';
