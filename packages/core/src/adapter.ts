@@ -1,5 +1,9 @@
-// `@latchkey/core/adapter`: the plumbing a framework adapter needs (Node request translation,
-// response parts, bodies, synchronous-when-possible results). Apps import `@latchkey/core`.
+/**
+ * `@latchkey/core/adapter`: the plumbing a framework adapter needs (Node request translation,
+ * response parts, bodies, synchronous-when-possible results). Apps import `@latchkey/core`.
+ *
+ * @module @latchkey/core/adapter
+ */
 import { type Awaitable, andThen } from './awaitable';
 import type { BearerRequirement, BearerVerifier, VerifiedToken } from './bearer';
 import { requireAuth, requirePermission, requireRole, requireStepUp } from './guards';

@@ -142,7 +142,7 @@ export class LatchkeyError extends Error {
   readonly challenge: string | undefined;
 
   /**
-   * `cause` is kept as {@link causeOf} shows it: the underlying failure's name, message and codes,
+   * `cause` is kept as `causeOf` shows it: the underlying failure's name, message and codes,
    * never the claims, tokens or response bodies some libraries attach to their errors.
    */
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown; challenge?: string }) {

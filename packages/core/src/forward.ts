@@ -147,7 +147,7 @@ function stepUpAssertionOf(
  * `Accept`, `Content-Type` and body, and the session's access token (refreshed first when it is
  * about to expire). The API's status, body and 401 challenges (RFC 6750, RFC 9470) come back
  * unchanged, so the browser can step up; its other headers are replaced (see
- * {@link forwardedResponse}). After a passkey step-up the call also carries a step-up assertion
+ * `forwardedResponse`). After a passkey step-up the call also carries a step-up assertion
  * (`Latchkey-Step-Up`), when the app has a key for them (`stepUp.passkey.assertionKey`). No
  * cookie or other header is forwarded. A path with a dot segment, or one that resolves outside
  * `mountPath`, is refused with 400. Writes (anything but GET and

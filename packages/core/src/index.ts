@@ -1,5 +1,10 @@
-// What apps use. The plumbing of framework adapters is in `@latchkey/core/adapter`; what the
-// browser shares with the server (session JSON, permission and acr rules) in `@latchkey/core/contract`.
+/**
+ * A framework-free OpenID Connect relying party: sign-in, sessions, refresh, sign-out, bearer
+ * tokens for APIs, roles and permissions, step-up. Apps use this entry; framework adapters use
+ * `@latchkey/core/adapter`, and the browser shares `@latchkey/core/contract` with the server.
+ *
+ * @module @latchkey/core
+ */
 export { acrSatisfies } from './acr';
 export {
   type AccessTokenClaims,

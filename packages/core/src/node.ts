@@ -32,7 +32,7 @@ export function toWebRequest(request: NodeRequestLike, baseUrl: URL, body?: stri
   return new Request(`${baseUrl.origin}/${path.replace(/^\/+/, '')}`, init);
 }
 
-/** The parts of a Node.js request stream {@link readNodeBody} uses. */
+/** The parts of a Node.js request stream `readNodeBody` uses. */
 export type NodeBodyStream = Pick<IncomingMessage, 'headers' | 'on' | 'off' | 'resume'>;
 
 /**
@@ -162,8 +162,8 @@ class NodeHttpRequest implements HttpRequest {
 /**
  * The body of a Node request as text: what a body parser mounted before left in `parsed()` when
  * the stream was consumed (encoded as its `Content-Type` says), else the stream itself, at most
- * {@link BODY_LIMIT} bytes within `timeoutMs`. Rejects with `payload_too_large` beyond the limit,
- * and as {@link readNodeBody} does (timeout, client gone): core's routes and `forward` answer those.
+ * 64 KiB (`BODY_LIMIT`) within `timeoutMs`. Rejects with `payload_too_large` beyond the limit,
+ * and as `readNodeBody` does (timeout, client gone): core's routes and `forward` answer those.
  */
 async function nodeBody(
   stream: NodeBody['stream'],
@@ -188,7 +188,7 @@ const origins = new WeakMap<URL, string>();
  * The {@link HttpRequest} of a Node.js request for `instance`, light enough for adapters' hot
  * path: headers are read from the Node object on demand, nothing is copied, and the origin is the
  * instance's base URL (never the `Host` header). The body is read only when core needs it (its
- * POST routes, `forward`), within the instance's `bodyTimeout` and {@link BODY_LIMIT}.
+ * POST routes, `forward`), within the instance's `bodyTimeout` and its 64 KiB body limit.
  */
 export function fromNodeRequest(
   instance: Latchkey,

@@ -11,7 +11,7 @@ export interface HttpRequest {
   readonly headers: { get(name: string): string | null };
   /**
    * The body as text, read only when called (latchkey's POST routes and `forward` call it once,
-   * through {@link readBody}).
+   * through `readBody`).
    */
   text(): Promise<string>;
 }

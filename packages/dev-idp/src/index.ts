@@ -1,3 +1,9 @@
+/**
+ * A real local OpenID Provider (on `oidc-provider`) with demo users, two authentication levels and
+ * a fixed one-time code, for development and tests. Not for production.
+ *
+ * @module @latchkey/dev-idp
+ */
 export { latchkeyClient } from './clients';
 export {
   DEFAULT_RESOURCES,

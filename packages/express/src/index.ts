@@ -1,3 +1,8 @@
+/**
+ * Express 4 and 5 middleware, route guards and bearer-token guards over `@latchkey/core`.
+ *
+ * @module @latchkey/express
+ */
 import { type AuthContext, forward, type Latchkey, type VerifiedToken } from '@latchkey/core';
 import {
   type Decide,

@@ -1,3 +1,8 @@
+/**
+ * A Fastify 5 plugin, request decorators and preHandler guards over `@latchkey/core`.
+ *
+ * @module @latchkey/fastify
+ */
 import {
   type AuthContext,
   forward,

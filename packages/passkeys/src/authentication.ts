@@ -13,7 +13,7 @@ import type { PasskeyCredential } from './credential-store';
 import { authenticationResponseOf, userVerifiedIn, verdictOf } from './responses';
 
 /**
- * Input of {@link authenticationOptions}: a sign-in (anyone, with a discoverable passkey), or a
+ * Input of `authenticationOptions`: a sign-in (anyone, with a discoverable passkey), or a
  * step-up of the signed-in `sub` (only their passkeys are offered).
  */
 export type AuthenticationOptionsInput =
@@ -32,7 +32,7 @@ export type AuthenticationOptionsInput =
       sub: string;
     };
 
-/** Input of {@link verifyAuthentication}: the same purpose as the options it answers. */
+/** Input of `verifyAuthentication`: the same purpose as the options it answers. */
 export type AuthenticationVerifyInput =
   | {
       /** The browser's cookie-bound random id; undefined when the cookie is missing. */
@@ -110,7 +110,7 @@ export async function authenticationOptions(
 }
 
 /**
- * Verifies the browser's answer to {@link authenticationOptions} and records the use on the
+ * Verifies the browser's answer to `authenticationOptions` and records the use on the
  * passkey. Besides what SimpleWebAuthn checks (signature, challenge, origin, rpID, flags), it makes
  * the relying party's own checks: the challenge is used once, in the browser it was issued to;
  * the passkey is one that was offered, and belongs to the user the authenticator names (and, for

@@ -1,6 +1,10 @@
-// `@latchkey/passkeys/browser`: the browser side of core's passkey routes, on
-// @simplewebauthn/browser. Browser-safe: no Node built-in, no server code; the imports of
-// `./credentials` and `@latchkey/core/contract` are types only and vanish at build.
+/**
+ * `@latchkey/passkeys/browser`: the browser side of core's passkey routes, on
+ * @simplewebauthn/browser. Browser-safe: no Node built-in, no server code; the imports of
+ * `./credentials` and `@latchkey/core/contract` are types only and vanish at build.
+ *
+ * @module @latchkey/passkeys/browser
+ */
 import type { SessionJson } from '@latchkey/core/contract';
 import {
   browserSupportsWebAuthn,

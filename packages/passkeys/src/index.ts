@@ -1,4 +1,8 @@
-// `@latchkey/passkeys`: WebAuthn passkey ceremonies on the server, framework-free.
+/**
+ * `@latchkey/passkeys`: WebAuthn passkey ceremonies on the server, framework-free.
+ *
+ * @module @latchkey/passkeys
+ */
 export type {
   PublicKeyCredentialCreationOptionsJSON,
   PublicKeyCredentialRequestOptionsJSON,

@@ -32,7 +32,7 @@ export interface PasskeyUser {
   displayName?: string | undefined;
 }
 
-/** Input of {@link registrationOptions}. */
+/** Input of `registrationOptions`. */
 export interface RegistrationOptionsInput {
   /** The random id kept in an HttpOnly cookie of this browser: the challenge is bound to it. */
   browser: string;
@@ -40,7 +40,7 @@ export interface RegistrationOptionsInput {
   user: PasskeyUser;
 }
 
-/** Input of {@link verifyRegistration}. */
+/** Input of `verifyRegistration`. */
 export interface RegistrationVerifyInput {
   /** The browser's cookie-bound random id; undefined when the cookie is missing. */
   browser: string | undefined;
@@ -108,7 +108,7 @@ export async function registrationOptions(
 }
 
 /**
- * Verifies the browser's answer to {@link registrationOptions} and stores the new passkey (and the
+ * Verifies the browser's answer to `registrationOptions` and stores the new passkey (and the
  * user's profile). The challenge is used up first, so every answer, verified or not, spends it.
  */
 export async function verifyRegistration(

@@ -1,3 +1,9 @@
+/**
+ * React hooks and components over the session endpoints of a latchkey server: the session, sign-in
+ * and sign-out, permissions and step-up. Tokens never reach the browser.
+ *
+ * @module @latchkey/react
+ */
 // The session contract and the rules the server applies too, from core's browser-safe subpath.
 export {
   type AuthSession,

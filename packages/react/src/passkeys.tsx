@@ -1,6 +1,10 @@
-// `@latchkey/react/passkeys`: passkey hooks and components over `@latchkey/passkeys/browser`.
-// A subpath of its own, so that apps without passkeys load no WebAuthn code. It shares the
-// provider's context with the main entry (`./context`, one file in the build: tsup.config.ts).
+/**
+ * `@latchkey/react/passkeys`: passkey hooks and components over `@latchkey/passkeys/browser`. A
+ * subpath of its own, so that apps without passkeys load no WebAuthn code. It shares the
+ * provider's context with the main entry (`./context`, one file in the build: tsup.config.ts).
+ *
+ * @module @latchkey/react/passkeys
+ */
 import type { SessionJson } from '@latchkey/core/contract';
 import {
   isPasskeySupported,

@@ -1,3 +1,9 @@
+/**
+ * Sessions, revocation and single-flight refresh locks in Redis, shared by every instance of an
+ * app.
+ *
+ * @module @latchkey/redis
+ */
 export { failFastRedisOptions, type RedisStoreOptions, RedisUnavailableError } from './connection';
 export { RedisRevocationList } from './revocation-list';
 export { RedisSessionStore } from './session-store';

@@ -1,5 +1,9 @@
-// `@latchkey/redis/passkeys`: the passkey stores, apart from the main entry so that apps that keep
-// only sessions in Redis do not load `@latchkey/passkeys` (an optional peer dependency).
+/**
+ * `@latchkey/redis/passkeys`: the passkey stores, apart from the main entry so that apps that keep
+ * only sessions in Redis do not load `@latchkey/passkeys` (an optional peer dependency).
+ *
+ * @module @latchkey/redis/passkeys
+ */
 import {
   type ChallengeRecord,
   type ChallengeStore,
