@@ -27,7 +27,9 @@ export type Decide<Request> = (request: Request) => Awaitable<Response | undefin
 
 /** What core's guards read and write on a framework's request (Express's and Fastify's fit). */
 export interface GuardedRequest {
+  /** The request's headers by lowercase name, as Node.js parses them. */
   readonly headers: {
+    /** The `Authorization` header, which `requireBearer` verifies. */
     readonly authorization?: string | undefined;
     /** An app's step-up assertion for `requireBearer` (see `createBearerVerifier`). */
     readonly 'latchkey-step-up'?: string | string[] | undefined;

@@ -77,24 +77,44 @@ export interface BearerRequirement extends StepUpRequirement {
  * (roles, permissions, `acr`, `auth_time`).
  */
 export interface AccessTokenClaims {
+  /** Issuer (RFC 7519 `iss`); verified to equal the configured `issuer`. */
   readonly iss?: string;
+  /** Subject (RFC 7519 `sub`): the user, or the client itself when no user takes part. */
   readonly sub?: string;
+  /** Audience (RFC 7519 `aud`); verified to contain the configured `audience`. */
   readonly aud?: string | string[];
+  /** Expiration time (RFC 7519 `exp`), in seconds since the epoch; required and checked. */
   readonly exp?: number;
+  /** Issued-at time (RFC 7519 `iat`), in seconds since the epoch. */
   readonly iat?: number;
+  /** Not-before time (RFC 7519 `nbf`), in seconds since the epoch; checked when present. */
   readonly nbf?: number;
+  /** Unique identifier of the token (RFC 7519 `jti`). */
   readonly jti?: string;
+  /** The OAuth client the token was issued to (RFC 9068 `client_id`). */
   readonly client_id?: string;
+  /** Granted scopes, space-separated (RFC 9068 `scope`); parsed into `VerifiedToken.scopes`. */
   readonly scope?: string;
   readonly [claim: string]: unknown;
 }
 
 /** A verified access token. */
 export interface VerifiedToken extends Authorized {
+  /** Every claim of the verified token's payload. */
   claims: AccessTokenClaims;
+  /** The token's `sub` claim, if it has one. */
   sub: string | undefined;
+  /** Granted scopes: the `scope` claim split on spaces, else the `scp` claim (array or string). */
   scopes: string[];
+  /**
+   * The `acr` claim; or, when the token alone did not meet a step-up requirement, the `acr` of
+   * the app's verified step-up assertion.
+   */
   acr: string | undefined;
+  /**
+   * Epoch seconds of the user's last authentication: the `auth_time` claim, or the step-up
+   * assertion's as for `acr`.
+   */
   authTime: number | undefined;
   /** Epoch seconds. */
   expiresAt: number;
@@ -122,7 +142,18 @@ export interface BearerVerifier {
     requirement?: BearerRequirement,
     stepUpAssertion?: string | null,
   ): Awaitable<
-    { token: VerifiedToken; response?: undefined } | { token?: undefined; response: Response }
+    | {
+        /** The verified token, which meets the requirement. */
+        token: VerifiedToken;
+        /** Absent: the request may go on. */
+        response?: undefined;
+      }
+    | {
+        /** Absent: the token is missing, invalid or insufficient. */
+        token?: undefined;
+        /** The JSON error response to send, with its `WWW-Authenticate` challenge if any. */
+        response: Response;
+      }
   >;
 }
 

@@ -34,9 +34,16 @@ export interface EndSessionHint {
 
 /** Extra parameters of one authorization request. */
 export interface AuthorizationParams {
+  /** Sent as `acr_values`: the authentication levels asked for, space-separated. */
   acrValues?: string;
+  /**
+   * Sent as `max_age`: the IdP re-authenticates the user when the last authentication is older
+   * than this many seconds.
+   */
   maxAge?: number | undefined;
+  /** Sent as `prompt` (e.g. `'login'`, `'none'`); replaces a configured one. */
   prompt?: string;
+  /** Scopes added to the configured ones. */
   scopes?: readonly string[];
   /** More parameters (an IdP's step-up vocabulary); they never replace the protocol's own. */
   extra?: Readonly<Record<string, string>>;

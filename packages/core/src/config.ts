@@ -119,17 +119,29 @@ export interface LatchkeyOptions {
    * (`POST /auth/passkeys/authenticate/options|verify`). Default: none.
    */
   passkeys?: PasskeyService;
-  /**
-   * Step-up by other means than the IdP. `passkey.acr`: the authentication level (`acr`) a passkey
-   * proves, e.g. `'urn:latchkey:acr:mfa'`. A fresh passkey assertion then satisfies step-up guards
-   * at or below that level (within their `maxAge`), and a passkey sign-in starts its session at it.
-   * Without it a passkey sign-in has no `acr` and passkey step-up is refused. Must be one of
-   * `acrLevels` when those are set. `passkey.assertionKey`: a private EC P-256 or Ed25519 JWK with
-   * which `forward()` signs a step-up assertion for the API (the `Latchkey-Step-Up` header), so an
-   * API that trusts the matching public key (`createBearerVerifier({ stepUpAssertions })`) accepts
-   * a passkey step-up that the IdP's access token cannot show.
-   */
-  stepUp?: { passkey?: { acr: string; assertionKey?: StepUpKey } };
+  /** Step-up by other means than the IdP. Default: none. */
+  stepUp?: {
+    /**
+     * Step-up with a passkey of the `passkeys` service. Without it, a passkey sign-in has no `acr`
+     * and passkey step-up is refused.
+     */
+    passkey?: {
+      /**
+       * The authentication level (`acr`) a passkey proves, e.g. `'urn:latchkey:acr:mfa'`. A fresh
+       * passkey assertion then satisfies step-up guards at or below that level (within their
+       * `maxAge`), and a passkey sign-in starts its session at it. Must be one of `acrLevels` when
+       * those are set.
+       */
+      acr: string;
+      /**
+       * A private EC P-256 or Ed25519 JWK with which `forward()` signs a step-up assertion for the
+       * API (the `Latchkey-Step-Up` header), so an API that trusts the matching public key
+       * (`createBearerVerifier({ stepUpAssertions })`) accepts a passkey step-up that the IdP's
+       * access token cannot show.
+       */
+      assertionKey?: StepUpKey;
+    };
+  };
   /**
    * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
    * user's data): `true` writes to `console.error`, a function receives each line. Default off.

@@ -133,6 +133,7 @@ const statusByCode: Record<ErrorCode, number> = {
 
 /** The base class of every error latchkey throws or answers with. */
 export class LatchkeyError extends Error {
+  /** Always `'LatchkeyError'`; {@link isLatchkeyError} checks it across package copies. */
   override readonly name = 'LatchkeyError';
   /** Stable, machine-readable code. */
   readonly code: ErrorCode;

@@ -139,7 +139,15 @@ export class Latchkey {
    * The session of a Web `Request`, with the `Set-Cookie` lines its response must carry (a rolling
    * session re-sealed, a dead cookie cleared). See {@link authenticate}, which it wraps.
    */
-  async sessionOf(request: Request): Promise<{ auth: AuthContext; setCookies: string[] }> {
+  async sessionOf(request: Request): Promise<{
+    /** The request's auth context, for guards and `getAccessToken()`. */
+    auth: AuthContext;
+    /**
+     * `Set-Cookie` lines for the response. `auth.getAccessToken()` appends more when it
+     * refreshes, so read them when the response is built.
+     */
+    setCookies: string[];
+  }> {
     const setCookies: string[] = [];
     const auth = await this.#contexts.authenticate(request, (lines) => setCookies.push(...lines));
     return { auth, setCookies };

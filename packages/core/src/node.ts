@@ -7,9 +7,11 @@ import { slashAt } from './routes';
 
 /** The parts of a Node.js `IncomingMessage` latchkey reads. */
 export interface NodeRequestLike {
+  /** The HTTP method, in any case; `GET` when absent. */
   method?: string | undefined;
   /** Path and query, as in `IncomingMessage.url` (Express: `originalUrl`). */
   url?: string | undefined;
+  /** Headers by lowercase name, as in `IncomingMessage.headers` (repeated ones as arrays). */
   headers: Record<string, string | string[] | undefined>;
 }
 
@@ -93,6 +95,7 @@ function readNodeBody(
 
 /** A Web `Response` taken apart for a Node framework's reply. */
 export interface ResponseParts {
+  /** The HTTP status code. */
   status: number;
   /** Every header but `Set-Cookie`. */
   headers: Array<[string, string]>;
@@ -132,7 +135,20 @@ class NodeHeaders {
  * consumed it and left the result in `parsed()` (Express `req.body`, Fastify `request.body`).
  */
 export interface NodeBody {
-  readonly stream: NodeBodyStream & { readableEnded?: boolean; readableDidRead?: boolean };
+  /**
+   * The Node request (Express `req`, Fastify `request.raw`), read for the body unless a parser
+   * consumed it.
+   */
+  readonly stream: NodeBodyStream & {
+    /** Node's flag: the stream has ended (a parser read it all). */
+    readableEnded?: boolean;
+    /** Node's flag: something read from the stream (a parser consumed it). */
+    readableDidRead?: boolean;
+  };
+  /**
+   * Returns what a body parser left (Express `req.body`, Fastify `request.body`); called only when
+   * the stream was consumed.
+   */
   readonly parsed?: () => unknown;
 }
 

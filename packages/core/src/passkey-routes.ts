@@ -34,7 +34,10 @@ export interface PasskeyService {
     sub: string;
     response: unknown;
     profile?: Record<string, unknown> | undefined;
-  }): Promise<{ passkey: unknown }>;
+  }): Promise<{
+    /** The stored passkey as JSON, as `list` shows it. */
+    passkey: unknown;
+  }>;
   /** Options for the browser's `startAuthentication()`: a sign-in, or a step-up of `sub`. */
   authenticationOptions(
     input:
@@ -46,7 +49,12 @@ export interface PasskeyService {
     input:
       | { browser: string | undefined; purpose: 'sign-in'; response: unknown }
       | { browser: string | undefined; purpose: 'step-up'; sub: string; response: unknown },
-  ): Promise<{ sub: string; amr: string[] }>;
+  ): Promise<{
+    /** The passkey's owner. */
+    sub: string;
+    /** RFC 8176 methods it proves: `'hwk'` or `'swk'`, plus `'user'` when the user was verified. */
+    amr: string[];
+  }>;
   /** The profile claims stored for `sub` when they registered a passkey. */
   profileOf(sub: string): Promise<Readonly<Record<string, unknown>> | undefined>;
   /** The passkeys of `sub` as JSON (never a public key). */

@@ -18,7 +18,12 @@
 export interface Register {}
 
 /** A permission string: the union you declared in {@link Register}, or any string. */
-export type Permission = Register extends { permissions: infer P extends string } ? P : string;
+export type Permission = Register extends {
+  /** The union of permission strings declared on {@link Register}. */
+  permissions: infer P extends string;
+}
+  ? P
+  : string;
 
 /** A permission grant in a policy: an exact permission, a `prefix:*` wildcard, or `*`. */
 export type PermissionGrant = Permission | `${string}:*` | '*';
@@ -28,12 +33,15 @@ export type RoleMapper = (claims: Record<string, unknown>) => string[];
 
 /** Which permissions each role grants. Roles not listed grant nothing. */
 export interface Policy {
+  /** Each role name with the grants it gives: exact permissions, `prefix:*` wildcards or `*`. */
   roles: Record<string, readonly PermissionGrant[]>;
 }
 
 /** The parts of a session (or verified access token) that `can` reads. */
 export interface Authorized {
+  /** Role names, as the role mapper read them from the claims. */
   roles: readonly string[];
+  /** Permission grants (wildcards included) that {@link can} matches a permission against. */
   permissions: readonly string[];
 }
 

@@ -5,10 +5,15 @@ import { ErrorCodes, LatchkeyError } from './errors';
  * one over their framework's request (see `fromNodeRequest`), so the hot path allocates little.
  */
 export interface HttpRequest {
+  /** The HTTP method (`GET`, `POST`, ...). */
   readonly method: string;
   /** The absolute URL, its origin always the configured base URL's. */
   readonly url: string;
-  readonly headers: { get(name: string): string | null };
+  /** The request's headers (a Web `Headers` fits). */
+  readonly headers: {
+    /** The value of the header `name` (in any case), or null when the request has none. */
+    get(name: string): string | null;
+  };
   /**
    * The body as text, read only when called (latchkey's POST routes and `forward` call it once,
    * through `readBody`).

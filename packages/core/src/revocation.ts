@@ -2,12 +2,30 @@ import type { Awaitable } from './awaitable';
 import type { ReplayCache } from './store';
 
 /** What a revocation entry matches: one session of ours, an IdP session, or every session of a user. */
-export type RevocationTarget = { sessionId: string } | { idpSid: string } | { sub: string };
+export type RevocationTarget =
+  | {
+      /**
+       * latchkey's id of one session to revoke: signed out, failed to refresh, or replaced by a new
+       * sign-in or a passkey step-up.
+       */
+      sessionId: string;
+    }
+  | {
+      /** The IdP's session id (`sid` of a back-channel logout token): its sessions are revoked. */
+      idpSid: string;
+    }
+  | {
+      /** A user's `sub` (a logout token without `sid`): all their sessions are revoked. */
+      sub: string;
+    };
 
 /** The parts of a session a revocation entry is matched against. */
 export interface RevocationSubject {
+  /** latchkey's own session id. */
   sessionId: string;
+  /** The IdP's session id (`sid` claim of the ID token), if it has one. */
   idpSid: string | undefined;
+  /** The user's subject identifier (`sub` claim). */
   sub: string;
   /** When the session was created, epoch milliseconds. */
   createdAt: number;

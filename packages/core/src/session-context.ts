@@ -54,7 +54,12 @@ export interface AuthContext {
    * `unauthenticated` when signed out and `refresh_failed` (session ended) when refresh fails.
    */
   getAccessToken(): Promise<string>;
-  /** @internal */
+  /**
+   * Links the context to the latchkey instance that made it, for guards and `forward`; not for
+   * apps.
+   *
+   * @internal
+   */
   readonly [LINK]: ContextLink;
 }
 

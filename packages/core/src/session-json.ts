@@ -34,4 +34,12 @@ export interface AuthSession {
 }
 
 /** The body of `GET /auth/session`: a signed-in session, or `{ authenticated: false }`. */
-export type SessionJson = ({ authenticated: true } & AuthSession) | { authenticated: false };
+export type SessionJson =
+  | ({
+      /** `true`: a user is signed in, and the {@link AuthSession} fields follow. */
+      authenticated: true;
+    } & AuthSession)
+  | {
+      /** `false`: nobody is signed in; no other field. */
+      authenticated: false;
+    };

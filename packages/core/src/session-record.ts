@@ -12,15 +12,22 @@ import type { SessionJson, SessionUser } from './session-json';
 export interface Session {
   /** latchkey's own session id: new at every sign-in, never the IdP's `sid`. */
   sessionId: string;
+  /** The user's profile from the `sub`, `name`, `email` and `picture` claims. */
   user: SessionUser;
-  /** Every claim of the validated ID token. */
+  /**
+   * The claims of the validated ID token; a passkey session has latchkey's own claims instead (the
+   * profile stored with the passkey), and a passkey step-up sets `acr`, `amr` and `auth_time` over them.
+   */
   claims: Record<string, unknown>;
+  /** Role names, as the configured role mapper read them from the claims. */
   roles: string[];
   /** Permissions the roles grant under the configured policy (grants, wildcards included). */
   permissions: string[];
+  /** Authentication level of the last authentication (`acr` claim), if known. */
   acr: string | undefined;
   /** Authentication contexts met (Entra ID's `acrs` claim). */
   acrs: string[] | undefined;
+  /** Authentication methods used (RFC 8176 `amr` claim), e.g. `['pwd', 'otp']`, if known. */
   amr: string[] | undefined;
   /** Epoch seconds of the user's last authentication at the IdP. */
   authTime: number | undefined;

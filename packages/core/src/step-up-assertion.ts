@@ -28,13 +28,27 @@ export const accessTokenHash = (token: string): string =>
  * projects can read latchkey's types.
  */
 export interface StepUpKey {
+  /** Key type: `'EC'` or `'OKP'`. */
   kty?: string;
+  /** Curve: `'P-256'` for `EC`, `'Ed25519'` for `OKP`. */
   crv?: string;
+  /** base64url: the public point's x coordinate (EC), or the public key itself (Ed25519). */
   x?: string;
+  /** base64url: the public point's y coordinate (EC only). */
   y?: string;
+  /** base64url private key: only in the app's signing key, never in the keys an API trusts. */
   d?: string;
+  /**
+   * Key id. The signer writes it into each assertion's header; the API then tries only its key
+   * with that id.
+   */
   kid?: string;
+  /**
+   * Optional; if set, `'ES256'` for P-256 or `'EdDSA'` for Ed25519 (the algorithm follows `kty`
+   * and `crv`, and an API's key naming another matches no assertion).
+   */
   alg?: string;
+  /** Optional; if set, `'sig'`. */
   use?: string;
 }
 
@@ -97,7 +111,10 @@ export interface StepUpAssertionOptions {
   /** The app's origin, as its `baseUrl` (`https://app.example.com`): the assertions' `iss`. */
   issuer: string;
   /** The app's public keys (`{ keys: [publicJwk] }`). */
-  keys: { keys: StepUpKey[] };
+  keys: {
+    /** At least one public EC P-256 or Ed25519 key; a key with `d` (private) is refused. */
+    keys: StepUpKey[];
+  };
 }
 
 /** Verifies an app's step-up assertions; see {@link stepUpAssertionVerifier}. */

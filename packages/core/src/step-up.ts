@@ -16,6 +16,7 @@ export interface StepUpRequirement {
 
 /** The parts of a session or token that step-up reads. */
 export interface Authentication {
+  /** The authentication level reached (`acr`), if known; compared in the configured level order. */
   acr: string | undefined;
   /** Entra ID's authentication contexts met (`acrs` claim); any of them may satisfy `acr`. */
   acrs?: readonly string[] | undefined;

@@ -15,7 +15,15 @@ export interface StoredSession {
 }
 
 /** Which sessions `destroyBy` ends: those of one IdP session, or every session of a user. */
-export type SessionFilter = { idpSid: string } | { sub: string };
+export type SessionFilter =
+  | {
+      /** The IdP's session id (`sid` claim): the sessions of that IdP session. */
+      idpSid: string;
+    }
+  | {
+      /** A user's subject identifier: every session of that user. */
+      sub: string;
+    };
 
 /** Remembers one-time values (a logout token's `jti`) so a replay is detected. */
 export interface ReplayCache {

@@ -16,11 +16,13 @@ import { ACR_MFA, ACR_PWD, type DevIdpUser, defaultUsers } from './users';
 
 /** A client (relying party) registered at the dev IdP; any other client metadata of oidc-provider may be added. */
 export interface DevIdpClient {
+  /** The client id (the app's `clientId` option). */
   client_id: string;
   /** Omit for a public client (`token_endpoint_auth_method: 'none'`). */
   client_secret?: string;
   /** Exact redirect URIs; `http:` on loopback is fine, so apps on any port work. */
   redirect_uris: string[];
+  /** Exact URIs the IdP may send the user back to after RP-initiated logout. */
   post_logout_redirect_uris?: string[];
   /** Receives logout tokens (with `sid`) when the user signs out at the IdP. */
   backchannel_logout_uri?: string;
@@ -35,6 +37,7 @@ export interface DevIdpOptions {
   port?: number;
   /** Host name used in the issuer URL; default `'127.0.0.1'` (the demo uses `'localhost'`). The IdP always binds 127.0.0.1. */
   hostname?: string;
+  /** The relying parties registered at the IdP; no other client can sign in. */
   clients: DevIdpClient[];
   /** Default {@link defaultUsers} (alice and bob). */
   users?: DevIdpUser[];
@@ -42,15 +45,31 @@ export interface DevIdpOptions {
    * Resource indicators (RFC 8707) that get JWT access tokens (RFC 9068), with
    * the scopes each accepts. Default `{ 'urn:latchkey:demo-api': { scope: 'payments:write reports:read' } }`.
    */
-  resources?: Record<string, { scope?: string }>;
-  /** Lifetimes in seconds. Defaults: access token 600, ID token 600, refresh token 86400, session 86400. */
-  ttl?: { accessToken?: number; idToken?: number; refreshToken?: number; session?: number };
+  resources?: Record<
+    string,
+    {
+      /** Space-separated scopes this resource accepts; none when omitted. */
+      scope?: string;
+    }
+  >;
+  /** Token and IdP session lifetimes, in seconds. */
+  ttl?: {
+    /** Access token lifetime in seconds. Default 600. */
+    accessToken?: number;
+    /** ID token lifetime in seconds. Default 600. */
+    idToken?: number;
+    /** Refresh token lifetime in seconds. Default 86400. */
+    refreshToken?: number;
+    /** IdP session lifetime in seconds. Default 86400. */
+    session?: number;
+  };
 }
 
 /** One successful token-endpoint grant, recorded from oidc-provider's `grant.success` event. */
 export interface GrantRecord {
   /** `authorization_code`, `refresh_token`, ... */
   grantType: string;
+  /** The `client_id` of the client that was granted the tokens. */
   clientId: string;
   /** Epoch milliseconds. */
   at: number;
@@ -62,8 +81,14 @@ export interface GrantRecord {
  * commonly reach for are typed; the object is the real instance.
  */
 export interface OidcProvider {
+  /** The issuer identifier, as {@link DevIdp.issuer}. */
   readonly issuer: string;
+  /**
+   * Adds a listener to one of oidc-provider's events. It is lost when {@link DevIdp.rotateKeys}
+   * replaces the instance; {@link DevIdp.on} keeps it.
+   */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Removes a listener added with {@link OidcProvider.on}. */
   off(event: string, listener: (...args: unknown[]) => void): unknown;
   /** Absolute URL of a named route, e.g. `urlFor('end_session')`. */
   urlFor(name: string, options?: Record<string, unknown>): string;
@@ -75,7 +100,9 @@ export interface OidcProvider {
 export interface DevIdp {
   /** Issuer identifier, e.g. `http://127.0.0.1:43121` (no trailing slash). */
   readonly issuer: string;
+  /** The TCP port it listens on at 127.0.0.1 (the one picked when `port` was 0). */
   readonly port: number;
+  /** The users who can sign in ({@link DevIdpOptions.users}, or the defaults). */
   readonly users: DevIdpUser[];
   /** Every successful token-endpoint grant, oldest first; tests may clear it with `grants.length = 0`. */
   readonly grants: GrantRecord[];
@@ -95,7 +122,15 @@ export interface DevIdp {
 }
 
 /** The default resource: the demo API of the latchkey demos. */
-export const DEFAULT_RESOURCES: Readonly<Record<string, { scope?: string }>> = {
+export const DEFAULT_RESOURCES: Readonly<
+  Record<
+    string,
+    {
+      /** Space-separated scopes the resource accepts. */
+      scope?: string;
+    }
+  >
+> = {
   'urn:latchkey:demo-api': { scope: 'payments:write reports:read' },
 };
 

@@ -2,20 +2,30 @@ import { DEV_OTP } from './users';
 
 /** The page shape {@link signInAtDevIdp} needs (a `Page` of `@latchkey/test-utils` fits). */
 export interface SignInPage {
+  /** URL of the page, after any redirects. */
   url: string;
+  /** HTTP status of the page's response. */
   status: number;
+  /** The page's HTML, searched for the dev IdP's sign-in forms and errors. */
   body: string;
 }
 
 /** A browser-like agent that can submit forms (`TestBrowser` of `@latchkey/test-utils` fits). */
 export interface FormSubmitter<P extends SignInPage> {
+  /**
+   * Fills the form matching `selector` (default: the first) on `page` with `values`, submits it and
+   * follows redirects; resolves the page it ends on.
+   */
   submitForm(page: P, values?: Record<string, string>, selector?: string): Promise<P>;
 }
 
 /** Credentials for {@link signInAtDevIdp}; `otp` defaults to {@link DEV_OTP}. */
 export interface DevIdpCredentials {
+  /** What the user types in the sign-in form (a {@link DevIdpUser}'s `username`). */
   username: string;
+  /** The user's password. */
   password: string;
+  /** The one-time code, asked only when the sign-in requests acr mfa. Default {@link DEV_OTP}. */
   otp?: string;
 }
 

@@ -37,6 +37,7 @@ export type AuthenticationVerifyInput =
   | {
       /** The browser's cookie-bound random id; undefined when the cookie is missing. */
       browser: string | undefined;
+      /** A sign-in: the challenge must have been issued for a sign-in. */
       purpose: 'sign-in';
       /** The request body: the JSON `@simplewebauthn/browser`'s `startAuthentication()` resolved. */
       response: unknown;
@@ -44,6 +45,7 @@ export type AuthenticationVerifyInput =
   | {
       /** The browser's cookie-bound random id; undefined when the cookie is missing. */
       browser: string | undefined;
+      /** A step-up: the challenge must have been issued for a step-up of this `sub`. */
       purpose: 'step-up';
       /** The `sub` of the session now: the passkey must be theirs. */
       sub: string;

@@ -77,6 +77,7 @@ export type PasskeyErrorCode =
  */
 export class PasskeyError extends Error {
   // `declare`d fields are set in the constructor: no class-field helpers in the bundle.
+  /** Always `'PasskeyError'`. */
   declare readonly name: 'PasskeyError';
   /** What went wrong: one of {@link PasskeyErrorCodes}, or the server's `error` code. */
   declare readonly code: PasskeyErrorCode;

@@ -16,6 +16,7 @@ export const CHALLENGE_RETENTION_MS = 2 * CHALLENGE_LIFETIME_MS;
 /** What a pending challenge was issued for, kept server-side until its ceremony is verified. */
 export type ChallengeRecord =
   | {
+      /** Registering a new passkey for a signed-in user. */
       ceremony: 'registration';
       /** The signed-in user who asked to register a passkey. */
       sub: string;
@@ -25,11 +26,13 @@ export type ChallengeRecord =
       expiresAt: number;
     }
   | {
+      /** Signing in with a discoverable passkey: the user is not known yet. */
       ceremony: 'sign-in';
       /** When the challenge stops being valid, in epoch milliseconds. */
       expiresAt: number;
     }
   | {
+      /** Stepping up a signed-in user with one of their passkeys. */
       ceremony: 'step-up';
       /** The signed-in user who must prove it is them. */
       sub: string;

@@ -21,6 +21,7 @@ export type AuthErrorCode = (typeof AuthErrorCodes)[keyof typeof AuthErrorCodes]
  */
 export class AuthError extends Error {
   // `declare`d fields are set in the constructor: no class-field helpers in the bundle.
+  /** Always `'AuthError'`. */
   declare readonly name: 'AuthError';
   /** What went wrong, from {@link AuthErrorCodes}. */
   declare readonly code: AuthErrorCode;

@@ -30,6 +30,7 @@ export const failFastRedisOptions = Object.freeze({
   enableOfflineQueue: false,
   /** Commands in flight when the connection drops fail at once; they are never re-sent. */
   maxRetriesPerRequest: 0,
+  /** Commands still unanswered when the client reconnects are not re-sent on the new connection. */
   autoResendUnfulfilledCommands: false,
   /** A command without a reply after 1 s fails. */
   commandTimeout: 1000,
@@ -123,6 +124,7 @@ function scrubbed(error: unknown): Error {
  * credentials.
  */
 export class RedisUnavailableError extends Error {
+  /** Always `'RedisUnavailableError'`. */
   override readonly name = 'RedisUnavailableError';
 
   constructor(reason: string, cause?: unknown) {
