@@ -156,6 +156,27 @@ describe('requireStepUp', () => {
     expect(posted.headers.get('www-authenticate')).toContain('acr_values="mfa"');
   });
 
+  it("renders the app's errorPage for a page that posts below the level, and JSON for a script", async () => {
+    const ownPage = new Guards(
+      resolveConfig({
+        ...options,
+        acrLevels: ['pwd', 'mfa'],
+        now: () => now * 1000,
+        errorPage: (error) => new Response(`own ${error.code}`, { status: error.status }),
+      }),
+      { login: '/auth/login', stepUp: '/auth/step-up' },
+      () => {},
+    );
+    const post = new Request(page.url, { method: 'POST', headers: page.headers });
+    const posted = ownPage.requireStepUp(on(post, pwd), { acr: 'mfa' })!;
+    expect([posted.status, await posted.text()]).toEqual([
+      401,
+      'own insufficient_user_authentication',
+    ]);
+    const script = ownPage.requireStepUp(on(api, pwd), { acr: 'mfa' })!;
+    expect(await script.json()).toMatchObject({ error: 'insufficient_user_authentication' });
+  });
+
   it('answers an API call 401 with the RFC 9470 challenge', async () => {
     const response = guards.requireStepUp(on(api, pwd), { acr: 'mfa' })!;
     expect(response.status).toBe(401);

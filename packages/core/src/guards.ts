@@ -114,7 +114,7 @@ export class Guards {
       if (requirement.maxAge !== undefined) params.push(['max_age', String(requirement.maxAge)]);
       return this.redirectTo(this.paths.stepUp, request, params);
     }
-    return errorAnswer(stepUpRequired(requirement, unmet), request);
+    return errorAnswer(stepUpRequired(requirement, unmet), request, this.config.errorPage);
   }
 }
 
