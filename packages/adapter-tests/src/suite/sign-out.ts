@@ -19,6 +19,8 @@ export function signOutTests(env: SuiteEnv): void {
     const cookie = await cookieHeader(browser, app.url);
     const { logout, endSession } = await postSignOut(browser, app, idp.issuer);
     expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
+    // The ID token says who signs out: no logout_hint beside it.
+    expect(endSession.searchParams.has('logout_hint')).toBe(false);
     expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${app.url}/`);
     expect(logout.setCookies.some((line) => /^lk_session=; .*Max-Age=0/.test(line))).toBe(true);
 
