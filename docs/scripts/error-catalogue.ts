@@ -106,7 +106,7 @@ export function errorCatalogue(): string {
     if (!remedy || !why)
       throw new Error(`error code ${code} has no ${remedy ? 'cause' : 'remedy'}`);
     const { status } = new LatchkeyError(code, '');
-    return `## \`${code}\`\n\nHTTP ${status}. ${why}\n\n**What to do:** ${remedy}\n`;
+    return `## \`${code}\` {#${code}}\n\nHTTP ${status}. ${why}\n\n**What to do:** ${remedy}\n`;
   });
   return [
     "<!-- Written by scripts/error-catalogue.ts from core's error table: do not edit. -->",

@@ -17,7 +17,7 @@ describe('the docs pages', () => {
 
   it('include code samples from files and regions that exist, and hold no longer code by hand', () => {
     const problems: string[] = [];
-    for (const page of pages()) {
+    for (const page of pages().filter((name) => !name.startsWith('reference/api/'))) {
       const text = readFileSync(join(docs, page), 'utf8');
       for (const [, file, region] of text.matchAll(/^<<< @\/(\S+?)(?:#(\S+))?$/gm)) {
         const path = join(docs, file!);
@@ -33,5 +33,16 @@ describe('the docs pages', () => {
       }
     }
     expect(problems).toEqual([]);
+  });
+
+  it('whose example is an app the reader runs each have a test that runs it', () => {
+    const untested = pages()
+      .filter((page) => readFileSync(join(docs, page), 'utf8').includes('<!-- example: run -->'))
+      .map((page) => /^guide\/(.+)\.md$/.exec(page)?.[1] ?? page)
+      .filter((name) => {
+        const test = join(docs, 'test/guides', `${name}.test.ts`);
+        return !existsSync(test) || !readFileSync(test, 'utf8').includes(`startGuide('${name}'`);
+      });
+    expect(untested).toEqual([]);
   });
 });
