@@ -160,8 +160,8 @@ export class OidcClient {
       );
     }
     const jwksUri = new URL(as.jwks_uri);
-    // ID tokens come straight from the token endpoint, not from whoever calls us, so an unknown
-    // kid (the IdP rotated its keys) may refetch the JWKS after a short cooldown.
+    // An unknown kid in a logout token refetches the JWKS at most once a second; ID tokens
+    // refetch at once (verifyIdTokenSignature).
     this.jwks = createRemoteJWKSet(jwksUri, {
       timeoutDuration: this.config.idpTimeout,
       cooldownDuration: 1000,
@@ -312,9 +312,22 @@ export class OidcClient {
   ): Promise<void> {
     const jwks = this.jwks!;
     // HMAC ID tokens are signed with the client secret (OIDC Core 10.1); config only allows them
-    // when the app named them.
-    const key: JWTVerifyGetKey = (header, token) =>
-      header.alg?.startsWith('HS') ? this.#clientSecretKey : jwks(header, token);
+    // when the app named them. An ID token comes from the token endpoint in exchange for our own
+    // code, so an unknown kid means the IdP has just rotated: refetch now, past the cooldown that
+    // keeps logout tokens (which anyone can post) from driving fetches. jose shares one fetch.
+    const key: JWTVerifyGetKey = async (header, token) => {
+      if (header.alg?.startsWith('HS')) return this.#clientSecretKey;
+      // Outside the cooldown, jose refetches by itself.
+      const coolingDown = jwks.coolingDown;
+      try {
+        return await jwks(header, token);
+      } catch (error) {
+        const unknownKid = (error as { code?: unknown }).code === 'ERR_JWKS_NO_MATCHING_KEY';
+        if (!coolingDown || !unknownKid) throw error;
+        await jwks.reload();
+        return jwks(header, token);
+      }
+    };
     try {
       await jwtVerify(idToken, key, {
         algorithms: [...this.config.idTokenAlgorithms],
