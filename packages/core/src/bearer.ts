@@ -18,6 +18,7 @@ import {
 import { toResponse } from './responses';
 import {
   type Authentication,
+  authTimeOf,
   quote,
   type StepUpRequirement,
   stepUpRequired,
@@ -297,7 +298,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
       roles: tokenRoles,
       permissions,
       acr: typeof claims.acr === 'string' ? claims.acr : undefined,
-      authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
+      authTime: authTimeOf(claims),
       expiresAt: claims.exp!,
     };
   }

@@ -14,6 +14,7 @@ import {
   idTokenOf,
   passkeyRecord,
   readRecord,
+  sessionJson,
   steppedUp,
   toSession,
   withTokens,
@@ -323,6 +324,42 @@ describe('passkey records', () => {
     // Twice: amr keeps each method once.
     const twice = steppedUp(raised, { acr: 'urn:latchkey:acr:mfa', amr: ['swk', 'user'] }, later);
     expect(claimsOf(twice).amr).toEqual(['pwd', 'hwk', 'user', 'swk']);
+  });
+
+  it("keeps the IdP's sid when a refreshed ID token leaves it out, and takes a new one it names", () => {
+    const refresh = (record: ReturnType<typeof recordWith>, claims: Record<string, unknown>) =>
+      withTokens(record, {
+        idToken: idToken({ sub: 'alice', ...claims }),
+        claims: undefined,
+        accessToken: 'at2',
+        accessTokenExpiresAt: undefined,
+        refreshToken: undefined,
+        scope: undefined,
+      });
+    const config = configFor('https://app.example.com');
+    const signedIn = recordWith({ sid: 'idp-session-1', name: 'Alice' });
+    const withoutSid = refresh(signedIn, { name: 'Alice B.' });
+    expect(toSession(withoutSid, config)).toMatchObject({
+      idpSid: 'idp-session-1',
+      user: { name: 'Alice B.' },
+    });
+    const again = refresh(withoutSid, {});
+    expect(toSession(again, config).idpSid).toBe('idp-session-1');
+    const renamed = refresh(again, { sid: 'idp-session-2' });
+    expect(toSession(renamed, config).idpSid).toBe('idp-session-2');
+    expect(renamed.own).toBeUndefined();
+    // A session that never had a sid gets none.
+    expect(toSession(refresh(recordWith({}), {}), config).idpSid).toBeUndefined();
+  });
+
+  it('shows an auth_time of 0 (an IdP that does not know) as unknown', () => {
+    const config = configFor('https://app.example.com');
+    const session = toSession(recordWith({ auth_time: 0 }), config);
+    expect(session.authTime).toBeUndefined();
+    expect(sessionJson(session)).toMatchObject({ authTime: null });
+    expect(toSession(recordWith({ auth_time: 1_700_000_000 }), config).authTime).toBe(
+      1_700_000_000,
+    );
   });
 
   it('reads no record that has neither an ID token nor claims of its own', () => {

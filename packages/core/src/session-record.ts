@@ -4,6 +4,7 @@ import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { permissionsFor } from './rbac';
 import type { SessionJson, SessionUser } from './session-json';
+import { authTimeOf } from './step-up';
 
 /**
  * A signed-in session as the app sees it. Never holds tokens. Read-only: it is frozen, because the
@@ -176,12 +177,29 @@ export function steppedUp(
 /** The record with refreshed tokens; keeps what the refresh response did not resend. */
 export function withTokens(record: SessionRecord, tokens: TokenSet): SessionRecord {
   const next: SessionRecord = { ...record, at: tokens.accessToken };
-  if (tokens.idToken) next.idt = storeIdToken(tokens.idToken);
+  if (tokens.idToken) {
+    next.idt = storeIdToken(tokens.idToken);
+    keepIdpSid(next, claimsOf(record).sid);
+  }
   if (tokens.accessTokenExpiresAt !== undefined) next.atExp = tokens.accessTokenExpiresAt;
   else delete next.atExp;
   if (tokens.refreshToken) next.rt = tokens.refreshToken;
   if (tokens.scope) next.scope = tokens.scope;
   return next;
+}
+
+/**
+ * Keeps the IdP's `sid` of the sign-in when a refreshed ID token leaves it out (OIDC Core 12.2 does
+ * not require it again), so that a back-channel logout token naming it still ends the session
+ * (OpenID Back-Channel Logout 1.0, section 2.6). A refreshed token that names a `sid` wins.
+ */
+function keepIdpSid(next: SessionRecord, sid: unknown): void {
+  const own = next.own === undefined ? {} : (JSON.parse(next.own) as Record<string, unknown>);
+  delete own.sid;
+  const refreshed = (JSON.parse(next.idt!.p) as Record<string, unknown>).sid;
+  if (typeof sid === 'string' && refreshed === undefined) own.sid = sid;
+  if (Object.keys(own).length > 0) next.own = JSON.stringify(own);
+  else delete next.own;
 }
 
 /** A session a passkey started and no OIDC sign-in since: it has no tokens of the IdP. */
@@ -237,7 +255,7 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     acr: optionalString(claims.acr),
     acrs: strings(claims.acrs),
     amr: strings(claims.amr),
-    authTime: typeof claims.auth_time === 'number' ? claims.auth_time : undefined,
+    authTime: authTimeOf(claims),
     idpSid: optionalString(claims.sid),
     data: Object.freeze({ ...record.data }),
     createdAt: Math.floor(record.createdAt / 1000),

@@ -24,6 +24,15 @@ export interface Authentication {
   authTime: number | undefined;
 }
 
+/**
+ * The `auth_time` claim as latchkey uses it: epoch seconds, or undefined when absent or not after
+ * the epoch (some IdPs send 0 for "unknown"; it is shown as unknown and fails `maxAge` closed).
+ */
+export function authTimeOf(claims: Record<string, unknown>): number | undefined {
+  const value = claims.auth_time;
+  return typeof value === 'number' && value > 0 ? value : undefined;
+}
+
 /** Why an authentication does not meet a requirement, or undefined when it does. */
 export function unmetStepUp(
   auth: Authentication,

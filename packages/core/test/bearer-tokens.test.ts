@@ -87,11 +87,13 @@ describe('what a verified token carries', () => {
     },
   );
 
-  it('reads acr and auth_time only when they have the right type', async () => {
+  it('reads acr and auth_time only when they have the right type, and an auth_time of 0 as unknown', async () => {
     const typed = await verifierFor().verify(await mint({ acr: 'gold', auth_time: 1_700_000_000 }));
     expect([typed.acr, typed.authTime]).toEqual(['gold', 1_700_000_000]);
     const wrong = await verifierFor().verify(await mint({ acr: 3, auth_time: '1700000000' }));
     expect([wrong.acr, wrong.authTime]).toEqual([undefined, undefined]);
+    // 0 is an IdP's "unknown": a maxAge check cannot pass on it.
+    expect((await verifierFor().verify(await mint({ auth_time: 0 }))).authTime).toBeUndefined();
   });
 
   it('rejects verify() with the typed error of a refused token, its challenge on it', async () => {
