@@ -114,12 +114,15 @@ export class OidcClient {
 
   /** What a failure's message names: the URL tried, and how long latchkey waited. */
   private failureContext(url: string | undefined): FailureContext {
-    const { idpTimeout, clockTolerance } = this.config;
+    const { idpTimeout, clockTolerance, clientAuthMethod, clientId, clientSecret } = this.config;
     return {
       url,
       timeoutMs: idpTimeout,
       clockTolerance,
       now: Math.floor(this.config.now() / 1000),
+      encodedBasicCredentials:
+        clientAuthMethod === 'client_secret_basic' &&
+        /[^A-Za-z0-9]/.test(`${clientId}${clientSecret}`),
     };
   }
 
@@ -381,6 +384,11 @@ interface FailureContext {
   clockTolerance: number;
   /** This server's time when the failure was seen, epoch seconds. */
   now: number;
+  /**
+   * Basic authentication with a client id or secret that holds more than letters and digits:
+   * oauth4webapi form-encodes them (RFC 6749 section 2.3.1), and some IdPs compare them unencoded.
+   */
+  encodedBasicCredentials?: boolean;
 }
 
 /** The URL oauth4webapi fetches the discovery document from (OpenID Discovery 1.0 section 4). */
@@ -463,14 +471,21 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
         );
   }
   // RFC 6749 section 5.2: the client's credentials were refused (`invalid_client`, often a 401
-  // with a challenge, which oauth4webapi reports as such).
+  // with a challenge, which oauth4webapi reports as such). Some IdPs answer `unauthorized_client`.
+  const refusedClient =
+    error instanceof oauth.ResponseBodyError &&
+    (error.error === 'invalid_client' || error.error === 'unauthorized_client');
   if (
-    (error instanceof oauth.ResponseBodyError && error.error === 'invalid_client') ||
+    refusedClient ||
     (error instanceof oauth.WWWAuthenticateChallengeError && error.status === 401)
   ) {
+    const answer = refusedClient ? error.error : 'invalid_client';
+    const encoded = context.encodedBasicCredentials
+      ? " The client id or secret holds characters other than letters and digits, which Basic authentication sends form-encoded (RFC 6749 section 2.3.1) and some IdPs compare unencoded: try clientAuthMethod: 'client_secret_post'."
+      : '';
     return new LatchkeyError(
       ErrorCodes.clientAuthFailed,
-      `The IdP refused this app's client credentials (invalid_client, HTTP ${error.status}): check clientId, clientSecret and clientAuthMethod (${CLIENT_AUTH_METHODS}) against the client registered at the IdP.`,
+      `The IdP refused this app's client credentials (${answer}, HTTP ${error.status}): check clientId, clientSecret and clientAuthMethod (${CLIENT_AUTH_METHODS}) against the client registered at the IdP.${encoded}`,
       { cause: error },
     );
   }

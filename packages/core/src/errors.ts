@@ -23,7 +23,7 @@ export const ErrorCodes = {
   idpUnreachable: 'idp_unreachable',
   /** The IdP answered with something that is not a valid OAuth/OIDC response. */
   idpInvalidResponse: 'idp_invalid_response',
-  /** The IdP refused the app's client credentials (`invalid_client`): clientId, clientSecret, clientAuthMethod. */
+  /** The IdP refused the app's client credentials (`invalid_client` or `unauthorized_client`): clientId, clientSecret, clientAuthMethod. */
   clientAuthFailed: 'client_auth_failed',
   /** No session: the request is not signed in. */
   unauthenticated: 'unauthenticated',

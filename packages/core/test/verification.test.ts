@@ -617,6 +617,30 @@ describe('failures that name their cause and their fix', () => {
     expect(logged).toEqual([`sign-in failed (client_auth_failed): ${body.message}`]);
   });
 
+  it('names client_secret_post when an IdP refuses form-encoded Basic credentials with unauthorized_client', async () => {
+    // The hostile OP compares Basic credentials unencoded, as glewlwyd does: "app-secret" travels
+    // as "app%2Dsecret" (RFC 6749 section 2.3.1) and is refused with 403 unauthorized_client.
+    idp.mode = 'raw-basic';
+    const { status, body } = await refused(latchkeyFor());
+    expect(status).toBe(500);
+    expect(body.error).toBe('client_auth_failed');
+    expect(body.message).toContain('(unauthorized_client, HTTP 403)');
+    expect(body.message).toContain("try clientAuthMethod: 'client_secret_post'");
+    // The same IdP accepts the credentials in the body.
+    const post = await through(
+      latchkeyFor({ clientAuthMethod: 'client_secret_post' }),
+      new CookieJar(),
+      '/auth/login',
+    );
+    expect(post.status).toBe(303);
+  });
+
+  it('does not suggest client_secret_post for credentials Basic sends as they are', async () => {
+    const { body } = await refused(latchkeyFor({ clientSecret: 'wrongsecret' }));
+    expect(body.error).toBe('client_auth_failed');
+    expect(body.message).not.toContain("client_secret_post'");
+  });
+
   it('logs an unexpected failure as internal_error without its message', async () => {
     const events: string[] = [];
     const logged: string[] = [];

@@ -26,7 +26,9 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
  * drops the connection. `'token-silent'`: the token endpoint never answers. `'no-id-token'`: token
  * responses carry no ID token (as many IdPs answer a refresh). `'other-discovery-issuer'`: the
- * discovery document names `<issuer>/other` as its issuer.
+ * discovery document names `<issuer>/other` as its issuer. `'raw-basic'`: the token endpoint
+ * compares Basic credentials without form-decoding them and answers a mismatch with 403
+ * `unauthorized_client` (as glewlwyd does).
  */
 export type HostileMode =
   | 'valid'
@@ -49,7 +51,8 @@ export type HostileMode =
   | 'access-denied'
   | 'wrong-iss-param'
   | 'no-iss-param'
-  | 'other-discovery-issuer';
+  | 'other-discovery-issuer'
+  | 'raw-basic';
 
 /** Options for {@link startHostileIdp}. */
 export interface HostileIdpOptions {
@@ -336,6 +339,9 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
       id = formDecode(decoded.slice(0, colon));
       secret = formDecode(decoded.slice(colon + 1));
       basic = true;
+      if (idp.mode === 'raw-basic' && decoded !== `${clientId}:${clientSecret}`) {
+        throw new OAuthError(403, 'unauthorized_client', 'client authentication failed');
+      }
       if (bodyClient !== undefined && bodyClient !== id) {
         throw new OAuthError(400, 'invalid_request', 'client_id does not match credentials');
       }
