@@ -110,6 +110,19 @@ export async function startDemo(root, env, parentPid) {
     private: privateKey.export({ format: 'jwk' }),
     public: publicKey.export({ format: 'jwk' }),
   };
+  // OIDC_CLIENT_AUTH picks how the site authenticates at the IdP; the IdP registers it to match.
+  let credentials;
+  try {
+    credentials = await site.clientCredentials({
+      ...env,
+      OIDC_ISSUER: undefined,
+      OIDC_CLIENT_SECRET: client.secret,
+    });
+  } catch (error) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  const { clientAssertionKey } = credentials.options;
   let idp;
   let demo;
   try {
@@ -117,7 +130,7 @@ export async function startDemo(root, env, parentPid) {
       devIdp.startDevIdp({
         port: ports.idp.port,
         hostname: 'localhost',
-        clients: [devIdp.latchkeyClient(siteUrl, client.id, client.secret)],
+        clients: [credentials.register(devIdp.latchkeyClient(siteUrl, client.id, client.secret))],
       }),
     );
     stops.push(() => idp.stop());
@@ -136,6 +149,9 @@ export async function startDemo(root, env, parentPid) {
         OIDC_ISSUER: idp.issuer,
         OIDC_CLIENT_ID: client.id,
         OIDC_CLIENT_SECRET: client.secret,
+        ...(clientAssertionKey
+          ? { OIDC_CLIENT_PRIVATE_KEY: JSON.stringify(clientAssertionKey) }
+          : {}),
         SESSION_SECRET: env.SESSION_SECRET || randomBytes(32).toString('base64url'),
         API_URL: apiUrl,
         STEP_UP_ASSERTION_KEY: JSON.stringify(stepUpKey.private),

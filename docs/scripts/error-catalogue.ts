@@ -13,9 +13,9 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   state_missing:
     'The browser reached the callback without a sign-in in progress, often from a bookmark of the callback URL. Link to `/auth/login` instead.',
   state_mismatch:
-    'Start the sign-in again from the app. It happens after 10 minutes on the IdP page, in another browser, or when the callback is replayed.',
+    'Start the sign-in again from the app. It happens after 10 minutes on the IdP page, in another browser, when the callback is replayed, when the instance that answers the callback lacks the secret that sealed the sign-in (add new secrets last on every instance first), or when more than 5 sign-ins are pending at once in one browser: each waits in one of 5 cookies, and a sixth replaces one of them.',
   issuer_mismatch:
-    "Set `issuer` exactly as the IdP's discovery document spells it (scheme, host, path, trailing slash).",
+    'Do not change `issuer` to make it pass: a callback whose `iss` names another issuer is what a mix-up attack looks like. Check which IdP answered (the `iss` parameter of the callback URL), whether another app or IdP sends users to this redirect URI, and whether a proxy between the IdP and the app drops or rewrites `iss`. A discovery document that names another issuer is `idp_invalid_response`, not this.',
   access_denied:
     'The user cancelled or the IdP refused; or your `afterCallback` returned `false`. Show the user a way to try again.',
   authorization_failed:
@@ -27,12 +27,12 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   idp_unreachable:
     "The IdP did not answer within `idpTimeout`: check the issuer URL, DNS, the network path and the IdP's health.",
   idp_invalid_response:
-    'The IdP answered something that is not OAuth or OIDC: check that `issuer` points at the IdP, not at a proxy page.',
+    "The IdP answered something that is not OAuth or OIDC: check that `issuer` points at the IdP, not at a proxy page. Or the discovery document names a different issuer: set `issuer` exactly as it spells it (a path's trailing slash counts).",
   client_auth_failed:
-    'The IdP refused the client credentials: check `clientId`, `clientSecret` and `clientAuthMethod` (`client_secret_post` for IdPs that want the secret in the body).',
+    'The IdP refused the client credentials: check `clientId`, the credential (`clientSecret`, or `clientAssertionKey` and the public key registered at the IdP) and `clientAuth` (`client_secret_post` for IdPs that want the secret in the body).',
   unauthenticated: 'Sign in first (`/auth/login`), or send a bearer token to an API route.',
   session_invalid:
-    'The cookie could not be read: a changed secret, a tampered or truncated cookie. The user signs in again; keep old secrets in `secrets` while rotating.',
+    'The cookie could not be read: a changed secret, a tampered or truncated cookie, or a cookie written by a newer release than the one running (after a rollback; older formats are read). The user signs in again; keep old secrets in `secrets` while rotating.',
   session_expired:
     'The idle or absolute timeout passed. The user signs in again; tune `session.idleTimeout` and `session.absoluteTimeout`.',
   session_revoked:
@@ -55,7 +55,8 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   invalid_token:
     "The bearer token is malformed, expired or not from the IdP: check the client's token, the API's `issuer` and `audience`.",
   insufficient_scope: 'Ask for the scope named in the challenge when signing in (`scopes`).',
-  payload_too_large: 'Bodies to latchkey routes and forwarded calls stop at 64 KiB: send less.',
+  payload_too_large:
+    'Bodies to latchkey routes and forwarded calls stop at 64 KiB (65,536 bytes): send less.',
   request_timeout:
     'The client sent its body too slowly (`bodyTimeout`): check the network or raise the timeout.',
   request_aborted:
@@ -66,7 +67,7 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   api_unreachable:
     'The API behind `forward()` did not answer within `apiTimeout`: check its URL and health.',
   store_unavailable:
-    'The session store (Redis) did not answer: check its connection. latchkey fails closed meanwhile.',
+    'The session store (Redis) did not answer: check its connection. latchkey fails closed meanwhile. It also answers this when a request waited more than `idpTimeout` plus 10 seconds for another instance to finish refreshing the same session: check that instance and the IdP.',
   passkey_invalid:
     'The passkey response did not verify (origin, rpID, signature, format): check `baseUrl`, `rpID` and `origins`, and start the ceremony again.',
   passkey_challenge_expired:
@@ -92,7 +93,14 @@ function causes(): Map<string, string> {
   for (const [, doc, code] of source.matchAll(
     /\/\*\*\s*((?:(?!\*\/)[\s\S])*?)\s*\*\/\s*\n\s*\w+: '([a-z_]+)',/g,
   )) {
-    found.set(code!, doc!.replace(/\s*\n\s*\*\s*/g, ' ').trim());
+    // A comment of several lines starts with `* ` on its own line: drop that star too.
+    found.set(
+      code!,
+      doc!
+        .replace(/\s*\n\s*\*\s*/g, ' ')
+        .replace(/^\*\s*/, '')
+        .trim(),
+    );
   }
   return found;
 }

@@ -1,7 +1,7 @@
 // The identity provider pages: each page's configuration (docs/examples/idps/<idp>.ts) builds with
 // the environment the page names, and gives the URLs, scopes, roles and step-up parameters the
 // page tells the reader to register or expect. Nothing here reaches a real IdP.
-import { permissionsFor, type RoleMapper, unmetStepUp } from '@latchkey/core';
+import { idpPresets, permissionsFor, type RoleMapper, unmetStepUp } from '@latchkey/core';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const base = 'https://app.example.com';
@@ -65,7 +65,7 @@ describe('Auth0', () => {
     expect(auth.config.issuer.href).toBe('https://example-tenant.eu.auth0.com/');
     expect(auth.config.authorizationParams).toEqual({ audience: 'https://api.example.com' });
     expect(auth.config.scopes).toContain('offline_access');
-    expect(auth.config.clientAuthMethod).toBe('client_secret_post');
+    expect(auth.config.clientAuth).toBe('client_secret_post');
   });
 
   it('reads roles from the namespaced claim the Action sets, and steps up with the MFA policy', async () => {
@@ -163,6 +163,15 @@ describe('Microsoft Entra ID', () => {
       unmetStepUp({ acr: undefined, acrs: ['c1'], authTime: 1000 }, { acr: 'c1' }, ['c1'], 1000, 0),
     ).toBeUndefined();
   });
+
+  it('with maxAge: 300, a step-up more than 5 minutes old no longer meets the guard', () => {
+    const session = { acr: undefined, acrs: ['c1'], authTime: 1000 };
+    const guard = { acr: 'c1', maxAge: 300 };
+    expect(unmetStepUp(session, guard, ['c1'], 1300, 0)).toBeUndefined();
+    expect(unmetStepUp(session, guard, ['c1'], 1301, 0)).toBeTruthy();
+    // Without maxAge, the same step-up meets the guard for the rest of the session.
+    expect(unmetStepUp(session, { acr: 'c1' }, ['c1'], 1000 + 86_400, 0)).toBeUndefined();
+  });
 });
 
 describe('Google', () => {
@@ -175,15 +184,21 @@ describe('Google', () => {
     expect(auth.routePaths).not.toContain('/auth/backchannel-logout');
   });
 
-  it('maps the Workspace domain, or the domain of a verified email, to roles', async () => {
+  it('gives roles to the Workspace domain only, not to a verified email of that domain', async () => {
     const { auth } = await import('../examples/idps/google');
-    const staff = { roles: ['staff'], permissions: ['records:*'] };
-    expect(rolesOf(auth.config, { hd: 'example.com', email: 'a@example.com' })).toEqual(staff);
-    expect(rolesOf(auth.config, { email: 'a@example.com', email_verified: true })).toEqual(staff);
-    expect(rolesOf(auth.config, { email: 'a@example.com', email_verified: false })).toEqual({
-      roles: [],
-      permissions: [],
+    const none = { roles: [], permissions: [] };
+    expect(rolesOf(auth.config, { hd: 'example.com', email: 'a@example.com' })).toEqual({
+      roles: ['staff'],
+      permissions: ['records:*'],
     });
+    expect(rolesOf(auth.config, { email: 'a@example.com', email_verified: true })).toEqual(none);
+    expect(rolesOf(auth.config, { hd: 'other.example', email: 'a@other.example' })).toEqual(none);
+  });
+
+  it("the preset's own mapper also takes the domain of a verified email", async () => {
+    const preset = idpPresets.google({ domains: { 'example.com': ['staff'] } });
+    expect(preset.roles!({ email: 'a@example.com', email_verified: true })).toEqual(['staff']);
+    expect(preset.roles!({ email: 'a@example.com', email_verified: false })).toEqual([]);
   });
 
   it('workspaceOnly gives roles to Workspace accounts only', async () => {

@@ -1,10 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createLatchkey, type StepUpKey } from '@latchkey/core';
-import { ACR_LEVELS, ACR_MFA, latchkeyClient, startDevIdp } from '@latchkey/dev-idp';
+import {
+  createLatchkey,
+  type LatchkeyOptions,
+  type PrivateJwk,
+  type StepUpKey,
+} from '@latchkey/core';
+import {
+  ACR_LEVELS,
+  ACR_MFA,
+  type DevIdpClient,
+  latchkeyClient,
+  startDevIdp,
+} from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import type { Express } from 'express';
+import { exportJWK, generateKeyPair } from 'jose';
 
 import { createApp } from './app';
 import { loadSpa } from './spa';
@@ -31,6 +43,7 @@ export interface Demo {
  * and, for the dev IdP started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
  * STEP_UP_ASSERTION_KEY (a private EC P-256 or Ed25519 JWK, as JSON) signs step-up assertions
  * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
+ * OIDC_CLIENT_AUTH and OIDC_CLIENT_PRIVATE_KEY: see {@link clientCredentials}.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -38,6 +51,8 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
   if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) {
     throw new Error(`API_URL must be an http(s) URL such as ${DEFAULT_API_URL}, not '${apiUrl}'.`);
   }
+  // Before anything listens: a wrong client setting stops the demo at once.
+  const client = await clientCredentials(env);
   const spa = await loadSpa();
   if (!spa.dist) {
     warnings.push(
@@ -56,7 +71,6 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
   const port = (server.address() as AddressInfo).port;
   const baseUrl = env.APP_BASE_URL ?? `http://localhost:${port}`;
   const clientId = env.OIDC_CLIENT_ID ?? 'latchkey-demo';
-  const clientSecret = env.OIDC_CLIENT_SECRET ?? 'latchkey-demo-secret';
 
   let issuer = env.OIDC_ISSUER;
   let stopIdp: (() => Promise<void>) | undefined;
@@ -64,7 +78,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     const idp = await startDevIdp({
       port: Number(env.DEV_IDP_PORT ?? 4000),
       hostname: 'localhost',
-      clients: [latchkeyClient(baseUrl, clientId, clientSecret)],
+      clients: [client.register(latchkeyClient(baseUrl, clientId, ''))],
     });
     issuer = idp.issuer;
     stopIdp = () => idp.stop();
@@ -91,7 +105,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     createLatchkey({
       issuer,
       clientId,
-      clientSecret,
+      ...client.options,
       baseUrl,
       secrets: [secret],
       acrLevels: ACR_LEVELS,
@@ -115,5 +129,58 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       await new Promise((resolve) => server.close(resolve));
       await stopIdp?.();
     },
+  };
+}
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
+
+/**
+ * The demo's client authentication from OIDC_CLIENT_AUTH (`client_secret_basic`, the default,
+ * `client_secret_post` or `private_key_jwt`) with OIDC_CLIENT_SECRET (default
+ * `latchkey-demo-secret`) or OIDC_CLIENT_PRIVATE_KEY (a private JWK, as JSON; without one, and
+ * without OIDC_ISSUER, a new ES256 key). `register` makes the dev IdP's client match.
+ */
+export async function clientCredentials(env: Record<string, string | undefined>): Promise<{
+  options: Pick<LatchkeyOptions, 'clientAuth' | 'clientSecret' | 'clientAssertionKey'>;
+  register: (client: DevIdpClient) => DevIdpClient;
+}> {
+  const method = env.OIDC_CLIENT_AUTH ?? 'client_secret_basic';
+  if (!CLIENT_AUTH_METHODS.includes(method)) {
+    throw new Error(`OIDC_CLIENT_AUTH must be ${CLIENT_AUTH_METHODS.join(', ')}, not '${method}'.`);
+  }
+  if (method !== 'private_key_jwt') {
+    const clientSecret = env.OIDC_CLIENT_SECRET ?? 'latchkey-demo-secret';
+    return {
+      options: { clientAuth: method as 'client_secret_basic', clientSecret },
+      register: (client) => ({
+        ...client,
+        client_secret: clientSecret,
+        token_endpoint_auth_method: method,
+      }),
+    };
+  }
+  let key: PrivateJwk;
+  if (env.OIDC_CLIENT_PRIVATE_KEY) {
+    try {
+      key = JSON.parse(env.OIDC_CLIENT_PRIVATE_KEY) as PrivateJwk;
+    } catch {
+      throw new Error('OIDC_CLIENT_PRIVATE_KEY must be a private JWK, as JSON.');
+    }
+  } else if (env.OIDC_ISSUER) {
+    throw new Error(
+      'OIDC_CLIENT_AUTH=private_key_jwt needs OIDC_CLIENT_PRIVATE_KEY: the private JWK whose public half the IdP has.',
+    );
+  } else {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    key = { ...(await exportJWK(pair.privateKey)), kid: 'demo-client-key', alg: 'ES256' };
+  }
+  const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = key;
+  return {
+    options: { clientAuth: 'private_key_jwt', clientAssertionKey: key },
+    register: ({ client_secret: _secret, ...client }) => ({
+      ...client,
+      token_endpoint_auth_method: 'private_key_jwt',
+      jwks: { keys: [publicJwk] },
+    }),
   };
 }

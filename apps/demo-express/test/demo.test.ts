@@ -44,6 +44,47 @@ describe('demo-express with its own dev IdP', () => {
   });
 });
 
+describe('demo-express client authentication from OIDC_CLIENT_AUTH', () => {
+  it.each(['client_secret_post', 'private_key_jwt'])(
+    'signs alice in with %s, the dev IdP registering the client to match',
+    async (method) => {
+      const demo = await startDemo({
+        PORT: '0',
+        DEV_IDP_PORT: '0',
+        SESSION_SECRET: 'demo-test-secret-demo-test-secret-0009',
+        OIDC_CLIENT_AUTH: method,
+      });
+      try {
+        const browser = new TestBrowser();
+        const profile = await signInAtDevIdp(
+          browser,
+          await browser.get(`${demo.url}/auth/login?returnTo=/profile`),
+          { username: 'alice', password: 'alice-password' },
+        );
+        expect(profile.url).toBe(`${demo.url}/profile`);
+        expect(profile.body).toContain('Alice');
+      } finally {
+        await demo.stop();
+      }
+    },
+  );
+
+  it('refuses private_key_jwt against an outside IdP without OIDC_CLIENT_PRIVATE_KEY, and an unknown method', async () => {
+    await expect(
+      startDemo({
+        PORT: '0',
+        OIDC_ISSUER: 'https://idp.example.com',
+        OIDC_CLIENT_AUTH: 'private_key_jwt',
+      }),
+    ).rejects.toThrow(/needs OIDC_CLIENT_PRIVATE_KEY/);
+    await expect(
+      startDemo({ PORT: '0', DEV_IDP_PORT: '0', OIDC_CLIENT_AUTH: 'basic' }),
+    ).rejects.toThrow(
+      /OIDC_CLIENT_AUTH must be client_secret_basic, client_secret_post, private_key_jwt/,
+    );
+  });
+});
+
 describe('demo-express authorization', () => {
   let demo: Demo;
   beforeAll(async () => {

@@ -19,7 +19,7 @@ export const auth = createLatchkey({
   issuer: env('AUTH0_ISSUER'), // https://<tenant>.<region>.auth0.com/ (or your custom domain)
   clientId: env('AUTH0_CLIENT_ID'),
   clientSecret: env('AUTH0_CLIENT_SECRET'),
-  clientAuthMethod: 'client_secret_post', // as the application's Credentials tab says
+  clientAuth: 'client_secret_post', // as the application's Credentials tab says
   baseUrl: env('APP_BASE_URL'), // https://app.example.com
   secrets: [env('SESSION_SECRET')],
   policy: definePolicy({ roles: { admin: ['*'], clinician: ['records:*'] } }),

@@ -8,10 +8,21 @@ function env(name: string): string {
   return value;
 }
 
+// #region workspace-only
+/**
+ * Roles for the Google Workspace accounts of example.com only: the `hd` claim, which Google sets
+ * for Workspace accounts and never for personal ones. The preset's own mapper would also take the
+ * domain of a verified email, which a personal account can have.
+ */
+export const workspaceOnly: RoleMapper = (claims) => (claims.hd === 'example.com' ? ['staff'] : []);
+// #endregion workspace-only
+
 // #region config
 export const auth = createLatchkey({
-  // Roles by email domain; access_type=offline and prompt=consent for a refresh token.
+  // access_type=offline and prompt=consent for a refresh token.
   ...idpPresets.google({ domains: { 'example.com': ['staff'] } }),
+  // After the preset: roles from the Workspace domain only (see workspaceOnly above).
+  roles: workspaceOnly,
   issuer: 'https://accounts.google.com',
   clientId: env('GOOGLE_CLIENT_ID'), // ...apps.googleusercontent.com
   clientSecret: env('GOOGLE_CLIENT_SECRET'),
@@ -22,11 +33,3 @@ export const auth = createLatchkey({
   policy: definePolicy({ roles: { staff: ['records:*'] } }),
 });
 // #endregion config
-
-// #region workspace-only
-/**
- * Roles for the Google Workspace accounts of example.com only: the `hd` claim, which Google sets
- * for Workspace accounts and never for personal ones. Pass it as `roles` after the preset.
- */
-export const workspaceOnly: RoleMapper = (claims) => (claims.hd === 'example.com' ? ['staff'] : []);
-// #endregion workspace-only

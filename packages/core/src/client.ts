@@ -1,5 +1,6 @@
 import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
+import { clientAuthentication } from './client-auth';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
@@ -49,8 +50,8 @@ export interface AuthorizationParams {
   extra?: Readonly<Record<string, string>>;
 }
 
-/** The client authentication methods `clientAuthMethod` takes, for messages. */
-const CLIENT_AUTH_METHODS = 'client_secret_basic or client_secret_post';
+/** The client authentication methods `clientAuth` takes, for messages. */
+const CLIENT_AUTH_METHODS = 'client_secret_basic, client_secret_post, private_key_jwt or none';
 
 /** Parameters latchkey sets itself; configuration and callers cannot override them. */
 const PROTECTED_PARAMS = new Set([
@@ -81,7 +82,7 @@ export class OidcClient {
   private metadata: { value: Promise<oauth.AuthorizationServer>; fetchedAt: number } | undefined;
   private jwks: ReturnType<typeof createRemoteJWKSet> | undefined;
   private readonly client: oauth.Client;
-  private readonly clientAuth: oauth.ClientAuth;
+  #clientAuth: Promise<oauth.ClientAuth> | undefined;
   readonly #clientSecretKey: Uint8Array;
 
   constructor(private readonly config: ResolvedConfig) {
@@ -89,11 +90,13 @@ export class OidcClient {
       client_id: config.clientId,
       [oauth.clockTolerance]: config.clockTolerance,
     };
-    this.#clientSecretKey = new TextEncoder().encode(config.clientSecret);
-    this.clientAuth =
-      config.clientAuthMethod === 'client_secret_post'
-        ? oauth.ClientSecretPost(config.clientSecret)
-        : oauth.ClientSecretBasic(config.clientSecret);
+    this.#clientSecretKey = new TextEncoder().encode(config.clientSecret ?? '');
+  }
+
+  /** How the app authenticates at the token endpoint; the key is read once, at first use. */
+  private clientAuth(): Promise<oauth.ClientAuth> {
+    this.#clientAuth ??= clientAuthentication(this.config);
+    return this.#clientAuth;
   }
 
   private requestOptions() {
@@ -114,15 +117,14 @@ export class OidcClient {
 
   /** What a failure's message names: the URL tried, and how long latchkey waited. */
   private failureContext(url: string | undefined): FailureContext {
-    const { idpTimeout, clockTolerance, clientAuthMethod, clientId, clientSecret } = this.config;
+    const { idpTimeout, clockTolerance, clientAuth, clientId, clientSecret } = this.config;
     return {
       url,
       timeoutMs: idpTimeout,
       clockTolerance,
       now: Math.floor(this.config.now() / 1000),
       encodedBasicCredentials:
-        clientAuthMethod === 'client_secret_basic' &&
-        /[^A-Za-z0-9]/.test(`${clientId}${clientSecret}`),
+        clientAuth === 'client_secret_basic' && /[^A-Za-z0-9]/.test(`${clientId}${clientSecret}`),
     };
   }
 
@@ -224,11 +226,12 @@ export class OidcClient {
     } catch (error) {
       throw authorizationResponseError(error, as.issuer, this.failureContext(undefined));
     }
+    const clientAuth = await this.clientAuth();
     const response = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.authorizationCodeGrantRequest(
         as,
         this.client,
-        this.clientAuth,
+        clientAuth,
         params,
         this.config.redirectUri,
         expected.codeVerifier,
@@ -248,11 +251,12 @@ export class OidcClient {
   /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
   async refresh(refreshToken: string): Promise<TokenSet> {
     const as = await this.discover();
+    const clientAuth = await this.clientAuth();
     const response = await this.withTypedErrors(as.token_endpoint, () =>
       oauth.refreshTokenGrantRequest(
         as,
         this.client,
-        this.clientAuth,
+        clientAuth,
         refreshToken,
         this.tokenRequestOptions(),
       ),
@@ -481,11 +485,11 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
   ) {
     const answer = refusedClient ? error.error : 'invalid_client';
     const encoded = context.encodedBasicCredentials
-      ? " The client id or secret holds characters other than letters and digits, which Basic authentication sends form-encoded (RFC 6749 section 2.3.1) and some IdPs compare unencoded: try clientAuthMethod: 'client_secret_post'."
+      ? " The client id or secret holds characters other than letters and digits, which Basic authentication sends form-encoded (RFC 6749 section 2.3.1) and some IdPs compare unencoded: try clientAuth: 'client_secret_post'."
       : '';
     return new LatchkeyError(
       ErrorCodes.clientAuthFailed,
-      `The IdP refused this app's client credentials (${answer}, HTTP ${error.status}): check clientId, clientSecret and clientAuthMethod (${CLIENT_AUTH_METHODS}) against the client registered at the IdP.${encoded}`,
+      `The IdP refused this app's client credentials (${answer}, HTTP ${error.status}): check clientId, the credentials (clientSecret or clientAssertionKey) and clientAuth (${CLIENT_AUTH_METHODS}) against the client registered at the IdP.${encoded}`,
       { cause: error },
     );
   }

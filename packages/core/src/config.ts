@@ -1,4 +1,10 @@
 import type { Awaitable } from './awaitable';
+import {
+  type ClientAssertionKey,
+  type ClientAuthMethod,
+  type ResolvedClientAuth,
+  resolveClientAuth,
+} from './client-auth';
 import { chunkLimit } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
@@ -17,10 +23,23 @@ export interface LatchkeyOptions {
   issuer: string;
   /** The client id registered at the IdP. */
   clientId: string;
-  /** The client secret registered at the IdP. */
-  clientSecret: string;
-  /** How the client authenticates at the token endpoint. Default `'client_secret_basic'`. */
-  clientAuthMethod?: 'client_secret_basic' | 'client_secret_post';
+  /**
+   * The client secret registered at the IdP, for `client_secret_basic` and `client_secret_post`
+   * (and HS256 ID tokens). Not for `private_key_jwt` or a public client (`clientAuth: 'none'`).
+   */
+  clientSecret?: string;
+  /**
+   * How the app authenticates at the token endpoint, for the code exchange and every refresh:
+   * `'client_secret_basic'` (the default with a `clientSecret`), `'client_secret_post'`,
+   * `'private_key_jwt'` (a JWT signed with `clientAssertionKey`, RFC 7523; the default with a key)
+   * or `'none'` (a public client: PKCE only).
+   */
+  clientAuth?: ClientAuthMethod;
+  /**
+   * The private key of `private_key_jwt` (ES256, PS256 or RS256): a private JWK with its `kid`, or
+   * `{ key, alg, kid }` with a PKCS#8 PEM or a `CryptoKey`. Register its public half at the IdP.
+   */
+  clientAssertionKey?: ClientAssertionKey;
   /**
    * The app's public origin (and optional path prefix), e.g. `https://app.example.com`. Redirect
    * URIs and the Origin check derive from it, never from the `Host` header. `http:` only on
@@ -179,11 +198,9 @@ export interface LogoutOptions {
 }
 
 /** Validated configuration with every default applied. */
-export interface ResolvedConfig {
+export interface ResolvedConfig extends ResolvedClientAuth {
   issuer: URL;
   clientId: string;
-  clientSecret: string;
-  clientAuthMethod: 'client_secret_basic' | 'client_secret_post';
   baseUrl: URL;
   secure: boolean;
   secrets: readonly string[];
@@ -355,7 +372,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
   const baseUrl = parseUrl('baseUrl', options.baseUrl);
   if (!options.clientId) invalid('clientId is required.');
-  if (!options.clientSecret) invalid('clientSecret is required.');
+  const clientAuth = resolveClientAuth(options);
   const secrets =
     typeof options.secrets === 'string' ? [options.secrets] : [...(options.secrets ?? [])];
   if (secrets.length === 0) invalid('secrets needs at least one secret.');
@@ -396,8 +413,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   return redacted({
     issuer,
     clientId: options.clientId,
-    clientSecret: options.clientSecret,
-    clientAuthMethod: options.clientAuthMethod ?? 'client_secret_basic',
+    ...clientAuth,
     baseUrl,
     secure,
     secrets,
@@ -450,13 +466,14 @@ const REDACTED = '[redacted]';
 
 /**
  * The config, printed without its secrets: `util.inspect` and `JSON.stringify` show
- * `clientSecret`, each of `secrets` and a step-up assertion key as `[redacted]`, so a log line or an error reporter that
+ * `clientSecret`, `clientAssertionKey`, each of `secrets` and a step-up assertion key as `[redacted]`, so a log line or an error reporter that
  * serialises the config (or the instance holding it) leaks neither.
  */
 function redacted(config: ResolvedConfig): ResolvedConfig {
   const view = () => ({
     ...config,
-    clientSecret: REDACTED,
+    ...(config.clientSecret ? { clientSecret: REDACTED } : {}),
+    ...(config.clientAssertionKey ? { clientAssertionKey: REDACTED } : {}),
     secrets: config.secrets.map(() => REDACTED),
     ...(config.passkeyAssertionKey ? { passkeyAssertionKey: REDACTED } : {}),
   });

@@ -7,9 +7,17 @@ export const ErrorCodes = {
   configInvalid: 'config_invalid',
   /** The callback has no `state` parameter. */
   stateMissing: 'state_missing',
-  /** No sign-in transaction matches the callback's `state` (expired, another browser, replayed). */
+  /**
+   * No sign-in transaction matches the callback's `state`: expired (10 minutes), started in another
+   * browser, replayed, sealed with a secret this instance lacks, or replaced because more than 5
+   * sign-ins were pending at once in one browser.
+   */
   stateMismatch: 'state_mismatch',
-  /** The `iss` of the authorization response or discovery document is not the configured issuer. */
+  /**
+   * The authorization response's `iss` parameter (RFC 9207) is not the IdP's issuer, or is missing
+   * while the IdP's discovery document says that it sends one
+   * (`authorization_response_iss_parameter_supported`).
+   */
   issuerMismatch: 'issuer_mismatch',
   /** The user, the IdP or the app's `afterCallback` refused the sign-in. */
   accessDenied: 'access_denied',
@@ -21,13 +29,19 @@ export const ErrorCodes = {
   idTokenInvalid: 'id_token_invalid',
   /** The IdP could not be reached or did not answer in time. */
   idpUnreachable: 'idp_unreachable',
-  /** The IdP answered with something that is not a valid OAuth/OIDC response. */
+  /**
+   * The IdP answered with something that is not a valid OAuth/OIDC response, or its discovery
+   * document names an issuer other than the configured `issuer`.
+   */
   idpInvalidResponse: 'idp_invalid_response',
-  /** The IdP refused the app's client credentials (`invalid_client` or `unauthorized_client`): clientId, clientSecret, clientAuthMethod. */
+  /** The IdP refused the app's client credentials (`invalid_client` or `unauthorized_client`): clientId, clientSecret or clientAssertionKey, clientAuth. */
   clientAuthFailed: 'client_auth_failed',
   /** No session: the request is not signed in. */
   unauthenticated: 'unauthenticated',
-  /** The session cookie could not be read (tampered, truncated, unknown secret, old format). */
+  /**
+   * The session cookie could not be read: tampered, truncated, sealed with an unknown secret, or in
+   * a format this release does not know (written by a newer release, as after a rollback).
+   */
   sessionInvalid: 'session_invalid',
   /** The session passed its idle timeout or absolute lifetime. */
   sessionExpired: 'session_expired',
@@ -53,7 +67,7 @@ export const ErrorCodes = {
   invalidToken: 'invalid_token',
   /** A bearer access token lacks a scope the route requires (RFC 6750). */
   insufficientScope: 'insufficient_scope',
-  /** A request body to latchkey's routes is over `BODY_LIMIT` bytes. */
+  /** A request body to latchkey's routes is over 64 KiB (65,536 bytes). */
   payloadTooLarge: 'payload_too_large',
   /** The client took longer than `bodyTimeout` to send a request body. */
   requestTimeout: 'request_timeout',
@@ -65,7 +79,10 @@ export const ErrorCodes = {
   logoutTokenInvalid: 'logout_token_invalid',
   /** The API a request was forwarded to could not be reached. */
   apiUnreachable: 'api_unreachable',
-  /** The session store could not be reached. */
+  /**
+   * The session store could not be reached, or a request waited too long for another instance to
+   * finish refreshing the same session.
+   */
   storeUnavailable: 'store_unavailable',
   /** A passkey response failed verification: signature, origin, rpID, challenge, format, id. */
   passkeyInvalid: 'passkey_invalid',

@@ -15,6 +15,12 @@ export {
   type VerifiedToken,
 } from './bearer';
 export type { AuthorizationParams } from './client';
+export type {
+  ClientAssertionAlg,
+  ClientAssertionKey,
+  ClientAuthMethod,
+  PrivateJwk,
+} from './client-auth';
 export type { LatchkeyOptions, SessionOptions } from './config';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';

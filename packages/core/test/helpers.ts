@@ -20,7 +20,7 @@ export interface CoreApp {
  * session's raw access token (tests only: real apps never hand tokens to the browser).
  */
 export async function startCoreApp(
-  options: Omit<LatchkeyOptions, 'baseUrl' | 'clientId' | 'clientSecret' | 'secrets'>,
+  options: Omit<LatchkeyOptions, 'baseUrl' | 'clientId' | 'secrets'>,
 ): Promise<CoreApp> {
   let latchkey: Latchkey | undefined;
   const server = createServer(async (req, res) => {
@@ -42,7 +42,10 @@ export async function startCoreApp(
   const url = await listen(server);
   latchkey = createLatchkey({
     clientId: 'core-app',
-    clientSecret: 'core-app-secret',
+    // A test that names its client authentication brings its own credentials.
+    ...(options.clientAuth || options.clientAssertionKey || options.clientSecret
+      ? {}
+      : { clientSecret: 'core-app-secret' }),
     secrets: ['core-test-secret-core-test-secret-0001'],
     ...options,
     baseUrl: url,

@@ -611,7 +611,7 @@ describe('failures that name their cause and their fix', () => {
     expect(body.message).toMatch(
       /refused this app's client credentials \(invalid_client, HTTP 401\)/,
     );
-    expect(body.message).toMatch(/clientId, clientSecret and clientAuthMethod/);
+    expect(body.message).toMatch(/clientAuth/);
     expect(body.message).not.toContain('not-the-registered-secret');
     expect(events).toEqual(['client_auth_failed']);
     expect(logged).toEqual([`sign-in failed (client_auth_failed): ${body.message}`]);
@@ -625,10 +625,10 @@ describe('failures that name their cause and their fix', () => {
     expect(status).toBe(500);
     expect(body.error).toBe('client_auth_failed');
     expect(body.message).toContain('(unauthorized_client, HTTP 403)');
-    expect(body.message).toContain("try clientAuthMethod: 'client_secret_post'");
+    expect(body.message).toContain("try clientAuth: 'client_secret_post'");
     // The same IdP accepts the credentials in the body.
     const post = await through(
-      latchkeyFor({ clientAuthMethod: 'client_secret_post' }),
+      latchkeyFor({ clientAuth: 'client_secret_post' }),
       new CookieJar(),
       '/auth/login',
     );
