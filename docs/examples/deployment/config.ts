@@ -26,7 +26,7 @@ export const auth = createLatchkey({
   // The one public https address of the app: https://billing.example.com
   baseUrl: required('APP_BASE_URL'),
   // Newest first, separated by spaces, each at least 32 characters.
-  secrets: required('SESSION_SECRETS').trim().split(/\s+/),
+  secrets: required('SESSION_SECRET').trim().split(/\s+/),
   store,
   session: { idleTimeout: 30 * 60, absoluteTimeout: 12 * 60 * 60 },
   idpTimeout: 5000, // the default

@@ -8,7 +8,7 @@ const auth = createLatchkey({
   clientId: 'latchkey-demo',
   clientSecret: 'latchkey-demo-secret',
   baseUrl: 'http://localhost:3000',
-  secrets: [process.env.SESSION_SECRET ?? 'a-development-secret-of-32-characters-or-more'],
+  secrets: [process.env.SESSION_SECRET ?? developmentSecret()],
 });
 
 const app = Fastify();
@@ -39,6 +39,15 @@ await app.register(async (admin) => {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A fixed secret for trying the example on your machine. Anyone who knows a session secret can
+ * forge a session for any user, so in production the app does not start without SESSION_SECRET.
+ */
+function developmentSecret(): string {
+  if (process.env.NODE_ENV === 'production') throw new Error('SESSION_SECRET is not set.');
+  return 'a-development-secret-of-32-characters-or-more';
 }
 
 await app.listen({ port: 3000, host: '127.0.0.1' });

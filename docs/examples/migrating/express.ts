@@ -25,8 +25,9 @@ const auth = createLatchkey({
   // was claimIncludes('roles', 'admin'): name the claim that holds the roles once, here
   roles: roleMappers.claim(process.env.ROLES_CLAIM ?? 'roles'),
   policy: definePolicy({ roles: { admin: ['*'], viewer: ['reports:*'] } }),
-  // was afterCallback(req, res, session): return false to refuse, or data to keep on the server
-  afterCallback: ({ claims }) => (claims.email_verified === false ? false : undefined),
+  // was afterCallback(req, res, session): return false to refuse, or data to keep on the server.
+  // Refuses accounts whose email the IdP has not verified, a token without email_verified too.
+  afterCallback: ({ claims }) => (claims.email_verified === true ? undefined : false),
 });
 // #endregion options
 
@@ -83,7 +84,13 @@ function claimCheck(check: (claims: Readonly<Record<string, unknown>>) => boolea
 app.get(
   '/staff',
   requireAuth(), // signed out: sign-in for pages, 401 for API calls
-  claimCheck((claims) => typeof claims.email === 'string' && claims.email.endsWith('@example.com')),
+  // A domain check means something only for an address the IdP has verified.
+  claimCheck(
+    (claims) =>
+      claims.email_verified === true &&
+      typeof claims.email === 'string' &&
+      claims.email.endsWith('@example.com'),
+  ),
   (_req, res) => {
     res.type('html').send('<p>Staff only</p>');
   },

@@ -1,7 +1,7 @@
 // The browser side of passkeys, in an app's own scripts (bundled by Vite, webpack, ...).
 import {
   isPasskeySupported,
-  PasskeyError,
+  type PasskeyError,
   registerPasskey,
   signInWithPasskey,
   stepUpWithPasskey,
@@ -13,7 +13,8 @@ export async function signIn() {
   try {
     return await signInWithPasskey();
   } catch (error) {
-    if (error instanceof PasskeyError && error.code === 'cancelled') return null;
+    // Recognise a PasskeyError by its code: `instanceof` can miss across copies of the package.
+    if ((error as PasskeyError | null)?.code === 'cancelled') return null;
     throw error;
   }
 }

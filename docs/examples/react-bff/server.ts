@@ -10,7 +10,7 @@ const auth = createLatchkey({
   clientId: 'latchkey-demo',
   clientSecret: 'latchkey-demo-secret',
   baseUrl: 'http://localhost:3000',
-  secrets: [process.env.SESSION_SECRET ?? 'a-development-secret-of-32-characters-or-more'],
+  secrets: [process.env.SESSION_SECRET ?? developmentSecret()],
   // Ask the IdP for access tokens to this API (an RFC 8707 resource indicator).
   resource: 'urn:latchkey:demo-api',
   // At sign-out, name the session to the IdP without handing the browser the ID token.
@@ -28,5 +28,14 @@ app.use('/api', forwardTo(process.env.API_URL ?? 'http://localhost:3001'));
 const dist = fileURLToPath(new URL('./dist/', import.meta.url));
 app.use(express.static(dist));
 app.get('/{*path}', (_req, res) => res.sendFile('index.html', { root: dist }));
+
+/**
+ * A fixed secret for trying the example on your machine. Anyone who knows a session secret can
+ * forge a session for any user, so in production the app does not start without SESSION_SECRET.
+ */
+function developmentSecret(): string {
+  if (process.env.NODE_ENV === 'production') throw new Error('SESSION_SECRET is not set.');
+  return 'a-development-secret-of-32-characters-or-more';
+}
 
 app.listen(3000, '127.0.0.1', () => console.log('Open http://localhost:3000'));

@@ -13,10 +13,8 @@ const auth = createLatchkey({
   // The address users open, the same for every instance (in production, the load balancer's).
   baseUrl: 'http://localhost:3000',
   // #region secrets
-  // Newest first, separated by spaces: the first one seals, every one of them unseals.
-  secrets: (process.env.SESSION_SECRETS ?? 'a-development-secret-of-32-characters-or-more')
-    .trim()
-    .split(/\s+/),
+  // One secret, or several separated by spaces, newest first: the first seals, all of them unseal.
+  secrets: (process.env.SESSION_SECRET ?? developmentSecret()).trim().split(/\s+/),
   // #endregion secrets
   // The cookie holds a random session id; the session itself, tokens included, is in Redis.
   store,
@@ -45,6 +43,15 @@ app.get('/', (req, res) => {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A fixed secret for trying the example on your machine. Anyone who knows a session secret can
+ * forge a session for any user, so in production the app does not start without SESSION_SECRET.
+ */
+function developmentSecret(): string {
+  if (process.env.NODE_ENV === 'production') throw new Error('SESSION_SECRET is not set.');
+  return 'a-development-secret-of-32-characters-or-more';
 }
 
 app.listen(port, '127.0.0.1', () => console.log(`Open http://localhost:${port}`));

@@ -7,7 +7,7 @@ const auth = createLatchkey({
   clientId: 'latchkey-demo',
   clientSecret: 'latchkey-demo-secret',
   baseUrl: 'http://localhost:3000',
-  secrets: [process.env.SESSION_SECRET ?? 'a-development-secret-of-32-characters-or-more'],
+  secrets: [process.env.SESSION_SECRET ?? developmentSecret()],
   // #region levels
   // The IdP's authentication levels, lowest first: a higher level satisfies a lower requirement.
   acrLevels: ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'],
@@ -55,6 +55,15 @@ app.post('/api/transfers', recentMfa, express.json(), (req, res) => {
 
 function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+/**
+ * A fixed secret for trying the example on your machine. Anyone who knows a session secret can
+ * forge a session for any user, so in production the app does not start without SESSION_SECRET.
+ */
+function developmentSecret(): string {
+  if (process.env.NODE_ENV === 'production') throw new Error('SESSION_SECRET is not set.');
+  return 'a-development-secret-of-32-characters-or-more';
 }
 
 app.listen(3000, '127.0.0.1', () => console.log('Open http://localhost:3000'));

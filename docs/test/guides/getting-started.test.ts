@@ -1,7 +1,7 @@
 // Getting started, followed as printed: the page's dev IdP command, its server.ts, its run
 // command; then what the page says the reader sees.
 import { signInAtDevIdp } from '@latchkey/dev-idp';
-import { stopExamples, TestBrowser } from '@latchkey/test-utils';
+import { shellEnv, startProcess, stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { startGuide } from '../guide';
 
@@ -35,3 +35,14 @@ it('signs alice in from the home page, shows her profile, and signs her out', as
   // Signed out, /profile sends the browser to the IdP again.
   expect((await browser.get(`${site}/profile`)).url.startsWith(`${issuer}/`)).toBe(true);
 });
+
+it('does not start in production without SESSION_SECRET', async () => {
+  const { directory } = await startGuide('getting-started');
+  const server = startProcess('npx', ['tsx', 'server.ts'], {
+    cwd: directory,
+    env: shellEnv({ NODE_ENV: 'production', SESSION_SECRET: undefined }),
+  });
+  const end = await server.exited();
+  expect(end.code).not.toBe(0);
+  expect(server.stderr()).toContain('SESSION_SECRET is not set.');
+}, 60_000);
