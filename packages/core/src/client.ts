@@ -270,13 +270,31 @@ export class OidcClient {
   /** Validates a back-channel logout token against the IdP's keys and metadata. */
   async validateLogoutToken(token: string): Promise<LogoutRequest> {
     const as = await this.discover();
-    return validateLogoutToken(token, {
-      keys: this.jwks!,
-      issuer: as.issuer,
-      clientId: this.config.clientId,
-      algorithms: this.config.idTokenAlgorithms,
-      clockTolerance: this.config.clockTolerance,
-    });
+    const jwks = this.jwks!;
+    let outage: unknown;
+    const keys: JWTVerifyGetKey = async (header, jws) => {
+      try {
+        return await jwks(header, jws);
+      } catch (error) {
+        if (isNetworkError(error) || (error as { code?: unknown }).code === 'ERR_JWKS_TIMEOUT') {
+          outage = error;
+        }
+        throw error;
+      }
+    };
+    try {
+      return await validateLogoutToken(token, {
+        keys,
+        issuer: as.issuer,
+        clientId: this.config.clientId,
+        algorithms: this.config.idTokenAlgorithms,
+        clockTolerance: this.config.clockTolerance,
+      });
+    } catch (error) {
+      // Keys that could not be fetched are our outage, not a bad token: 503, so the IdP retries.
+      if (outage) throw unreachable(outage, this.failureContext(as.jwks_uri), "The IdP's JWKS");
+      throw error;
+    }
   }
 
   /**

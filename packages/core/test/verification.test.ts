@@ -109,6 +109,30 @@ describe('the callback', () => {
   });
 });
 
+describe('back-channel logout while the JWKS is down', () => {
+  it.each<HostileMode>(['jwks-broken', 'jwks-silent'])(
+    'answers 503 idp_unreachable (mode %s), so the IdP retries, instead of calling the token invalid',
+    async (mode) => {
+      idp.mode = mode;
+      // Shaped like a logout token; its signature is never reached: the keys cannot be fetched.
+      const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+      const token = `${part({ alg: 'RS256', kid: 'k', typ: 'logout+jwt' })}.${part({ iss: idp.issuer })}.c2ln`;
+      const response = await latchkeyFor({ idpTimeout: 300 }).handle(
+        new Request(`${baseUrl}/auth/backchannel-logout`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `logout_token=${token}`,
+        }),
+      );
+      expect(response?.status).toBe(503);
+      expect(await response?.json()).toMatchObject({
+        error: 'idp_unreachable',
+        message: expect.stringMatching(/^The IdP's JWKS /),
+      });
+    },
+  );
+});
+
 describe('the ID token signature', () => {
   it.each<[HostileMode, string, number, Record<string, unknown>]>([
     ['no-id-token', 'a token response without an ID token', 502, { error: 'idp_invalid_response' }],
