@@ -19,8 +19,11 @@ export function guideExample(name: string): DocumentedExample {
 
 /** Options of {@link startGuide}. */
 export interface StartGuideOptions {
-  /** Which of the page's run commands (default: its only one). */
-  runCommand?: string;
+  /**
+   * Which of the page's run commands, in the order to start them (default: all of them, as the
+   * page lists them: an API before the app that calls it).
+   */
+  runCommands?: readonly string[];
   /** Variables the page tells the reader to set, added to the shell's. */
   env?: NodeJS.ProcessEnv;
   /** A path that answers once the app listens. Default `/`. */
@@ -33,14 +36,7 @@ export interface StartGuideOptions {
  */
 export function startGuide(name: string, options: StartGuideOptions = {}): Promise<StartedExample> {
   const example = guideExample(name);
-  const runCommand = options.runCommand ?? example.runCommands[0];
-  if (
-    runCommand === undefined ||
-    (options.runCommand === undefined && example.runCommands.length !== 1)
-  ) {
-    throw new Error(`guide/${name}.md has ${example.runCommands.length} run commands: name one`);
-  }
-  return startExample(example, runCommand, {
+  return startExample(example, options.runCommands ?? example.runCommands, {
     nodeModules: join(docs, 'node_modules'),
     env: shellEnv(options.env),
     ...(options.probe === undefined ? {} : { probe: options.probe }),

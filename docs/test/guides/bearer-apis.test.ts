@@ -2,38 +2,16 @@
 // api.ts and app.ts, both run commands (the API in a process of its own, as the reader's second
 // terminal); then what the page says each caller gets.
 import { signInAtDevIdp } from '@latchkey/dev-idp';
-import {
-  freePort,
-  shellEnv,
-  startProcess,
-  stopExamples,
-  TestBrowser,
-  type TestProcess,
-} from '@latchkey/test-utils';
+import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
 import { guideExample, startGuide } from '../guide';
 
-let api: TestProcess | undefined;
-afterEach(() => {
-  api?.killGroup();
-  api = undefined;
-  stopExamples();
-});
+afterEach(stopExamples);
 
 it('answers a signed-in user through the app, and refuses a missing token, a bad one, a missing permission and a missing scope', async () => {
   // The page's run block: the API first, then the app.
   expect(guideExample('bearer-apis').runCommands).toEqual(['npx tsx api.ts', 'npx tsx app.ts']);
-  const apiPort = await freePort();
-  const apiUrl = `http://localhost:${apiPort}`;
-  const { site, issuer, directory } = await startGuide('bearer-apis', {
-    runCommand: 'npx tsx app.ts',
-    env: { API_URL: apiUrl },
-  });
-  api = startProcess('npx', ['tsx', 'api.ts'], {
-    cwd: directory,
-    env: shellEnv({ PORT: String(apiPort) }),
-  });
-  await api.waitForOutput(/API listening on/);
+  const { site, issuer, api: apiUrl } = await startGuide('bearer-apis');
 
   // No token: 401 with a bare Bearer challenge (RFC 6750 section 3.1).
   const anonymous = await fetch(`${apiUrl}/api/reports`);

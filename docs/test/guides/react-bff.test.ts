@@ -6,26 +6,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { AuthProvider, type SessionResponse } from '@latchkey/react';
-import {
-  freePort,
-  shellEnv,
-  startProcess,
-  stopExamples,
-  TestBrowser,
-  type TestProcess,
-} from '@latchkey/test-utils';
+import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, expect, it } from 'vitest';
 import { App } from '../../examples/react-bff/App';
 import { guideExample, startGuide } from '../guide';
 
-let api: TestProcess | undefined;
-afterEach(() => {
-  api?.killGroup();
-  api = undefined;
-  stopExamples();
-});
+afterEach(stopExamples);
 
 /** Anything shaped like a JWT or JWE: base64url JSON header, then dot-separated parts. */
 const JOSE = /eyJ[\w-]*\.[\w-]*\./;
@@ -38,22 +26,11 @@ const render = (session: SessionResponse) =>
   renderToString(createElement(AuthProvider, { initialSession: session }, createElement(App)));
 
 it('signs alice in through the BFF, whose session JSON and API answers hold no token', async () => {
-  const apiPort = await freePort();
-  const example = await startGuide('react-bff', {
-    runCommand: 'npx tsx server.ts',
-    env: { API_URL: `http://localhost:${apiPort}` },
+  // The page's run commands in order: the API, then the BFF.
+  expect(guideExample('react-bff').runCommands).toEqual(['npx tsx api.ts', 'npx tsx server.ts']);
+  const { site, issuer, api, directory } = await startGuide('react-bff', {
     probe: '/auth/session',
   });
-  const { site, issuer, directory } = example;
-  // The page's other run command, in the same directory: the API.
-  const apiCommand = guideExample('react-bff').runCommands.find((c) => c.endsWith('api.ts'));
-  expect(apiCommand).toBe('npx tsx api.ts');
-  const [program, ...args] = apiCommand!.split(' ');
-  api = startProcess(program!, args, {
-    cwd: directory,
-    env: shellEnv({ API_PORT: String(apiPort) }),
-  });
-  await api.waitForOutput(/API on http:\/\/localhost:/);
   // What `npx vite build` would have written.
   mkdirSync(join(directory, 'dist'));
   writeFileSync(join(directory, 'dist', 'index.html'), '<div id="root"></div>\n');
@@ -122,7 +99,7 @@ it('signs alice in through the BFF, whose session JSON and API answers hold no t
   expect(me.headers.get('cache-control')).toBe('private, no-store');
   expect(me.headers.get('x-content-type-options')).toBe('nosniff');
   // The API itself wants a token: the browser's cookie alone gets nothing there.
-  const direct = await browser.request(`http://localhost:${apiPort}/api/me`, { headers: FETCH });
+  const direct = await browser.request(`${api}/api/me`, { headers: FETCH });
   expect(direct.status).toBe(401);
 
   // signOut(): POST /auth/logout asking for JSON; the IdP URL it answers holds no ID token.

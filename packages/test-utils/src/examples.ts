@@ -65,12 +65,25 @@ export function documentedExample(markdown: string, includeRoot?: string): Docum
   return { idpCommand, runCommands, files: Object.fromEntries(blocks) };
 }
 
+/** The documented ports and the free ports a run puts in their place. */
+interface Ports {
+  /** The app, documented on 3000. */
+  app: number;
+  /** An API the app calls, documented on 3001. */
+  api: number;
+  /** The dev IdP, documented on 4000. */
+  idp: number;
+}
+
 /**
- * The documented ports: the app on 3000, the dev IdP on 4000. A run changes these numbers only, to
- * free ports, wherever they appear (commands, code), and nothing else.
+ * A run changes the documented port numbers only, to free ports, wherever they appear (commands,
+ * code), and nothing else.
  */
-function onPorts(text: string, app: number, idp: number): string {
-  return text.replaceAll(/\b3000\b/g, String(app)).replaceAll(/\b4000\b/g, String(idp));
+function onPorts(text: string, ports: Ports): string {
+  return text
+    .replaceAll(/\b3000\b/g, String(ports.app))
+    .replaceAll(/\b3001\b/g, String(ports.api))
+    .replaceAll(/\b4000\b/g, String(ports.idp));
 }
 
 /** Options of {@link startExample}. */
@@ -85,11 +98,13 @@ export interface StartExampleOptions {
 
 /** A started example. {@link stopExamples} ends it with everything else started. */
 export interface StartedExample {
-  /** The app's origin: `http://localhost:<free port>`. */
+  /** The app's origin: `http://localhost:<free port>` (the documented 3000). */
   site: string;
+  /** The origin of the API the example runs beside the app (the documented 3001). */
+  api: string;
   /** The dev IdP's origin: `http://localhost:<free port>`. */
   issuer: string;
-  /** The app's process, for its output. */
+  /** The process of the last run command (the app), for its output. */
   app: TestProcess;
   /** The fresh directory the files were written to. */
   directory: string;
@@ -139,26 +154,34 @@ async function answering(url: string, program: TestProcess, timeoutMs = 30_000):
 
 /**
  * Writes the example's files into a fresh directory (`"type": "module"`, `node_modules` linked),
- * starts the dev IdP and then `runCommand` there as printed, on free ports, and resolves once the
- * app answers.
+ * starts the dev IdP and then each of `runCommands` there as printed (a reader's terminals: an
+ * API before the app that calls it), on free ports, and resolves once the app (the last command)
+ * answers.
  */
 export async function startExample(
   example: DocumentedExample,
-  runCommand: string,
+  runCommands: string | readonly string[],
   options: StartExampleOptions,
 ): Promise<StartedExample> {
-  const [appPort, idpPort] = [await freePort(), await freePort()];
+  const ports: Ports = { app: await freePort(), api: await freePort(), idp: await freePort() };
   const directory = mkdtempSync(join(tmpdir(), 'latchkey-example-'));
   directories.push(directory);
   writeFileSync(join(directory, 'package.json'), '{ "type": "module" }\n');
   symlinkSync(options.nodeModules, join(directory, 'node_modules'), 'dir');
   for (const [name, code] of Object.entries(example.files)) {
-    writeFileSync(join(directory, name), onPorts(code, appPort, idpPort));
+    writeFileSync(join(directory, name), onPorts(code, ports));
   }
-  const idp = run(onPorts(example.idpCommand, appPort, idpPort), directory, options.env);
+  const idp = run(onPorts(example.idpCommand, ports), directory, options.env);
   await idp.waitForOutput(/Press Ctrl\+C to stop/);
-  const app = run(onPorts(runCommand, appPort, idpPort), directory, options.env);
-  const site = `http://localhost:${appPort}`;
-  await answering(`${site}${options.probe ?? '/'}`, app);
-  return { site, issuer: `http://localhost:${idpPort}`, app, directory };
+  const commands = typeof runCommands === 'string' ? [runCommands] : runCommands;
+  const api = `http://localhost:${ports.api}`;
+  let app: TestProcess | undefined;
+  for (const [index, command] of commands.entries()) {
+    app = run(onPorts(command, ports), directory, options.env);
+    // Every command before the last serves the API.
+    if (index < commands.length - 1) await answering(`${api}/`, app);
+  }
+  const site = `http://localhost:${ports.app}`;
+  await answering(`${site}${options.probe ?? '/'}`, app!);
+  return { site, api, issuer: `http://localhost:${ports.idp}`, app: app!, directory };
 }
