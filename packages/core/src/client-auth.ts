@@ -36,7 +36,14 @@ export interface PrivateJwk {
  */
 export type ClientAssertionKey =
   | PrivateJwk
-  | { key: string | CryptoKey; alg: ClientAssertionAlg; kid?: string };
+  | {
+      /** The private key: PKCS#8 PEM text (`-----BEGIN PRIVATE KEY-----`) or a `CryptoKey`. */
+      key: string | CryptoKey;
+      /** The algorithm the key signs with. */
+      alg: ClientAssertionAlg;
+      /** Key id, sent as the assertion's `kid` so the IdP finds the public key it registered. */
+      kid?: string;
+    };
 
 const ALGS: readonly string[] = ['ES256', 'PS256', 'RS256'];
 
