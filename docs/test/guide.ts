@@ -3,12 +3,15 @@
 // on free ports.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { signInAtDevIdp } from '@latchkey/dev-idp';
 import {
   type DocumentedExample,
   documentedExample,
+  type Page,
   type StartedExample,
   shellEnv,
   startExample,
+  type TestBrowser,
 } from '@latchkey/test-utils';
 import { docs } from './pages';
 
@@ -41,4 +44,25 @@ export function startGuide(name: string, options: StartGuideOptions = {}): Promi
     env: shellEnv(options.env),
     ...(options.probe === undefined ? {} : { probe: options.probe }),
   });
+}
+
+/**
+ * What a reader does on an example's home page: follow its sign-in link to the dev IdP and sign
+ * `username` in there (password `<username>-password`). Resolves the home page, the IdP's page
+ * the link led to, and the page after the IdP.
+ */
+export async function signInFromHome(
+  browser: TestBrowser,
+  site: string,
+  username: string,
+): Promise<{ home: Page; login: Page; landed: Page }> {
+  const home = await browser.get(`${site}/`);
+  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
+  if (href === undefined) throw new Error(`${site}/ has no link to /auth/login:\n${home.body}`);
+  const login = await browser.get(`${site}${href}`);
+  const landed = await signInAtDevIdp(browser, login, {
+    username,
+    password: `${username}-password`,
+  });
+  return { home, login, landed };
 }

@@ -1,10 +1,6 @@
-// Protecting an API with bearer tokens, followed as printed: the page's dev IdP command, its
-// api.ts and app.ts, both run commands (the API in a process of its own, as the reader's second
-// terminal); then what the page says each caller gets.
-import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
-import { guideExample, startGuide } from '../guide';
+import { guideExample, signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
@@ -31,11 +27,8 @@ it('answers a signed-in user through the app, and refuses a missing token, a bad
 
   // Bob signs in at the app and lands on /api/reports, which the app calls with his token.
   const bob = new TestBrowser();
-  const home = await bob.get(`${site}/`);
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const login = await bob.get(`${site}${href}`);
+  const { login, landed: reports } = await signInFromHome(bob, site, 'bob');
   expect(login.url.startsWith(`${issuer}/`)).toBe(true);
-  const reports = await signInAtDevIdp(bob, login, { username: 'bob', password: 'bob-password' });
   expect(reports.url).toBe(`${site}/api/reports`);
   expect(reports.status).toBe(200);
   expect(reports.json()).toEqual({ reports: ['q3-revenue', 'q3-costs'], for: 'usr_bob' });
@@ -57,10 +50,7 @@ it('answers a signed-in user through the app, and refuses a missing token, a bad
 
   // Alice is an admin: the export works.
   const alice = new TestBrowser();
-  await signInAtDevIdp(alice, await alice.get(`${site}${href}`), {
-    username: 'alice',
-    password: 'alice-password',
-  });
+  await signInFromHome(alice, site, 'alice');
   const aliceExport = await alice.get(`${site}/api/reports/export`);
   expect(aliceExport.status).toBe(200);
   expect(aliceExport.json()).toEqual({ export: 'q3-revenue.csv', for: 'usr_alice' });

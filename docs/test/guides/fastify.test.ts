@@ -3,22 +3,16 @@
 import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
-import { startGuide } from '../guide';
+import { signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
 it('signs alice in from the home page, shows her profile and /admin, signs her out, and refuses /admin to bob', async () => {
   const { site, issuer } = await startGuide('fastify');
   const browser = new TestBrowser();
-  const home = await browser.get(`${site}/`);
+  const { home, login, landed: profile } = await signInFromHome(browser, site, 'alice');
   expect(home.body).toContain('Sign in');
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const login = await browser.get(`${site}${href}`);
   expect(login.url.startsWith(`${issuer}/`)).toBe(true);
-  const profile = await signInAtDevIdp(browser, login, {
-    username: 'alice',
-    password: 'alice-password',
-  });
   expect(profile.url).toBe(`${site}/profile`);
   expect(profile.json()).toMatchObject({
     user: { sub: 'usr_alice', name: 'Alice Example' },

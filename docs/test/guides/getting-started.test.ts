@@ -1,24 +1,15 @@
-// Getting started, followed as printed: the page's dev IdP command, its server.ts, its run
-// command; then what the page says the reader sees.
-import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { shellEnv, startProcess, stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
-import { startGuide } from '../guide';
+import { signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
 it('signs alice in from the home page, shows her profile, and signs her out', async () => {
   const { site, issuer } = await startGuide('getting-started');
   const browser = new TestBrowser();
-  const home = await browser.get(`${site}/`);
+  const { home, login, landed: profile } = await signInFromHome(browser, site, 'alice');
   expect(home.body).toContain('Sign in');
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const login = await browser.get(`${site}${href}`);
   expect(login.url.startsWith(`${issuer}/`)).toBe(true);
-  const profile = await signInAtDevIdp(browser, login, {
-    username: 'alice',
-    password: 'alice-password',
-  });
   expect(profile.url).toBe(`${site}/profile`);
   expect(profile.json()).toMatchObject({
     user: { sub: 'usr_alice', name: 'Alice Example' },

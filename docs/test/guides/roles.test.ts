@@ -1,14 +1,10 @@
-// Roles and permissions, followed as printed: the page's dev IdP command, its server.ts, its run
-// command; then alice (admin, viewer) and bob (viewer) as the page describes them. The React
-// menu of the page is rendered on the server with each one's session JSON.
-import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { AuthProvider, type SessionResponse } from '@latchkey/react';
 import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, expect, it } from 'vitest';
 import { ReportsMenu } from '../../examples/roles/ReportsMenu';
-import { startGuide } from '../guide';
+import { signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
@@ -21,12 +17,7 @@ async function signIn(
   username: string,
   browser = new TestBrowser(),
 ): Promise<TestBrowser> {
-  const home = await browser.get(`${site}/`);
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const back = await signInAtDevIdp(browser, await browser.get(`${site}${href}`), {
-    username,
-    password: `${username}-password`,
-  });
+  const { landed: back } = await signInFromHome(browser, site, username);
   expect(back.url).toBe(`${site}/`);
   return browser;
 }

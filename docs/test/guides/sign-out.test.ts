@@ -1,24 +1,13 @@
-// Sign-out: RP-initiated and back-channel, followed as printed: the page's dev IdP command, its
-// server.ts and its run command. Then what the page says the reader sees: sign-out from the app
-// (a form's POST, a script's JSON), the Origin check, and back-channel logout ending the session
-// of one IdP session only.
-import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { stopExamples, TestBrowser } from '@latchkey/test-utils';
 import { afterEach, expect, it } from 'vitest';
-import { startGuide } from '../guide';
+import { signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
 /** A browser in which alice signed in from the home page. */
 async function aliceSignsIn(site: string): Promise<TestBrowser> {
   const browser = new TestBrowser();
-  const home = await browser.get(`${site}/`);
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const login = await browser.get(`${site}${href}`);
-  const back = await signInAtDevIdp(browser, login, {
-    username: 'alice',
-    password: 'alice-password',
-  });
+  const { landed: back } = await signInFromHome(browser, site, 'alice');
   expect(back.url).toBe(`${site}/`);
   expect(back.body).toContain('Signed in as Alice Example.');
   return browser;

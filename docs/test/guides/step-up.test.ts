@@ -9,7 +9,7 @@ import { createElement } from 'react';
 import { renderToString } from 'react-dom/server';
 import { afterEach, expect, it } from 'vitest';
 import { TransferPanel } from '../../examples/step-up/Transfer';
-import { startGuide } from '../guide';
+import { signInFromHome, startGuide } from '../guide';
 
 afterEach(stopExamples);
 
@@ -29,13 +29,7 @@ const panel = (session: SessionResponse) =>
 it('answers the API with the RFC 9470 challenge, and steps alice up to mfa with the one-time code', async () => {
   const { site, issuer } = await startGuide('step-up');
   const browser = new TestBrowser();
-  const home = await browser.get(`${site}/`);
-  const href = /href="(\/auth\/login[^"]*)"/.exec(home.body)?.[1];
-  const login = await browser.get(`${site}${href}`);
-  const signedIn = await signInAtDevIdp(browser, login, {
-    username: 'alice',
-    password: 'alice-password',
-  });
+  const { landed: signedIn } = await signInFromHome(browser, site, 'alice');
   expect(signedIn.url).toBe(`${site}/`);
   expect(signedIn.body).toContain('Signed in at urn:latchkey:acr:pwd.');
   const before = (await browser.request(`${site}/auth/session`, { headers: FETCH })).json();
