@@ -19,8 +19,8 @@ export default {
     'packages/core/src/acr.ts',
     'packages/core/src/guards.ts',
     // ID-token, refresh and logout-token verification.
-    'packages/core/src/client.ts:218-298',
-    'packages/core/src/client.ts:304-384',
+    'packages/core/src/client.ts:218-296',
+    'packages/core/src/client.ts:302-382',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
     // Bearer tokens for APIs and the cache of verified credentials.

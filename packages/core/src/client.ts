@@ -276,9 +276,7 @@ export class OidcClient {
       try {
         return await jwks(header, jws);
       } catch (error) {
-        if (isNetworkError(error) || (error as { code?: unknown }).code === 'ERR_JWKS_TIMEOUT') {
-          outage = error;
-        }
+        if (isJwksOutage(error)) outage = error;
         throw error;
       }
     };
@@ -372,7 +370,7 @@ export class OidcClient {
           (cause as { payload?: unknown }).payload,
         );
       }
-      if (isNetworkError(cause) || (cause as { code?: string }).code === 'ERR_JWKS_TIMEOUT') {
+      if (isJwksOutage(cause)) {
         throw unreachable(cause, this.failureContext(as.jwks_uri), "The IdP's JWKS");
       }
       throw new LatchkeyError(
@@ -397,6 +395,10 @@ function isNetworkError(error: unknown): boolean {
     (error instanceof TypeError && error.message === 'fetch failed')
   );
 }
+
+/** The JWKS could not be fetched: no connection, or no answer within `idpTimeout`. */
+const isJwksOutage = (error: unknown) =>
+  isNetworkError(error) || (error as { code?: unknown }).code === 'ERR_JWKS_TIMEOUT';
 
 /** What a failure's message names: the URL tried, and how long latchkey waited for it. */
 interface FailureContext {
