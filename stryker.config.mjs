@@ -18,9 +18,9 @@ export default {
     'packages/core/src/step-up.ts',
     'packages/core/src/acr.ts',
     'packages/core/src/guards.ts',
-    // ID-token, refresh and logout-token verification.
-    'packages/core/src/client.ts:218-296',
-    'packages/core/src/client.ts:302-382',
+    // Pushed authorization requests; ID-token, refresh and logout-token verification.
+    'packages/core/src/client.ts:215-340',
+    'packages/core/src/client.ts:342-426',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
     // Bearer tokens for APIs and the cache of verified credentials.

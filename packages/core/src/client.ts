@@ -174,7 +174,11 @@ export class OidcClient {
     return as;
   }
 
-  /** Builds an authorization request with PKCE S256, `state` and `nonce`. */
+  /**
+   * Builds an authorization request with PKCE S256, `state` and `nonce`. With PAR (RFC 9126), on
+   * when configured or when the IdP requires it, the parameters are pushed to the IdP first and
+   * the URL carries only `client_id` and the `request_uri` it answered.
+   */
   async authorizationRequest(
     params: AuthorizationParams,
     state: string,
@@ -188,8 +192,7 @@ export class OidcClient {
     }
     const nonce = oauth.generateRandomNonce();
     const codeVerifier = oauth.generateRandomCodeVerifier();
-    const url = new URL(as.authorization_endpoint);
-    const search = url.searchParams;
+    const search = new URLSearchParams();
     search.set('client_id', this.config.clientId);
     search.set('redirect_uri', this.config.redirectUri);
     search.set('response_type', 'code');
@@ -208,7 +211,48 @@ export class OidcClient {
     if (params.prompt) search.set('prompt', params.prompt);
     if (params.acrValues) search.set('acr_values', params.acrValues);
     if (params.maxAge !== undefined) search.set('max_age', String(params.maxAge));
+    const url = new URL(as.authorization_endpoint);
+    const pushed =
+      this.config.pushedAuthorizationRequests || as.require_pushed_authorization_requests === true;
+    for (const [name, value] of pushed ? await this.push(as, search) : search) {
+      url.searchParams.set(name, value);
+    }
     return { url, state, nonce, codeVerifier };
+  }
+
+  /**
+   * Pushes authorization parameters to the IdP (RFC 9126 section 2), authenticated as at the token
+   * endpoint; what the authorization URL then carries instead of them.
+   */
+  private async push(
+    as: oauth.AuthorizationServer,
+    search: URLSearchParams,
+  ): Promise<URLSearchParams> {
+    const endpoint = as.pushed_authorization_request_endpoint;
+    if (!endpoint) {
+      throw new LatchkeyError(
+        ErrorCodes.configInvalid,
+        "Pushed authorization requests are on (pushedAuthorizationRequests, or require_pushed_authorization_requests in discovery), but the IdP's discovery document names no pushed_authorization_request_endpoint: enable PAR at the IdP, or turn pushedAuthorizationRequests off.",
+      );
+    }
+    const clientAuth = await this.clientAuth();
+    const pushed = await this.withTypedErrors(endpoint, async () =>
+      oauth.processPushedAuthorizationResponse(
+        as,
+        this.client,
+        await oauth.pushedAuthorizationRequest(
+          as,
+          this.client,
+          clientAuth,
+          search,
+          this.requestOptions(),
+        ),
+      ),
+    );
+    return new URLSearchParams({
+      client_id: this.config.clientId,
+      request_uri: pushed.request_uri,
+    });
   }
 
   /**
@@ -524,7 +568,7 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
         )
       : new LatchkeyError(
           ErrorCodes.idpInvalidResponse,
-          `The IdP token endpoint answered '${error.error}' (HTTP ${error.status}).`,
+          `The IdP answered '${error.error}' (HTTP ${error.status})${context.url ? ` at ${context.url}` : ''}.`,
           {
             cause: error,
           },

@@ -65,6 +65,12 @@ export interface LatchkeyOptions {
    * `data` on the server (never sent to the browser). Throwing refuses the sign-in too.
    */
   afterCallback?: AfterCallback;
+  /**
+   * Pushes the parameters of each sign-in and step-up to the IdP first (PAR, RFC 9126), so the
+   * browser's redirect carries only `client_id` and a `request_uri`. Used without being asked for
+   * when the IdP's discovery document says `require_pushed_authorization_requests`. Default `false`.
+   */
+  pushedAuthorizationRequests?: boolean;
   /** Scopes asked for at sign-in. Default `['openid', 'profile', 'email', 'offline_access']`. */
   scopes?: readonly string[];
   /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
@@ -210,6 +216,7 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   afterCallback: AfterCallback | undefined;
   redirectUri: string;
   scopes: readonly string[];
+  pushedAuthorizationRequests: boolean;
   resource: string | undefined;
   authorizationParams: Readonly<Record<string, string>>;
   stepUpParams: (requirement: StepUpRequirement) => Record<string, string>;
@@ -422,6 +429,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     afterCallback: options.afterCallback,
     redirectUri: `${baseUrl.origin}${appPath}${basePath}${routes.callback || DEFAULT_ROUTES.callback}`,
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
+    pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? false,
     resource: options.resource,
     authorizationParams: options.authorizationParams ?? {},
     stepUpParams:

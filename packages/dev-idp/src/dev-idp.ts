@@ -52,6 +52,12 @@ export interface DevIdpOptions {
       scope?: string;
     }
   >;
+  /**
+   * Every client must push its authorization requests (PAR, RFC 9126), and the discovery document
+   * says `require_pushed_authorization_requests`. Default `false`: PAR is offered to all clients
+   * and required of those registered with `require_pushed_authorization_requests: true`.
+   */
+  requirePushedAuthorizationRequests?: boolean;
   /** Token and IdP session lifetimes, in seconds. */
   ttl?: {
     /** Access token lifetime in seconds. Default 600. */
@@ -171,22 +177,49 @@ function clientMetadata(client: DevIdpClient): Record<string, unknown> {
 /**
  * oidc-provider only keeps `offline_access` when `prompt` contains `consent`
  * (OIDC Core 11; lib/actions/authorization/scopes.js). Registered clients are
- * trusted here, so a GET authorization request asking for `offline_access`
- * gets `consent` added to its prompt, which the interaction routes approve
- * without a page. `prompt=none` is left alone (it cannot be combined).
+ * trusted here, so an authorization request asking for `offline_access` gets
+ * `consent` added to its prompt, which the interaction routes approve without
+ * a page. `prompt=none` is left alone (it cannot be combined). True when the
+ * parameters were changed.
  */
-function keepOfflineAccess(req: IncomingMessage, url: URL): void {
-  const scope = url.searchParams.get('scope')?.split(' ') ?? [];
-  const prompts = (url.searchParams.get('prompt') ?? '').split(' ').filter(Boolean);
+function keepOfflineAccess(params: URLSearchParams): boolean {
+  const scope = params.get('scope')?.split(' ') ?? [];
+  const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
   if (
     !scope.includes('offline_access') ||
     prompts.includes('consent') ||
     prompts.includes('none')
   ) {
-    return;
+    return false;
   }
-  url.searchParams.set('prompt', [...prompts, 'consent'].join(' '));
-  req.url = `${url.pathname}${url.search}`;
+  params.set('prompt', [...prompts, 'consent'].join(' '));
+  return true;
+}
+
+/** The most bytes of a pushed authorization request read (oidc-provider's own limit is 56 KiB). */
+const PUSHED_BODY_LIMIT = 56 * 1024;
+
+/**
+ * {@link keepOfflineAccess} for a pushed authorization request (RFC 9126): the
+ * form body is rewritten as oidc-provider reads it, sent on as chunked so its
+ * new length needs no header.
+ */
+function keepOfflineAccessPushed(req: IncomingMessage): void {
+  const read = req.iterator.bind(req);
+  delete req.headers['content-length'];
+  req.headers['transfer-encoding'] = 'chunked';
+  req.iterator = async function* (options) {
+    const chunks: Buffer[] = [];
+    let received = 0;
+    for await (const chunk of read(options)) {
+      received += (chunk as Buffer).length;
+      if (received > PUSHED_BODY_LIMIT) throw new Error('request entity too large');
+      chunks.push(chunk as Buffer);
+    }
+    const params = new URLSearchParams(Buffer.concat(chunks).toString());
+    keepOfflineAccess(params);
+    yield Buffer.from(params.toString());
+  };
 }
 
 /**
@@ -284,6 +317,10 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
+      pushedAuthorizationRequests: {
+        enabled: true,
+        requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false,
+      },
       userinfo: { enabled: true },
       revocation: {
         enabled: true,
@@ -401,7 +438,10 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
       await handleInteraction(req, res, url.pathname, interactionHost);
       return;
     }
-    if (url.pathname === '/auth' && req.method === 'GET') keepOfflineAccess(req, url);
+    if (url.pathname === '/auth' && req.method === 'GET' && keepOfflineAccess(url.searchParams)) {
+      req.url = `${url.pathname}${url.search}`;
+    }
+    if (url.pathname === '/request' && req.method === 'POST') keepOfflineAccessPushed(req);
     providerHandler(req, res);
   }
 
