@@ -110,10 +110,11 @@ export async function startDemo(root, env, parentPid) {
     private: privateKey.export({ format: 'jwk' }),
     public: publicKey.export({ format: 'jwk' }),
   };
-  // OIDC_CLIENT_AUTH picks how the site authenticates at the IdP; the IdP registers it to match.
+  // OIDC_CLIENT_AUTH picks how the site authenticates at the IdP, OIDC_PAR=1 turns on pushed
+  // authorization requests; the IdP registers the client to match.
   let credentials;
   try {
-    credentials = await site.clientCredentials({
+    credentials = await site.clientSettings({
       ...env,
       OIDC_ISSUER: undefined,
       OIDC_CLIENT_SECRET: client.secret,

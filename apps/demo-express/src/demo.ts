@@ -43,7 +43,7 @@ export interface Demo {
  * and, for the dev IdP started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
  * STEP_UP_ASSERTION_KEY (a private EC P-256 or Ed25519 JWK, as JSON) signs step-up assertions
  * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
- * OIDC_CLIENT_AUTH and OIDC_CLIENT_PRIVATE_KEY: see {@link clientCredentials}.
+ * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY and OIDC_PAR: see {@link clientSettings}.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -52,7 +52,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     throw new Error(`API_URL must be an http(s) URL such as ${DEFAULT_API_URL}, not '${apiUrl}'.`);
   }
   // Before anything listens: a wrong client setting stops the demo at once.
-  const client = await clientCredentials(env);
+  const client = await clientSettings(env);
   const spa = await loadSpa();
   if (!spa.dist) {
     warnings.push(
@@ -134,16 +134,50 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
 
 const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'private_key_jwt'];
 
+/** How the demo's client talks to the IdP, and how the dev IdP registers it to match. */
+export interface ClientSettings {
+  /** The latchkey options they come to. */
+  options: Pick<
+    LatchkeyOptions,
+    'clientAuth' | 'clientSecret' | 'clientAssertionKey' | 'pushedAuthorizationRequests'
+  >;
+  /** The dev IdP's registration of the client, made to match. */
+  register: (client: DevIdpClient) => DevIdpClient;
+}
+
+/** An on/off environment variable: `1` or `0`, off when unset. */
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const value = env[name] ?? '0';
+  if (value !== '0' && value !== '1') throw new Error(`${name} must be 1 or 0, not '${value}'.`);
+  return value === '1';
+}
+
+/**
+ * The demo's client settings: its credentials (OIDC_CLIENT_AUTH with OIDC_CLIENT_SECRET or
+ * OIDC_CLIENT_PRIVATE_KEY), and with
+ * OIDC_PAR=1, pushed authorization requests (the dev IdP then requires them of the client).
+ */
+export async function clientSettings(
+  env: Record<string, string | undefined>,
+): Promise<ClientSettings> {
+  const credentials = await clientCredentials(env);
+  if (!flag(env, 'OIDC_PAR')) return credentials;
+  return {
+    options: { ...credentials.options, pushedAuthorizationRequests: true },
+    register: (client) => ({
+      ...credentials.register(client),
+      require_pushed_authorization_requests: true,
+    }),
+  };
+}
+
 /**
  * The demo's client authentication from OIDC_CLIENT_AUTH (`client_secret_basic`, the default,
  * `client_secret_post` or `private_key_jwt`) with OIDC_CLIENT_SECRET (default
  * `latchkey-demo-secret`) or OIDC_CLIENT_PRIVATE_KEY (a private JWK, as JSON; without one, and
  * without OIDC_ISSUER, a new ES256 key). `register` makes the dev IdP's client match.
  */
-export async function clientCredentials(env: Record<string, string | undefined>): Promise<{
-  options: Pick<LatchkeyOptions, 'clientAuth' | 'clientSecret' | 'clientAssertionKey'>;
-  register: (client: DevIdpClient) => DevIdpClient;
-}> {
+async function clientCredentials(env: Record<string, string | undefined>): Promise<ClientSettings> {
   const method = env.OIDC_CLIENT_AUTH ?? 'client_secret_basic';
   if (!CLIENT_AUTH_METHODS.includes(method)) {
     throw new Error(`OIDC_CLIENT_AUTH must be ${CLIENT_AUTH_METHODS.join(', ')}, not '${method}'.`);

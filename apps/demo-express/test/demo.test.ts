@@ -85,6 +85,39 @@ describe('demo-express client authentication from OIDC_CLIENT_AUTH', () => {
   });
 });
 
+describe('demo-express with OIDC_PAR=1', () => {
+  it('pushes the sign-in to the dev IdP, which requires it of the client', async () => {
+    const demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0010',
+      OIDC_PAR: '1',
+    });
+    try {
+      const browser = new TestBrowser();
+      const login = await browser.get(`${demo.url}/auth/login?returnTo=/profile`);
+      const authorization = new URL(
+        login.redirects.find((hop) => hop.startsWith(`${demo.issuer}/auth?`))!,
+      );
+      expect([...authorization.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+      const profile = await signInAtDevIdp(browser, login, {
+        username: 'alice',
+        password: 'alice-password',
+      });
+      expect(profile.url).toBe(`${demo.url}/profile`);
+      expect(profile.body).toContain('Alice');
+    } finally {
+      await demo.stop();
+    }
+  });
+
+  it('refuses an OIDC_PAR other than 1 or 0', async () => {
+    await expect(startDemo({ PORT: '0', DEV_IDP_PORT: '0', OIDC_PAR: 'yes' })).rejects.toThrow(
+      "OIDC_PAR must be 1 or 0, not 'yes'.",
+    );
+  });
+});
+
 describe('demo-express authorization', () => {
   let demo: Demo;
   beforeAll(async () => {
