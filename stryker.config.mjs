@@ -23,8 +23,9 @@ export default {
     'packages/core/src/client.ts:342-426',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
-    // Bearer tokens for APIs and the cache of verified credentials.
+    // Bearer and DPoP-bound tokens for APIs, and the cache of verified credentials.
     'packages/core/src/bearer.ts',
+    'packages/core/src/dpop-proof.ts',
     'packages/core/src/credential-cache.ts',
     // Step-up assertions: a passkey step-up as an API may trust it.
     'packages/core/src/step-up-assertion.ts',

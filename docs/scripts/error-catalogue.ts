@@ -54,6 +54,10 @@ export const REMEDIES: Readonly<Record<string, string>> = {
     'The new authentication did not reach the level asked for, or was another user. Try again; check that the IdP honours `acr_values`.',
   invalid_token:
     "The bearer token is malformed, expired or not from the IdP: check the client's token, the API's `issuer` and `audience`.",
+  invalid_dpop_proof:
+    "The client's DPoP proof does not fit this request: make a fresh proof for each request, with the request's method and URL (`htm`, `htu`), the token's hash (`ath`) and the key the token is bound to. Behind a proxy, give the verifier the URL the client called (Express `trust proxy`, Fastify `trustProxy`).",
+  use_dpop_nonce:
+    'Not a failure: retry the request with a new proof carrying the nonce of the `DPoP-Nonce` header (latchkey\'s `forward()` does so once by itself).',
   insufficient_scope: 'Ask for the scope named in the challenge when signing in (`scopes`).',
   payload_too_large:
     'Bodies to latchkey routes and forwarded calls stop at 64 KiB (65,536 bytes): send less.',

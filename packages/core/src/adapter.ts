@@ -27,10 +27,14 @@ export type Decide<Request> = (request: Request) => Awaitable<Response | undefin
 
 /** What core's guards read and write on a framework's request (Express's and Fastify's fit). */
 export interface GuardedRequest {
+  /** The HTTP method, for a DPoP proof's `htm`. */
+  readonly method: string;
   /** The request's headers by lowercase name, as Node.js parses them. */
   readonly headers: {
     /** The `Authorization` header, which `requireBearer` verifies. */
     readonly authorization?: string | undefined;
+    /** The DPoP proof of a DPoP-bound token (RFC 9449). */
+    readonly dpop?: string | string[] | undefined;
     /** An app's step-up assertion for `requireBearer` (see `createBearerVerifier`). */
     readonly 'latchkey-step-up'?: string | string[] | undefined;
   };
@@ -56,9 +60,11 @@ export interface GuardFactories<Handler> {
    */
   requireStepUp(requirement: StepUpRequirement): Handler;
   /**
-   * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` meeting the
+   * For APIs: requires a valid JWT access token in `Authorization: Bearer ...` (or
+   * `Authorization: DPoP ...` with its proof, when the verifier takes DPoP) meeting the
    * requirement (scopes, permissions, roles, acr, maxAge) and sets the request's `bearer`;
-   * otherwise 401/403 with the RFC 6750 / RFC 9470 challenge. Needs no session middleware.
+   * otherwise 401/403 with the RFC 6750 / RFC 9449 / RFC 9470 challenge. Needs no session
+   * middleware.
    */
   requireBearer(verifier: BearerVerifier, requirement?: BearerRequirement): Handler;
 }
@@ -66,11 +72,13 @@ export interface GuardFactories<Handler> {
 /**
  * The guard factories of an adapter: `guard` turns a decision into its framework's handler (a
  * refusal is sent, else the request goes on), `authOf` finds a request's auth context (and says
- * what to mount when there is none).
+ * what to mount when there is none), `urlOf` gives the absolute URL the client called (read only
+ * for a DPoP proof's `htu`).
  */
 export function guardFactories<Handler, Request extends GuardedRequest>(
   guard: (decide: Decide<Request>) => Handler,
   authOf: (request: Request) => AuthContext,
+  urlOf: (request: Request) => string,
 ): GuardFactories<Handler> {
   return {
     requireAuth: () => guard((request) => requireAuth(authOf(request))),
@@ -80,11 +88,16 @@ export function guardFactories<Handler, Request extends GuardedRequest>(
     requireStepUp: (requirement) => guard((request) => requireStepUp(authOf(request), requirement)),
     requireBearer: (verifier, requirement = {}) =>
       guard((request) => {
-        const assertion = request.headers['latchkey-step-up'];
+        const { authorization, dpop, 'latchkey-step-up': assertion } = request.headers;
         const verified = verifier.authenticate(
-          request.headers.authorization,
+          {
+            authorization,
+            dpop,
+            method: request.method,
+            ...(dpop === undefined ? {} : { url: urlOf(request) }),
+            stepUpAssertion: typeof assertion === 'string' ? assertion : undefined,
+          },
           requirement,
-          typeof assertion === 'string' ? assertion : undefined,
         );
         return andThen(verified, (result) => {
           if (result.token) request.bearer = result.token;

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import { isLoopback } from './config';
 import { CredentialCache } from './credential-cache';
+import { type DpopMode, type DpopOptions, DpopProofs } from './dpop-proof';
 import { ErrorCodes, LatchkeyError } from './errors';
 import {
   type Authorized,
@@ -59,6 +60,13 @@ export interface BearerVerifierOptions {
    * none, the token alone decides.
    */
   stepUpAssertions?: StepUpAssertionOptions;
+  /**
+   * DPoP-bound access tokens (RFC 9449), sent as `Authorization: DPoP <token>` with a `DPoP` proof
+   * header: `'allowed'` beside bearer tokens, `'required'` instead of them, or {@link DpopOptions}
+   * for replay across instances and server nonces. A token bound to a key (`cnf.jkt`) is always
+   * refused as a bearer token. Default: none, bearer tokens only.
+   */
+  dpop?: DpopMode | DpopOptions;
   /** Current time in epoch ms. Default `Date.now`; tests pass a fake clock. */
   now?: () => number;
 }
@@ -99,6 +107,20 @@ export interface AccessTokenClaims {
   readonly [claim: string]: unknown;
 }
 
+/** The parts of a request that carry its access token, for {@link BearerVerifier.authenticate}. */
+export interface BearerRequest {
+  /** The `Authorization` header: `Bearer <token>`, or `DPoP <token>` with a `DPoP` proof. */
+  authorization: string | null | undefined;
+  /** The `DPoP` header (RFC 9449), as the request carried it. */
+  dpop?: string | readonly string[] | null | undefined;
+  /** The HTTP method; needed for DPoP. */
+  method?: string;
+  /** The absolute URL the client called (behind a proxy, the public one); needed for DPoP. */
+  url?: string;
+  /** The `Latchkey-Step-Up` header, if any. */
+  stepUpAssertion?: string | null | undefined;
+}
+
 /** A verified access token. */
 export interface VerifiedToken extends Authorized {
   /** Every claim of the verified token's payload. */
@@ -124,8 +146,9 @@ export interface VerifiedToken extends Authorized {
 /** Verifies JWT access tokens (RFC 9068) for an API; see {@link createBearerVerifier}. */
 export interface BearerVerifier {
   /**
-   * Verifies a token and checks the requirement; throws a `LatchkeyError` with a challenge.
-   * `stepUpAssertion` is the request's `Latchkey-Step-Up` header, if any.
+   * Verifies a bearer token and checks the requirement; throws a `LatchkeyError` with a challenge.
+   * `stepUpAssertion` is the request's `Latchkey-Step-Up` header, if any. A DPoP-bound token is
+   * refused here: its proof needs the request (see `authenticate`).
    */
   verify(
     token: string,
@@ -133,13 +156,14 @@ export interface BearerVerifier {
     stepUpAssertion?: string,
   ): Promise<VerifiedToken>;
   /**
-   * Verifies the value of an `Authorization` header (`Bearer ...`): the token, or a 401/403 JSON
-   * response with the RFC 6750 / RFC 9470 `WWW-Authenticate` challenge. Never rejects. Synchronous
-   * for a token verified before (the hot path of an API); `await` the result. `stepUpAssertion`
-   * is the value of the request's `Latchkey-Step-Up` header, if any.
+   * Verifies a request's access token: the token, or a 401/403 JSON response with the RFC 6750 /
+   * RFC 9449 / RFC 9470 `WWW-Authenticate` challenge. Never rejects. Takes the request's
+   * {@link BearerRequest} parts, or only its `Authorization` header (bearer tokens, with
+   * `stepUpAssertion` the `Latchkey-Step-Up` header). Synchronous for a bearer token verified
+   * before (the hot path of an API); `await` the result.
    */
   authenticate(
-    authorization: string | null | undefined,
+    request: BearerRequest | string | null | undefined,
     requirement?: BearerRequirement,
     stepUpAssertion?: string | null,
   ): Awaitable<
@@ -158,6 +182,7 @@ export interface BearerVerifier {
   >;
 }
 
+/** The error of a token the request cannot use, as RFC 6750 section 3.1 names it. */
 function invalidToken(description: string, cause?: unknown): LatchkeyError {
   // RFC 6750 section 3.1
   return new LatchkeyError(
@@ -215,6 +240,7 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   const roles = options.roles ?? roleMappers.claim('roles');
   const acrLevels = options.acrLevels ?? [];
   const cache = new CredentialCache<VerifiedToken>(options.cacheSize ?? 10_000);
+  const dpop = options.dpop && new DpopProofs(options.dpop, clockTolerance, now);
   const verifyAssertion =
     options.stepUpAssertions &&
     stepUpAssertionVerifier(options.stepUpAssertions, clockTolerance, now);
@@ -370,55 +396,139 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   /** Verifications under way, so that concurrent requests with a new token share one. */
   const verifying = new Map<string, Promise<VerifiedToken>>();
 
-  /** The verified token meeting the requirement; synchronous when the token is cached. */
-  function verifyNow(
-    token: string,
+  /** The token, verified; synchronous when it is cached. */
+  function verified(token: string): Awaitable<VerifiedToken> {
+    const known = cache.get(token, now()) ?? verifying.get(token);
+    if (known) return known;
+    const fresh = verifySignature(token)
+      .then((result) => {
+        cache.set(token, result, (result.expiresAt + clockTolerance) * 1000);
+        return result;
+      })
+      .finally(() => verifying.delete(token));
+    verifying.set(token, fresh);
+    return fresh;
+  }
+
+  /** The token once it meets the requirement, step-up included. */
+  function meeting(
+    token: VerifiedToken,
+    raw: string,
     requirement: BearerRequirement,
-    assertion?: string | null,
+    assertion: string | null | undefined,
   ): Awaitable<VerifiedToken> {
-    let verified: Awaitable<VerifiedToken> | undefined =
-      cache.get(token, now()) ?? verifying.get(token);
-    if (!verified) {
-      const fresh = verifySignature(token)
-        .then((result) => {
-          cache.set(token, result, (result.expiresAt + clockTolerance) * 1000);
-          return result;
-        })
-        .finally(() => verifying.delete(token));
-      verifying.set(token, fresh);
-      verified = fresh;
+    check(token, requirement);
+    return steppedUp(token, raw, requirement, assertion);
+  }
+
+  /** A bearer token, which must not be bound to a DPoP key (RFC 9449 section 7.2). */
+  function bearer(
+    raw: string,
+    requirement: BearerRequirement,
+    assertion: string | null | undefined,
+  ): Awaitable<VerifiedToken> {
+    if (dpop?.mode === 'required') {
+      throw invalidToken('this API takes DPoP-bound tokens only, with the DPoP scheme');
     }
-    return andThen(verified, (result) => {
-      check(result, requirement);
-      return steppedUp(result, token, requirement, assertion);
+    return andThen(verified(raw), (token) => {
+      if (jktOf(token) !== undefined) {
+        throw invalidToken('a DPoP-bound token must be sent with the DPoP scheme and a proof');
+      }
+      return meeting(token, raw, requirement, assertion);
     });
   }
 
-  const failed = (error: unknown) => ({ response: toResponse(error, { as: 'json' }) });
+  /** A DPoP-bound token with its proof (RFC 9449 sections 4.3 and 7.1). */
+  async function bound(
+    dpopProofs: DpopProofs,
+    raw: string,
+    request: BearerRequest,
+    requirement: BearerRequirement,
+  ): Promise<VerifiedToken> {
+    const token = await verified(raw);
+    await dpopProofs.verify({
+      proof: request.dpop,
+      method: request.method ?? '',
+      url: request.url ?? '',
+      accessToken: raw,
+      jkt: jktOf(token),
+    });
+    return meeting(token, raw, requirement, request.stepUpAssertion);
+  }
+
+  /** The error response; for a DPoP request, its challenge in the DPoP scheme with a nonce. */
+  function failed(error: unknown, scheme: 'Bearer' | 'DPoP') {
+    const response = toResponse(error, { as: 'json' });
+    const challenge = response.headers.get('www-authenticate');
+    if (dpop && scheme === 'DPoP' && challenge?.startsWith('Bearer')) {
+      response.headers.set(
+        'www-authenticate',
+        dpop.challenge(challenge.slice('Bearer'.length).replace(/^[\s,]+/, '')),
+      );
+    }
+    const nonce = dpop?.nonce();
+    if (nonce !== undefined && response.status === 401) response.headers.set('dpop-nonce', nonce);
+    return { response };
+  }
+
+  /** The challenge of a request without a token: each scheme this API takes. */
+  const noTokenChallenge = !dpop
+    ? 'Bearer'
+    : dpop.mode === 'required'
+      ? dpop.challenge()
+      : `Bearer, ${dpop.challenge()}`;
 
   return {
     async verify(token, requirement = {}, stepUpAssertion = undefined) {
-      return verifyNow(token, requirement, stepUpAssertion);
+      return bearer(token, requirement, stepUpAssertion);
     },
-    authenticate(header, requirement = {}, stepUpAssertion = undefined) {
+    authenticate(given, requirement = {}, stepUpAssertion = undefined) {
+      const request: BearerRequest =
+        typeof given === 'object' && given !== null
+          ? given
+          : { authorization: given, stepUpAssertion };
+      let scheme: 'Bearer' | 'DPoP' = 'Bearer';
       try {
+        const header = request.authorization;
         if (!header) {
           // RFC 6750 section 3.1: no credentials, no error code.
           throw new LatchkeyError(ErrorCodes.unauthenticated, 'An access token is required.', {
-            challenge: 'Bearer',
+            challenge: noTokenChallenge,
           });
         }
-        const match = /^Bearer ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
-        if (!match) throw invalidToken('the Authorization header is not a Bearer token');
-        const verified = verifyNow(match[1]!, requirement, stepUpAssertion);
-        return isPromiseLike(verified)
-          ? Promise.resolve(verified).then((token) => ({ token }), failed)
-          : { token: verified };
+        const match = /^(Bearer|DPoP) ([A-Za-z0-9\-._~+/]+=*)$/i.exec(header.trim());
+        if (!match) {
+          throw invalidToken(
+            `the Authorization header is not a ${dpop ? 'Bearer or DPoP' : 'Bearer'} token`,
+          );
+        }
+        const raw = match[2]!;
+        if (match[1]!.toLowerCase() === 'dpop') {
+          if (!dpop) throw invalidToken('this API does not take DPoP-bound tokens');
+          scheme = 'DPoP';
+          return bound(dpop, raw, request, requirement).then(
+            (token) => ({ token }),
+            (error: unknown) => failed(error, 'DPoP'),
+          );
+        }
+        const token = bearer(raw, requirement, request.stepUpAssertion);
+        return isPromiseLike(token)
+          ? Promise.resolve(token).then(
+              (result) => ({ token: result }),
+              (error: unknown) => failed(error, 'Bearer'),
+            )
+          : { token };
       } catch (error) {
-        return failed(error);
+        return failed(error, scheme);
       }
     },
   };
+}
+
+/** The thumbprint of the key a token is bound to (RFC 9449 section 6.1 `cnf.jkt`), if any. */
+function jktOf(token: VerifiedToken): unknown {
+  const cnf = token.claims.cnf;
+  return typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
 }
 
 function describeJoseError(code: unknown): string {

@@ -65,6 +65,13 @@ export const ErrorCodes = {
   stepUpFailed: 'step_up_failed',
   /** A bearer access token is missing parts, malformed, expired or not from the IdP (RFC 6750). */
   invalidToken: 'invalid_token',
+  /**
+   * A DPoP proof (RFC 9449) is missing, malformed, signed by a key other than the token's, for
+   * another method or URI, too old, or replayed.
+   */
+  invalidDpopProof: 'invalid_dpop_proof',
+  /** The API wants a server nonce in the DPoP proof: retry with the one in `DPoP-Nonce` (RFC 9449 section 9). */
+  useDpopNonce: 'use_dpop_nonce',
   /** A bearer access token lacks a scope the route requires (RFC 6750). */
   insufficientScope: 'insufficient_scope',
   /** A request body to latchkey's routes is over 64 KiB (65,536 bytes). */
@@ -130,6 +137,8 @@ const statusByCode: Record<ErrorCode, number> = {
   insufficient_user_authentication: 401,
   step_up_failed: 403,
   invalid_token: 401,
+  invalid_dpop_proof: 401,
+  use_dpop_nonce: 401,
   insufficient_scope: 403,
   payload_too_large: 413,
   request_timeout: 408,

@@ -8,6 +8,7 @@
 export { acrSatisfies } from './acr';
 export {
   type AccessTokenClaims,
+  type BearerRequest,
   type BearerRequirement,
   type BearerVerifier,
   type BearerVerifierOptions,
@@ -22,12 +23,18 @@ export type {
   PrivateJwk,
 } from './client-auth';
 export type { LatchkeyOptions, SessionOptions } from './config';
+export type { DpopMode, DpopOptions } from './dpop-proof';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';
 export { type ForwardOptions, forward } from './forward';
 export { requireAuth, requirePermission, requireRole, requireStepUp } from './guards';
 export { createLatchkey, Latchkey } from './latchkey';
-export { MemoryRevocationList, MemorySessionStore, type MemoryStoreOptions } from './memory';
+export {
+  MemoryReplayCache,
+  MemoryRevocationList,
+  MemorySessionStore,
+  type MemoryStoreOptions,
+} from './memory';
 export { toWebRequest } from './node';
 export type { PasskeyService } from './passkey-routes';
 export { type IdpPreset, idpPresets } from './presets';

@@ -1,5 +1,5 @@
 import type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
-import type { SessionFilter, SessionStore, StoredSession } from './store';
+import type { ReplayCache, SessionFilter, SessionStore, StoredSession } from './store';
 
 /**
  * A map whose entries expire, bounded to `maxEntries` (the entry written longest ago is dropped
@@ -48,6 +48,24 @@ class ExpiringMap<V> {
   }
 }
 
+/**
+ * One-time values (logout-token and DPoP-proof `jti`s) seen by this process, until they expire;
+ * bounded, the oldest dropped first.
+ */
+export class MemoryReplayCache implements ReplayCache {
+  private readonly seen: ExpiringMap<true>;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.seen = new ExpiringMap(options.maxEntries ?? 100_000, options.now ?? Date.now);
+  }
+
+  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    if (this.seen.get(key)) return false;
+    this.seen.set(key, true, ttlSeconds * 1000);
+    return true;
+  }
+}
+
 /** How long a destroyed session id is remembered (longer than any refresh can take). */
 const ENDED_TTL_MS = 10 * 60 * 1000;
 
@@ -67,7 +85,7 @@ export class MemorySessionStore implements SessionStore {
   private readonly sessions: ExpiringMap<StoredSession>;
   /** Ids of destroyed sessions, so a late `set` cannot bring one back. */
   private readonly ended: ExpiringMap<true>;
-  private readonly seen: ExpiringMap<true>;
+  private readonly seen: MemoryReplayCache;
   private readonly locks: ExpiringMap<symbol>;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -75,7 +93,7 @@ export class MemorySessionStore implements SessionStore {
     const max = options.maxEntries ?? 100_000;
     this.sessions = new ExpiringMap(max, now);
     this.ended = new ExpiringMap(max, now);
-    this.seen = new ExpiringMap(max, now);
+    this.seen = new MemoryReplayCache({ maxEntries: max, now });
     this.locks = new ExpiringMap(max, now);
   }
 
@@ -115,10 +133,8 @@ export class MemorySessionStore implements SessionStore {
     };
   }
 
-  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
-    if (this.seen.get(key)) return false;
-    this.seen.set(key, true, ttlSeconds * 1000);
-    return true;
+  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.seen.markSeen(key, ttlSeconds);
   }
 }
 
@@ -134,7 +150,7 @@ export class MemoryRevocationList implements RevocationList {
   private readonly bySessionId: ExpiringMap<number>;
   private readonly byIdpSid: ExpiringMap<number>;
   private readonly bySub: ExpiringMap<number>;
-  private readonly seen: ExpiringMap<true>;
+  private readonly seen: MemoryReplayCache;
   private readonly now: () => number;
   /** Sessions created at or before this (epoch ms) are revoked: what evicted entries stood for. */
   private watermark = Number.NEGATIVE_INFINITY;
@@ -148,7 +164,7 @@ export class MemoryRevocationList implements RevocationList {
     this.bySessionId = new ExpiringMap(maxEntries, this.now, raise);
     this.byIdpSid = new ExpiringMap(maxEntries, this.now, raise);
     this.bySub = new ExpiringMap(maxEntries, this.now, raise);
-    this.seen = new ExpiringMap(maxEntries, this.now);
+    this.seen = new MemoryReplayCache({ maxEntries, now: this.now });
   }
 
   async revoke(target: RevocationTarget, revokedAt: number, ttlSeconds: number): Promise<void> {
@@ -167,9 +183,7 @@ export class MemoryRevocationList implements RevocationList {
     );
   }
 
-  async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
-    if (this.seen.get(key)) return false;
-    this.seen.set(key, true, ttlSeconds * 1000);
-    return true;
+  markSeen(key: string, ttlSeconds: number): Promise<boolean> {
+    return this.seen.markSeen(key, ttlSeconds);
   }
 }

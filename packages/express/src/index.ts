@@ -108,7 +108,12 @@ export const {
    * with the RFC 6750 / RFC 9470 challenge. Needs no `latchkey()` middleware.
    */
   requireBearer,
-}: GuardFactories<Middleware> = guardFactories(guard, authOf);
+}: GuardFactories<Middleware> = guardFactories(
+  guard,
+  authOf,
+  // As the client called it: behind a proxy, with Express's `trust proxy` set.
+  (req) => `${req.protocol}://${req.get('host')}${req.originalUrl}`,
+);
 
 /**
  * Backend-for-frontend: forwards the request (method, path, query, `Accept`, `Content-Type`, a

@@ -180,7 +180,12 @@ export const {
    * with the RFC 6750 / RFC 9470 challenge. Needs no plugin.
    */
   requireBearer,
-}: GuardFactories<preHandlerHookHandler> = guardFactories(guard, authOf);
+}: GuardFactories<preHandlerHookHandler> = guardFactories(
+  guard,
+  authOf,
+  // As the client called it: behind a proxy, with Fastify's `trustProxy` set.
+  (request) => `${request.protocol}://${request.host}${request.url}`,
+);
 
 /**
  * Route handler for a backend-for-frontend: forwards the request (method, path, query, `Accept`,
