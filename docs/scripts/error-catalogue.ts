@@ -57,7 +57,7 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   invalid_dpop_proof:
     "The client's DPoP proof does not fit this request: make a fresh proof for each request, with the request's method and URL (`htm`, `htu`), the token's hash (`ath`) and the key the token is bound to. Behind a proxy, give the verifier the URL the client called (Express `trust proxy`, Fastify `trustProxy`).",
   use_dpop_nonce:
-    'Not a failure: retry the request with a new proof carrying the nonce of the `DPoP-Nonce` header (latchkey\'s `forward()` does so once by itself).',
+    "Not a failure: retry the request with a new proof carrying the nonce of the `DPoP-Nonce` header (latchkey's `forward()` and `fetchWithToken()` do so once by themselves).",
   insufficient_scope: 'Ask for the scope named in the challenge when signing in (`scopes`).',
   payload_too_large:
     'Bodies to latchkey routes and forwarded calls stop at 64 KiB (65,536 bytes): send less.',

@@ -3,6 +3,7 @@ import * as oauth from 'oauth4webapi';
 import { clientAuthentication } from './client-auth';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
+import { type DpopKey, DpopKeys, withDpopNonce } from './dpop';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { type LogoutRequest, validateLogoutToken } from './logout-token';
 
@@ -15,6 +16,8 @@ export interface TokenSet {
   accessTokenExpiresAt: number | undefined;
   refreshToken: string | undefined;
   scope: string | undefined;
+  /** `token_type`, lower-cased: `'bearer'`, or `'dpop'` for a token bound to the DPoP key. */
+  tokenType: string;
 }
 
 /** What the login step hands to the callback step, sealed in the transaction cookie. */
@@ -84,6 +87,8 @@ export class OidcClient {
   private readonly client: oauth.Client;
   #clientAuth: Promise<oauth.ClientAuth> | undefined;
   readonly #clientSecretKey: Uint8Array;
+  /** The DPoP keys the tokens are bound to (`dpop` option), if any. */
+  readonly dpop: DpopKeys | undefined;
 
   constructor(private readonly config: ResolvedConfig) {
     this.client = {
@@ -91,6 +96,7 @@ export class OidcClient {
       [oauth.clockTolerance]: config.clockTolerance,
     };
     this.#clientSecretKey = new TextEncoder().encode(config.clientSecret ?? '');
+    this.dpop = config.dpop && new DpopKeys(this.client, config.dpop);
   }
 
   /** How the app authenticates at the token endpoint; the key is read once, at first use. */
@@ -107,11 +113,16 @@ export class OidcClient {
     };
   }
 
-  /** Token requests resend the resource indicator (RFC 8707 section 2.2). */
-  private tokenRequestOptions() {
+  /**
+   * Token requests resend the resource indicator (RFC 8707 section 2.2), and prove the DPoP key
+   * when the session has one.
+   */
+  private async tokenRequestOptions(dpopKey: DpopKey | undefined) {
+    const dpop = await this.dpop?.handleFor(dpopKey);
     return {
       ...this.requestOptions(),
       ...(this.config.resource ? { additionalParameters: { resource: this.config.resource } } : {}),
+      ...(dpop ? { DPoP: dpop } : {}),
     };
   }
 
@@ -177,11 +188,13 @@ export class OidcClient {
   /**
    * Builds an authorization request with PKCE S256, `state` and `nonce`. With PAR (RFC 9126), on
    * when configured or when the IdP requires it, the parameters are pushed to the IdP first and
-   * the URL carries only `client_id` and the `request_uri` it answered.
+   * the URL carries only `client_id` and the `request_uri` it answered. With a DPoP key, the code
+   * is bound to it (`dpop_jkt`, RFC 9449 section 10).
    */
   async authorizationRequest(
     params: AuthorizationParams,
     state: string,
+    dpopKey?: DpopKey,
   ): Promise<AuthorizationRequest> {
     const as = await this.discover();
     if (!as.authorization_endpoint) {
@@ -211,10 +224,12 @@ export class OidcClient {
     if (params.prompt) search.set('prompt', params.prompt);
     if (params.acrValues) search.set('acr_values', params.acrValues);
     if (params.maxAge !== undefined) search.set('max_age', String(params.maxAge));
+    const dpop = await this.dpop?.handleFor(dpopKey);
+    if (dpop) search.set('dpop_jkt', await dpop.calculateThumbprint());
     const url = new URL(as.authorization_endpoint);
     const pushed =
       this.config.pushedAuthorizationRequests || as.require_pushed_authorization_requests === true;
-    for (const [name, value] of pushed ? await this.push(as, search) : search) {
+    for (const [name, value] of pushed ? await this.push(as, search, dpop) : search) {
       url.searchParams.set(name, value);
     }
     return { url, state, nonce, codeVerifier };
@@ -227,6 +242,7 @@ export class OidcClient {
   private async push(
     as: oauth.AuthorizationServer,
     search: URLSearchParams,
+    dpop: oauth.DPoPHandle | undefined,
   ): Promise<URLSearchParams> {
     const endpoint = as.pushed_authorization_request_endpoint;
     if (!endpoint) {
@@ -236,16 +252,15 @@ export class OidcClient {
       );
     }
     const clientAuth = await this.clientAuth();
-    const pushed = await this.withTypedErrors(endpoint, async () =>
-      oauth.processPushedAuthorizationResponse(
-        as,
-        this.client,
-        await oauth.pushedAuthorizationRequest(
+    const pushed = await this.withTypedErrors(endpoint, () =>
+      withDpopNonce(async () =>
+        oauth.processPushedAuthorizationResponse(
           as,
           this.client,
-          clientAuth,
-          search,
-          this.requestOptions(),
+          await oauth.pushedAuthorizationRequest(as, this.client, clientAuth, search, {
+            ...this.requestOptions(),
+            ...(dpop ? { DPoP: dpop } : {}),
+          }),
         ),
       ),
     );
@@ -261,7 +276,14 @@ export class OidcClient {
    */
   async exchangeCode(
     callbackUrl: URL,
-    expected: { state: string; nonce: string; codeVerifier: string; maxAge: number | undefined },
+    expected: {
+      state: string;
+      nonce: string;
+      codeVerifier: string;
+      maxAge: number | undefined;
+      /** The DPoP key of the sign-in, which the tokens are bound to. */
+      dpopKey?: DpopKey | undefined;
+    },
   ): Promise<TokenSet> {
     const as = await this.discover();
     let params: URLSearchParams;
@@ -271,42 +293,48 @@ export class OidcClient {
       throw authorizationResponseError(error, as.issuer, this.failureContext(undefined));
     }
     const clientAuth = await this.clientAuth();
-    const response = await this.withTypedErrors(as.token_endpoint, () =>
-      oauth.authorizationCodeGrantRequest(
-        as,
-        this.client,
-        clientAuth,
-        params,
-        this.config.redirectUri,
-        expected.codeVerifier,
-        this.tokenRequestOptions(),
-      ),
-    );
+    const options = await this.tokenRequestOptions(expected.dpopKey);
     const result = await this.withTypedErrors(as.token_endpoint, () =>
-      oauth.processAuthorizationCodeResponse(as, this.client, response, {
-        expectedNonce: expected.nonce,
-        maxAge: expected.maxAge ?? oauth.skipAuthTimeCheck,
-        requireIdToken: true,
-      }),
+      withDpopNonce(async () =>
+        oauth.processAuthorizationCodeResponse(
+          as,
+          this.client,
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            this.client,
+            clientAuth,
+            params,
+            this.config.redirectUri,
+            expected.codeVerifier,
+            options,
+          ),
+          {
+            expectedNonce: expected.nonce,
+            maxAge: expected.maxAge ?? oauth.skipAuthTimeCheck,
+            requireIdToken: true,
+          },
+        ),
+      ),
     );
     return this.tokenSet(as, result);
   }
 
-  /** Refreshes the access token (RFC 6749 section 6), resending the resource indicator. */
-  async refresh(refreshToken: string): Promise<TokenSet> {
+  /**
+   * Refreshes the access token (RFC 6749 section 6), resending the resource indicator, with a
+   * proof of the session's DPoP key when it has one.
+   */
+  async refresh(refreshToken: string, dpopKey?: DpopKey): Promise<TokenSet> {
     const as = await this.discover();
     const clientAuth = await this.clientAuth();
-    const response = await this.withTypedErrors(as.token_endpoint, () =>
-      oauth.refreshTokenGrantRequest(
-        as,
-        this.client,
-        clientAuth,
-        refreshToken,
-        this.tokenRequestOptions(),
-      ),
-    );
+    const options = await this.tokenRequestOptions(dpopKey);
     const result = await this.withTypedErrors(as.token_endpoint, () =>
-      oauth.processRefreshTokenResponse(as, this.client, response),
+      withDpopNonce(async () =>
+        oauth.processRefreshTokenResponse(
+          as,
+          this.client,
+          await oauth.refreshTokenGrantRequest(as, this.client, clientAuth, refreshToken, options),
+        ),
+      ),
     );
     return this.tokenSet(as, result);
   }
@@ -369,6 +397,7 @@ export class OidcClient {
         typeof result.expires_in === 'number' ? now + result.expires_in : undefined,
       refreshToken: result.refresh_token,
       scope: result.scope,
+      tokenType: result.token_type,
     };
   }
 

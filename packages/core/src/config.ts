@@ -6,6 +6,7 @@ import {
   resolveClientAuth,
 } from './client-auth';
 import { chunkLimit } from './cookies';
+import { type DpopOption, resolveDpop } from './dpop';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
 import type { PasskeyService } from './passkey-routes';
@@ -71,6 +72,15 @@ export interface LatchkeyOptions {
    * when the IdP's discovery document says `require_pushed_authorization_requests`. Default `false`.
    */
   pushedAuthorizationRequests?: boolean;
+  /**
+   * Binds the tokens latchkey obtains to a key (DPoP, RFC 9449): the code exchange (`dpop_jkt` on
+   * the authorization request), every refresh, and `fetchWithToken()` / `forward()` calls to APIs,
+   * each with a proof of possession. `true` makes a fresh ES256 key per session, kept sealed with
+   * it (in the session cookie: about 260 bytes more); a `CryptoKeyPair` (public key extractable)
+   * is used for every session instead. A `use_dpop_nonce` answer is retried once with the server's
+   * nonce. Default `false`.
+   */
+  dpop?: DpopOption;
   /** Scopes asked for at sign-in. Default `['openid', 'profile', 'email', 'offline_access']`. */
   scopes?: readonly string[];
   /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
@@ -217,6 +227,8 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   redirectUri: string;
   scopes: readonly string[];
   pushedAuthorizationRequests: boolean;
+  /** `true`: a DPoP key per session; a key pair: the app's; undefined: no DPoP. */
+  dpop: true | CryptoKeyPair | undefined;
   resource: string | undefined;
   authorizationParams: Readonly<Record<string, string>>;
   stepUpParams: (requirement: StepUpRequirement) => Record<string, string>;
@@ -430,6 +442,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     redirectUri: `${baseUrl.origin}${appPath}${basePath}${routes.callback || DEFAULT_ROUTES.callback}`,
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
     pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? false,
+    dpop: resolveDpop(options.dpop),
     resource: options.resource,
     authorizationParams: options.authorizationParams ?? {},
     stepUpParams:
@@ -484,6 +497,7 @@ function redacted(config: ResolvedConfig): ResolvedConfig {
     ...(config.clientAssertionKey ? { clientAssertionKey: REDACTED } : {}),
     secrets: config.secrets.map(() => REDACTED),
     ...(config.passkeyAssertionKey ? { passkeyAssertionKey: REDACTED } : {}),
+    ...(config.dpop && config.dpop !== true ? { dpop: REDACTED } : {}),
   });
   return Object.defineProperties(config, {
     toJSON: { value: view },

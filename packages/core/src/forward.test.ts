@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { callWithToken } from './dpop';
 import {
   encodeParsedBody,
   forward,
@@ -205,6 +206,7 @@ describe('forward', () => {
     session,
     problem: undefined,
     getAccessToken: async () => 'access-token',
+    fetchWithToken: (url, init) => callWithToken('access-token', undefined, url, init ?? {}, 2000),
     [LINK]: { forward: { appOrigin: app, timeout: 2000 } } as ContextLink,
   });
   const signedIn = (request: Request) => contextOf(request, {} as Session);

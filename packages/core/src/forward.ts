@@ -126,19 +126,23 @@ export function encodeParsedBody(body: unknown, contentType: string | null | und
 }
 
 /**
- * The step-up assertion for a call with `token`, when the session's last authentication was a
- * passkey (`amr` `hwk` or `swk`), which the IdP's token cannot show, and the app signs them.
+ * The step-up assertion for a call with the session's access token, when the session's last
+ * authentication was a passkey (`amr` `hwk` or `swk`), which the IdP's token cannot show, and the
+ * app signs them. Only then is the token read here.
  */
-function stepUpAssertionOf(
-  session: Session,
-  token: string,
+async function stepUpAssertionOf(
+  context: AuthContext & { session: Session },
   sign: StepUpAssertionSigner | undefined,
-): Promise<string> | undefined {
+): Promise<string | undefined> {
+  const { session } = context;
   const amr = session.amr ?? [];
   if (!sign || !(amr.includes('hwk') || amr.includes('swk'))) return undefined;
   if (session.acr === undefined || session.authTime === undefined) return undefined;
   const { sub } = session.user;
-  return sign({ sub, acr: session.acr, amr, authTime: session.authTime }, token);
+  return sign(
+    { sub, acr: session.acr, amr, authTime: session.authTime },
+    await context.getAccessToken(),
+  );
 }
 
 /**
@@ -176,31 +180,21 @@ export async function forward(
         'API writes must come from this app (the Origin or Sec-Fetch-Site header is missing or foreign).',
       );
     }
-    const token = await context.getAccessToken();
-    const headers = new Headers({ authorization: `Bearer ${token}` });
-    const assertion = await stepUpAssertionOf(context.session, token, options.stepUpAssertion);
-    if (assertion) headers.set(STEP_UP_ASSERTION_HEADER, assertion);
+    const headers: Record<string, string> = {};
+    const assertion = await stepUpAssertionOf(
+      context as AuthContext & { session: Session },
+      options.stepUpAssertion,
+    );
+    if (assertion) headers[STEP_UP_ASSERTION_HEADER] = assertion;
     for (const name of ['accept', 'content-type']) {
       const value = request.headers.get(name);
-      if (value) headers.set(name, value);
+      if (value) headers[name] = value;
     }
-    const init: RequestInit = {
+    const answer = await context.fetchWithToken(target, {
       method,
       headers,
-      redirect: 'manual',
-      signal: AbortSignal.timeout(options.timeout),
-    };
-    if (write) init.body = await readBody(request);
-    let answer: Response;
-    try {
-      answer = await fetch(target, init);
-    } catch (cause) {
-      throw new LatchkeyError(
-        ErrorCodes.apiUnreachable,
-        'The API could not be reached or did not answer in time.',
-        { cause },
-      );
-    }
+      ...(write ? { body: await readBody(request) } : {}),
+    });
     return forwardedResponse(answer);
   } catch (error) {
     return toResponse(error, { as: 'json' });

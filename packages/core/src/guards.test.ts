@@ -38,6 +38,7 @@ function context(
     session: full as Session | null,
     problem,
     getAccessToken: () => Promise.reject(new Error('not used')),
+    fetchWithToken: () => Promise.reject(new Error('not used')),
   };
 }
 

@@ -23,6 +23,7 @@ export type {
   PrivateJwk,
 } from './client-auth';
 export type { LatchkeyOptions, SessionOptions } from './config';
+export type { DpopOption, TokenRequestInit } from './dpop';
 export type { DpopMode, DpopOptions } from './dpop-proof';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 export type { LatchkeyEvent } from './events';

@@ -68,6 +68,7 @@ export class Latchkey {
           stepUpAssertion:
             config.passkeyAssertionKey &&
             stepUpAssertionSigner(config.passkeyAssertionKey, config.baseUrl.origin, config.now),
+          dpop: client.dpop,
         },
       },
     );

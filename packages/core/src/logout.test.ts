@@ -36,6 +36,7 @@ async function sessionCookie(parts: ReturnType<typeof logoutFor>): Promise<strin
       accessTokenExpiresAt: now / 1000 + 3600,
       refreshToken: undefined,
       scope: 'openid',
+      tokenType: 'bearer',
     },
     now,
   );

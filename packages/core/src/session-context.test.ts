@@ -49,6 +49,7 @@ const record = (now: number) =>
       accessTokenExpiresAt: now / 1000 + 3600,
       refreshToken: 'refresh-token',
       scope: 'openid',
+      tokenType: 'bearer',
     },
     now,
   );

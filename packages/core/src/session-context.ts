@@ -2,6 +2,7 @@ import type { Emit } from './audit';
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import type { ResolvedConfig } from './config';
 import { type CookieReader, parseCookies } from './cookies';
+import { callWithToken, type DpopKeys, type TokenRequestInit } from './dpop';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { Guards } from './guards';
 import type { HttpRequest } from './request';
@@ -35,6 +36,8 @@ export interface ContextLink {
     readonly appOrigin: string;
     readonly timeout: number;
     readonly stepUpAssertion: StepUpAssertionSigner | undefined;
+    /** The keys DPoP-bound tokens are proven with, when the app binds them (`dpop`). */
+    readonly dpop?: DpopKeys | undefined;
   };
 }
 
@@ -54,6 +57,15 @@ export interface AuthContext {
    * `unauthenticated` when signed out and `refresh_failed` (session ended) when refresh fails.
    */
   getAccessToken(): Promise<string>;
+  /**
+   * Calls an API with the session's access token, refreshed first when needed, and resolves the
+   * API's answer as it came (401 and 403 challenges included; redirects are not followed). A
+   * token bound to a DPoP key (`dpop` option) is sent as `Authorization: DPoP` with a fresh proof
+   * for this method and URL, and the call is retried once when the API asks for a nonce
+   * (`use_dpop_nonce`); others go as `Authorization: Bearer`. Throws as `getAccessToken` does, and
+   * `api_unreachable` when the API does not answer within `apiTimeout`.
+   */
+  fetchWithToken(url: string | URL, init?: TokenRequestInit): Promise<Response>;
   /**
    * Links the context to the latchkey instance that made it, for guards and `forward`; not for
    * apps.
@@ -197,40 +209,46 @@ export class SessionContexts {
     setCookie: SetCookieSink,
   ): AuthContext {
     let record = initial;
-    const { config, sessions, refresher, emit } = this;
+    const { config, sessions, refresher, emit, link } = this;
+    const getAccessToken = async (): Promise<string> => {
+      if (!record) throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
+      if (isPasskeySession(record)) {
+        throw new LatchkeyError(
+          ErrorCodes.accessTokenUnavailable,
+          'This session began with a passkey, which does not contact the identity provider: there is no access token until the user signs in with the identity provider again.',
+        );
+      }
+      if (!refresher.needsRefresh(record, config.now())) return record.at!;
+      const current = record;
+      try {
+        record = await refresher.refresh(current);
+      } catch (error) {
+        if (error instanceof LatchkeyError && error.code === ErrorCodes.refreshFailed) {
+          setCookie(await sessions.end(current, cookies, config.now()));
+          emit({
+            type: 'refresh_failed',
+            sub: String(claimsOf(current).sub),
+            sessionId: current.sessionId,
+            code: error.code,
+          });
+        }
+        throw error;
+      }
+      setCookie(await sessions.cookiesFor(record, cookies, config.now()));
+      emit({ type: 'refresh', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
+      return record.at!;
+    };
     return {
       request,
       session: record ? this.sessionOf(record) : null,
       problem,
-      [LINK]: this.link,
-      async getAccessToken() {
-        if (!record)
-          throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
-        if (isPasskeySession(record)) {
-          throw new LatchkeyError(
-            ErrorCodes.accessTokenUnavailable,
-            'This session began with a passkey, which does not contact the identity provider: there is no access token until the user signs in with the identity provider again.',
-          );
-        }
-        if (!refresher.needsRefresh(record, config.now())) return record.at!;
-        const current = record;
-        try {
-          record = await refresher.refresh(current);
-        } catch (error) {
-          if (error instanceof LatchkeyError && error.code === ErrorCodes.refreshFailed) {
-            setCookie(await sessions.end(current, cookies, config.now()));
-            emit({
-              type: 'refresh_failed',
-              sub: String(claimsOf(current).sub),
-              sessionId: current.sessionId,
-              code: error.code,
-            });
-          }
-          throw error;
-        }
-        setCookie(await sessions.cookiesFor(record, cookies, config.now()));
-        emit({ type: 'refresh', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
-        return record.at!;
+      [LINK]: link,
+      getAccessToken,
+      async fetchWithToken(url, init = {}) {
+        const token = await getAccessToken();
+        const dpop =
+          record!.tt === 'DPoP' ? await link.forward.dpop?.handleFor(record!.dk) : undefined;
+        return callWithToken(token, dpop, url, init, link.forward.timeout);
       },
     };
   }

@@ -48,6 +48,7 @@ function recordWith(claims: Record<string, unknown>) {
       accessTokenExpiresAt: now / 1000 + 3600,
       refreshToken: 'rt',
       scope: 'openid',
+      tokenType: 'bearer',
     },
     now,
   );
@@ -146,6 +147,7 @@ describe('cookie sessions', () => {
         accessTokenExpiresAt: undefined,
         refreshToken: undefined,
         scope: undefined,
+        tokenType: 'bearer',
       },
       now,
     );
@@ -319,6 +321,7 @@ describe('passkey records', () => {
       accessTokenExpiresAt: undefined,
       refreshToken: undefined,
       scope: undefined,
+      tokenType: 'bearer',
     });
     expect(claimsOf(refreshed)).toMatchObject({ acr: mfa.acr, auth_time: later / 1000 });
     // Twice: amr keeps each method once.
@@ -335,6 +338,7 @@ describe('passkey records', () => {
         accessTokenExpiresAt: undefined,
         refreshToken: undefined,
         scope: undefined,
+        tokenType: 'bearer',
       });
     const config = configFor('https://app.example.com');
     const signedIn = recordWith({ sid: 'idp-session-1', name: 'Alice' });

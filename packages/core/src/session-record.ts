@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
+import type { DpopKey } from './dpop';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { permissionsFor } from './rbac';
 import type { SessionJson, SessionUser } from './session-json';
@@ -66,6 +67,10 @@ export type SessionRecord = {
   atExp?: number;
   rt?: string;
   scope?: string;
+  /** Set when the access token is bound to a DPoP key (`token_type` DPoP). */
+  tt?: 'DPoP';
+  /** The session's own DPoP key (`dpop: true`): the tokens are bound to it. */
+  dk?: DpopKey;
   /** What the app's `afterCallback` kept with the session (server-side only). */
   data?: Record<string, unknown>;
 };
@@ -102,8 +107,8 @@ export function idTokenOf({ idt }: SessionRecord): string | undefined {
   return idt && `${idt.h}.${Buffer.from(encoder.encode(idt.p)).toString('base64url')}.${idt.s}`;
 }
 
-/** A fresh record for a completed sign-in at `now` (epoch ms). */
-export function createRecord(tokens: TokenSet, now: number): SessionRecord {
+/** A fresh record for a completed sign-in at `now` (epoch ms), with its DPoP key if it has one. */
+export function createRecord(tokens: TokenSet, now: number, dpopKey?: DpopKey): SessionRecord {
   if (!tokens.idToken)
     throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
   return withTokens(
@@ -112,6 +117,7 @@ export function createRecord(tokens: TokenSet, now: number): SessionRecord {
       createdAt: now,
       touchedAt: now,
       idt: storeIdToken(tokens.idToken),
+      ...(dpopKey ? { dk: dpopKey } : {}),
     },
     tokens,
   );
@@ -185,6 +191,8 @@ export function withTokens(record: SessionRecord, tokens: TokenSet): SessionReco
   else delete next.atExp;
   if (tokens.refreshToken) next.rt = tokens.refreshToken;
   if (tokens.scope) next.scope = tokens.scope;
+  if (tokens.tokenType === 'dpop') next.tt = 'DPoP';
+  else delete next.tt;
   return next;
 }
 

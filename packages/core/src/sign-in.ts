@@ -67,7 +67,8 @@ export class SignIn {
   ): Promise<Response> {
     const cookies = parseCookies(request.headers.get('cookie'));
     const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
-    const authorization = await this.client.authorizationRequest(params, state);
+    const dpopKey = await this.client.dpop?.newKey();
+    const authorization = await this.client.authorizationRequest(params, state, dpopKey);
     const transaction: Transaction = {
       state,
       nonce: authorization.nonce,
@@ -75,6 +76,7 @@ export class SignIn {
       returnTo: safeReturnTo(params.returnTo, this.config.baseUrl),
       maxAge: params.maxAge,
       stepUp,
+      dpopKey,
     };
     const sealed = await this.keyring.seal(
       'transaction',
@@ -173,9 +175,10 @@ export class SignIn {
         nonce: transaction.nonce,
         codeVerifier: transaction.codeVerifier,
         maxAge: transaction.maxAge,
+        dpopKey: transaction.dpopKey,
       });
       const now = this.config.now();
-      const record = createRecord(tokens, now);
+      const record = createRecord(tokens, now, transaction.dpopKey);
       if (transaction.stepUp) {
         const session = this.contexts.sessionOf(record);
         verifyStepUp(

@@ -66,7 +66,7 @@ export class TokenRefresher {
     let tokens: Awaited<ReturnType<OidcClient['refresh']>>;
     try {
       // refresh() made sure the session has one; another instance's record has the same.
-      tokens = await this.client.refresh(record.rt as string);
+      tokens = await this.client.refresh(record.rt as string, record.dk);
     } catch (error) {
       if (error instanceof LatchkeyError && error.code !== ErrorCodes.idpUnreachable) {
         throw new LatchkeyError(

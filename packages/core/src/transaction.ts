@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { DpopKey } from './dpop';
 import type { StepUpRequirement } from './step-up';
 
 /** What a step-up must meet, and whose session it upgrades (undefined: none, a plain sign-in). */
@@ -15,6 +16,8 @@ export interface Transaction {
   maxAge?: number | undefined;
   /** Set for a step-up: what the new authentication must meet, and whose session it upgrades. */
   stepUp?: StepUpTransaction | undefined;
+  /** The sign-in's own DPoP key, which the code and the tokens are bound to (`dpop: true`). */
+  dpopKey?: DpopKey | undefined;
 }
 
 /** Seconds a sign-in may take, from the login route to the callback. */

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import {
   createLatchkey,
+  forward,
   type Latchkey,
   type LatchkeyOptions,
   requireAuth,
@@ -16,12 +17,17 @@ export interface CoreApp {
 }
 
 /**
- * A plain `node:http` app on core alone: latchkey's routes, and `GET /access-token` answering the
- * session's raw access token (tests only: real apps never hand tokens to the browser).
+ * A plain `node:http` app on core alone: latchkey's routes, `GET /access-token` answering the
+ * session's raw access token (tests only: real apps never hand tokens to the browser), and with
+ * `apiUrl`, `/api/*` forwarded there. `secrets` default to the core tests' own.
  */
 export async function startCoreApp(
-  options: Omit<LatchkeyOptions, 'baseUrl' | 'clientId' | 'secrets'>,
+  options: Omit<LatchkeyOptions, 'baseUrl' | 'clientId' | 'secrets'> & {
+    secrets?: LatchkeyOptions['secrets'];
+    apiUrl?: string;
+  },
 ): Promise<CoreApp> {
+  const { apiUrl, ...latchkeyOptions } = options;
   let latchkey: Latchkey | undefined;
   const server = createServer(async (req, res) => {
     const request = toWebRequest(req, latchkey!.config.baseUrl);
@@ -30,7 +36,10 @@ export async function startCoreApp(
     if (!response) {
       const context = await latchkey!.authenticate(request, (lines) => setCookies.push(...lines));
       response =
-        requireAuth(context) ?? Response.json({ accessToken: await context.getAccessToken() });
+        apiUrl && new URL(request.url).pathname.startsWith('/api/')
+          ? await forward(context, apiUrl, { mountPath: '/api' })
+          : (requireAuth(context) ??
+            Response.json({ accessToken: await context.getAccessToken() }));
     }
     res.statusCode = response.status;
     response.headers.forEach((value, name) => {
@@ -47,7 +56,7 @@ export async function startCoreApp(
       ? {}
       : { clientSecret: 'core-app-secret' }),
     secrets: ['core-test-secret-core-test-secret-0001'],
-    ...options,
+    ...latchkeyOptions,
     baseUrl: url,
   });
   return { url, latchkey, stop: () => close(server) };

@@ -58,6 +58,13 @@ export interface DevIdpOptions {
    * and required of those registered with `require_pushed_authorization_requests: true`.
    */
   requirePushedAuthorizationRequests?: boolean;
+  /**
+   * Every DPoP proof at the token endpoint must carry a nonce of the IdP's (RFC 9449 section 8):
+   * the first proof is answered `use_dpop_nonce` with one in `DPoP-Nonce`. Default `false`. DPoP
+   * itself is always on: a client registered with `dpop_bound_access_tokens: true` must use it,
+   * and the JWT access tokens of a DPoP-bound grant carry `cnf.jkt`.
+   */
+  requireDpopNonce?: boolean;
   /** Token and IdP session lifetimes, in seconds. */
   ttl?: {
     /** Access token lifetime in seconds. Default 600. */
@@ -273,6 +280,7 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
   const ttl = { ...DEFAULT_TTL, ...options.ttl };
   const store = new MemoryStore();
   const cookieKeys = [randomBytes(32).toString('base64url')];
+  const dpopNonceSecret = randomBytes(32);
   const pendingOtp = new Map<string, string>();
   const grants: GrantRecord[] = [];
   const listeners: Array<[string, (...args: unknown[]) => void]> = [];
@@ -317,6 +325,11 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     features: {
       devInteractions: { enabled: false },
       backchannelLogout: { enabled: true },
+      dPoP: {
+        enabled: true,
+        nonceSecret: dpopNonceSecret,
+        requireNonce: () => options.requireDpopNonce === true,
+      },
       pushedAuthorizationRequests: {
         enabled: true,
         requirePushedAuthorizationRequests: options.requirePushedAuthorizationRequests ?? false,
