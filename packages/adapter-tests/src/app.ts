@@ -72,7 +72,7 @@ export const TEST_API = 'urn:latchkey:demo-api';
 
 /**
  * The bearer verifier of a test app at `appUrl`: the dev IdP's access tokens for {@link TEST_API},
- * and the app's step-up assertions when it signs them.
+ * bearer or DPoP-bound, and the app's step-up assertions when it signs them.
  */
 export function testVerifier(options: AppOptions, appUrl: string): BearerVerifier {
   const assertionKey = options.stepUp?.passkey?.assertionKey;
@@ -80,6 +80,8 @@ export function testVerifier(options: AppOptions, appUrl: string): BearerVerifie
     issuer: options.issuer,
     audience: TEST_API,
     acrLevels: ACR_LEVELS,
+    // Bearer tokens, and DPoP-bound ones with their proofs (apps with `dpop` get those).
+    dpop: 'allowed',
     ...(options.policy ? { policy: options.policy } : {}),
     // The app's own API trusts the app's step-up assertions, with the public half of its key.
     ...(assertionKey

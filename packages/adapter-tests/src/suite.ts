@@ -5,6 +5,7 @@ import { beforeEach, describe } from 'vitest';
 import type { StartAdapterApp } from './app';
 import { FakeClock, useDevIdpWithApps } from './fixtures';
 import { authorizationTests } from './suite/authorization';
+import { dpopTests } from './suite/dpop';
 import type { SuiteEnv } from './suite/env';
 import { forwardingTests } from './suite/forwarding';
 import { hardeningTests } from './suite/hardening';
@@ -70,6 +71,10 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     routeTests(env);
     hardeningTests(env);
     passkeyTests(env);
+  });
+
+  describe(`${name}: DPoP-bound tokens through requireBearer`, () => {
+    dpopTests(startApp);
   });
 
   describe(`${name} adapter while the IdP is down`, () => {
