@@ -111,7 +111,8 @@ export async function startDemo(root, env, parentPid) {
     public: publicKey.export({ format: 'jwk' }),
   };
   // OIDC_CLIENT_AUTH picks how the site authenticates at the IdP, OIDC_PAR=1 turns on pushed
-  // authorization requests; the IdP registers the client to match.
+  // authorization requests and OIDC_DPOP=1 DPoP-bound tokens; the IdP registers the client to
+  // match, and the API takes DPoP-bound tokens.
   let credentials;
   try {
     credentials = await site.clientSettings({
@@ -137,6 +138,7 @@ export async function startDemo(root, env, parentPid) {
     stops.push(() => idp.stop());
     const api = createApi({
       issuer: idp.issuer,
+      dpop: credentials.options.dpop === true,
       ...(env.API_AUDIENCE ? { audience: env.API_AUDIENCE } : {}),
       stepUpAssertions: { issuer: siteUrl, keys: { keys: [stepUpKey.public] } },
     });

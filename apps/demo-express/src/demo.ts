@@ -43,7 +43,7 @@ export interface Demo {
  * and, for the dev IdP started when OIDC_ISSUER is absent, DEV_IDP_PORT (default 4000).
  * STEP_UP_ASSERTION_KEY (a private EC P-256 or Ed25519 JWK, as JSON) signs step-up assertions
  * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
- * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY and OIDC_PAR: see {@link clientSettings}.
+ * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY, OIDC_PAR and OIDC_DPOP: see {@link clientSettings}.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -139,7 +139,7 @@ export interface ClientSettings {
   /** The latchkey options they come to. */
   options: Pick<
     LatchkeyOptions,
-    'clientAuth' | 'clientSecret' | 'clientAssertionKey' | 'pushedAuthorizationRequests'
+    'clientAuth' | 'clientSecret' | 'clientAssertionKey' | 'pushedAuthorizationRequests' | 'dpop'
   >;
   /** The dev IdP's registration of the client, made to match. */
   register: (client: DevIdpClient) => DevIdpClient;
@@ -154,29 +154,29 @@ function flag(env: Record<string, string | undefined>, name: string): boolean {
 
 /**
  * The demo's client settings: its credentials (OIDC_CLIENT_AUTH with OIDC_CLIENT_SECRET or
- * OIDC_CLIENT_PRIVATE_KEY), and with
- * OIDC_PAR=1, pushed authorization requests (the dev IdP then requires them of the client).
+ * OIDC_CLIENT_PRIVATE_KEY); with OIDC_PAR=1, pushed authorization requests; with OIDC_DPOP=1,
+ * tokens bound to a key per session. The dev IdP then requires each of the client.
  */
 export async function clientSettings(
   env: Record<string, string | undefined>,
 ): Promise<ClientSettings> {
   const credentials = await clientCredentials(env);
-  if (!flag(env, 'OIDC_PAR')) return credentials;
+  const par = flag(env, 'OIDC_PAR');
+  const dpop = flag(env, 'OIDC_DPOP');
   return {
-    options: { ...credentials.options, pushedAuthorizationRequests: true },
+    options: {
+      ...credentials.options,
+      ...(par ? { pushedAuthorizationRequests: true } : {}),
+      ...(dpop ? { dpop: true } : {}),
+    },
     register: (client) => ({
       ...credentials.register(client),
-      require_pushed_authorization_requests: true,
+      ...(par ? { require_pushed_authorization_requests: true } : {}),
+      ...(dpop ? { dpop_bound_access_tokens: true } : {}),
     }),
   };
 }
 
-/**
- * The demo's client authentication from OIDC_CLIENT_AUTH (`client_secret_basic`, the default,
- * `client_secret_post` or `private_key_jwt`) with OIDC_CLIENT_SECRET (default
- * `latchkey-demo-secret`) or OIDC_CLIENT_PRIVATE_KEY (a private JWK, as JSON; without one, and
- * without OIDC_ISSUER, a new ES256 key). `register` makes the dev IdP's client match.
- */
 async function clientCredentials(env: Record<string, string | undefined>): Promise<ClientSettings> {
   const method = env.OIDC_CLIENT_AUTH ?? 'client_secret_basic';
   if (!CLIENT_AUTH_METHODS.includes(method)) {

@@ -1,4 +1,6 @@
 import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createApi } from '@latchkey/demo-fastify';
 import { DEV_OTP, signInAtDevIdp } from '@latchkey/dev-idp';
 import { close, freePort, listen, TestBrowser } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -115,6 +117,37 @@ describe('demo-express with OIDC_PAR=1', () => {
     await expect(startDemo({ PORT: '0', DEV_IDP_PORT: '0', OIDC_PAR: 'yes' })).rejects.toThrow(
       "OIDC_PAR must be 1 or 0, not 'yes'.",
     );
+  });
+});
+
+describe('demo-express with OIDC_DPOP=1 and demo-fastify', () => {
+  it('calls the API with DPoP-bound tokens and their proofs', async () => {
+    const idpPort = await freePort();
+    const api = createApi({ issuer: `http://localhost:${idpPort}`, dpop: true });
+    await api.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = api.server.address() as AddressInfo;
+    const demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: String(idpPort),
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0011',
+      API_URL: `http://localhost:${port}`,
+      OIDC_DPOP: '1',
+    });
+    try {
+      const browser = new TestBrowser();
+      await signInAtDevIdp(browser, await browser.get(`${demo.url}/auth/login?returnTo=/profile`), {
+        username: 'alice',
+        password: 'alice-password',
+      });
+      const me = await browser.request(`${demo.url}/api/me`, {
+        headers: { accept: 'application/json' },
+      });
+      expect(me.status).toBe(200);
+      expect(me.json()).toMatchObject({ sub: 'usr_alice', dpopBound: true });
+    } finally {
+      await demo.stop();
+      await api.close();
+    }
   });
 });
 

@@ -18,11 +18,13 @@ export interface ApiOptions {
    * at the site, which the IdP's token cannot show): the site's origin and public key.
    */
   stepUpAssertions?: StepUpAssertionOptions;
+  /** Also take DPoP-bound tokens with their proofs (RFC 9449), beside bearer tokens. Default false. */
+  dpop?: boolean;
 }
 
 /**
- * The demo API: JSON routes protected by JWT access tokens from the IdP. `GET /api/me` (any valid
- * token), `GET /api/reports` (permission `reports:read`), `POST /api/payments` (a step-up to the
+ * The demo API: JSON routes protected by JWT access tokens from the IdP, bearer or (with `dpop`)
+ * DPoP-bound. `GET /api/me` (any valid token: its claims, and whether it is DPoP-bound), `GET /api/reports` (permission `reports:read`), `POST /api/payments` (a step-up to the
  * `mfa` level within 5 minutes, in the token or in a step-up assertion of the site, else the RFC
  * 9470 challenge).
  */
@@ -33,6 +35,7 @@ export function createApi(options: ApiOptions): FastifyInstance {
     acrLevels: ACR_LEVELS,
     policy: demoPolicy,
     ...(options.stepUpAssertions ? { stepUpAssertions: options.stepUpAssertions } : {}),
+    ...(options.dpop ? { dpop: 'allowed' as const } : {}),
   });
   const app = Fastify();
 
@@ -44,6 +47,8 @@ export function createApi(options: ApiOptions): FastifyInstance {
       permissions: token.permissions,
       acr: token.acr,
       scopes: token.scopes,
+      // A bound token only gets here with its proof of possession.
+      dpopBound: token.claims.cnf !== undefined,
     };
   });
 
