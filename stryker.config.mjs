@@ -19,8 +19,8 @@ export default {
     'packages/core/src/acr.ts',
     'packages/core/src/guards.ts',
     // Pushed authorization requests; ID-token, refresh and logout-token verification.
-    'packages/core/src/client.ts:215-340',
-    'packages/core/src/client.ts:342-426',
+    'packages/core/src/client.ts:227-368',
+    'packages/core/src/client.ts:370-455',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
     // Bearer and DPoP-bound tokens for APIs, and the cache of verified credentials.
