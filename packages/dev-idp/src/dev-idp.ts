@@ -307,7 +307,16 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     adapter: (model: string) => store.adapterFor(model),
     clients: options.clients.map(clientMetadata),
     jwks: { keys: [...signingKeys, ...retire(retiredKeys)] },
-    cookies: { keys: cookieKeys },
+    // Named after the port: browsers share cookies across the ports of a host, and two dev IdPs
+    // (one per issuer of a multi-issuer app) must keep their users' sessions apart.
+    cookies: {
+      keys: cookieKeys,
+      names: {
+        session: `_session_${port}`,
+        interaction: `_interaction_${port}`,
+        resume: `_interaction_resume_${port}`,
+      },
+    },
     acrValues: [ACR_PWD, ACR_MFA],
     claims: CLAIMS,
     conformIdTokenClaims: false,
