@@ -15,10 +15,11 @@ import {
 import { ACR_LEVELS, ACR_MFA } from '@latchkey/dev-idp';
 
 /**
- * What a test passes to an adapter's factory: latchkey's options without `baseUrl`, and the API
- * the app forwards `/api-proxy/*` to (backend-for-frontend) when given.
+ * What a test passes to an adapter's factory: latchkey's options without `baseUrl` (with the one
+ * issuer of the suite's dev IdP), and the API the app forwards `/api-proxy/*` to
+ * (backend-for-frontend) when given.
  */
-export type AppOptions = Omit<LatchkeyOptions, 'baseUrl'> & { apiUrl?: string };
+export type AppOptions = Omit<LatchkeyOptions, 'baseUrl'> & { issuer: string; apiUrl?: string };
 
 /** Where test apps mount the adapter's forwarding to {@link AppOptions.apiUrl}. */
 export const PROXY_PATH = '/api-proxy';

@@ -20,10 +20,18 @@ import type { SessionStore } from './store';
 
 /** Options of {@link createLatchkey}. Every field documents its default. */
 export interface LatchkeyOptions {
-  /** The IdP's issuer identifier, exactly as in its discovery document. */
-  issuer: string;
-  /** The client id registered at the IdP. */
-  clientId: string;
+  /** The IdP's issuer identifier, exactly as in its discovery document. Required unless `providers`. */
+  issuer?: string;
+  /** The client id registered at the IdP. Required unless `providers`. */
+  clientId?: string;
+  /**
+   * Several identity providers, by name (letters, digits, `-` and `_`): each with its own issuer,
+   * client credentials, discovery and JWKS, and its own scopes, presets and role mapping. The
+   * login route then takes `?provider=<name>`, and each session keeps to the provider it signed in
+   * with: refresh, sign-out and back-channel logout go to that provider only. Instead of `issuer`
+   * and `clientId` at the top. Default: none.
+   */
+  providers?: Readonly<Record<string, ProviderOptions>>;
   /**
    * The client secret registered at the IdP, for `client_secret_basic` and `client_secret_post`
    * (and HS256 ID tokens). Not for `private_key_jwt` or a public client (`clientAuth: 'none'`).
@@ -186,6 +194,28 @@ export interface LatchkeyOptions {
   now?: () => number;
 }
 
+/** One identity provider of {@link LatchkeyOptions.providers}. */
+export interface ProviderOptions
+  extends Pick<
+    LatchkeyOptions,
+    | 'clientSecret'
+    | 'clientAuth'
+    | 'clientAssertionKey'
+    | 'pushedAuthorizationRequests'
+    | 'dpop'
+    | 'scopes'
+    | 'resource'
+    | 'authorizationParams'
+    | 'stepUpParams'
+    | 'idTokenAlgorithms'
+    | 'roles'
+  > {
+  /** The provider's issuer identifier, exactly as in its discovery document. */
+  issuer: string;
+  /** The client id registered at this provider. */
+  clientId: string;
+}
+
 /** Session lifetime settings (all in seconds). */
 export interface SessionOptions {
   /** A session unused for this long ends. Default 86400 (1 day). */
@@ -217,6 +247,11 @@ export interface LogoutOptions {
 export interface ResolvedConfig extends ResolvedClientAuth {
   issuer: URL;
   clientId: string;
+  /**
+   * With `providers`: each provider's own configuration by name (this one is the first's); else
+   * undefined.
+   */
+  providers: ReadonlyMap<string, ResolvedConfig> | undefined;
   baseUrl: URL;
   secure: boolean;
   secrets: readonly string[];
@@ -386,8 +421,43 @@ function routePaths(
   return routes;
 }
 
+/** A provider's name: what the login route's `?provider=` and the session carry. */
+const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
+
 /** Validates options and applies defaults; throws `config_invalid` with what to fix. */
 export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
+  const { providers: given, ...shared } = options;
+  if (given === undefined) return resolveProvider(options);
+  if (options.issuer !== undefined || options.clientId !== undefined) {
+    invalid(
+      'With providers, give each provider its issuer and clientId (providers.<name>.issuer), not the top-level options.',
+    );
+  }
+  const entries = Object.entries(given);
+  if (entries.length === 0) invalid('providers needs at least one provider.');
+  const providers = new Map<string, ResolvedConfig>();
+  const issuers = new Set<string>();
+  for (const [name, provider] of entries) {
+    if (!PROVIDER_NAME.test(name)) {
+      invalid(`providers.${name}: a provider's name is 1 to 32 letters, digits, '-' or '_'.`);
+    }
+    let config: ResolvedConfig;
+    try {
+      config = resolveProvider({ ...shared, ...provider });
+    } catch (error) {
+      invalid(`providers.${name}: ${(error as Error).message}`);
+    }
+    if (issuers.has(config.issuer.href)) {
+      invalid(`providers.${name} has the issuer of another provider: each issuer once.`);
+    }
+    issuers.add(config.issuer.href);
+    providers.set(name, config);
+  }
+  return redacted({ ...providers.values().next().value!, providers });
+}
+
+/** The configuration of one provider (the only one, when `providers` is undefined). */
+function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
   const baseUrl = parseUrl('baseUrl', options.baseUrl);
   if (!options.clientId) invalid('clientId is required.');
@@ -432,6 +502,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   return redacted({
     issuer,
     clientId: options.clientId,
+    providers: undefined,
     ...clientAuth,
     baseUrl,
     secure,

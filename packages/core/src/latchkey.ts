@@ -1,6 +1,5 @@
 import { auditEmitter } from './audit';
 import type { Awaitable } from './awaitable';
-import { OidcClient } from './client';
 import {
   DEFAULT_ROUTES,
   type LatchkeyOptions,
@@ -12,6 +11,7 @@ import { Guards } from './guards';
 import { Logout } from './logout';
 import { MemoryRevocationList } from './memory';
 import { PasskeyRoutes } from './passkey-routes';
+import { Providers } from './providers';
 import type { HttpRequest } from './request';
 import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
@@ -44,7 +44,7 @@ export class Latchkey {
     this.config = config;
     const routesPath = `${config.baseUrl.pathname.replace(/\/+$/, '')}${config.basePath}`;
     const keyring = new Keyring(config.secrets);
-    const client = new OidcClient(config);
+    const providers = new Providers(config);
     const sessions = config.store
       ? new StoreSessions(config, config.store)
       : new CookieSessions(
@@ -57,8 +57,9 @@ export class Latchkey {
     const path = (name: RouteName) => `${routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     this.#contexts = new SessionContexts(
       config,
+      providers,
       sessions,
-      new TokenRefresher(config, client, sessions),
+      new TokenRefresher(config, providers, sessions),
       emit,
       {
         guards: new Guards(config, { login: path('login'), stepUp: path('stepUp') }, emit),
@@ -68,17 +69,17 @@ export class Latchkey {
           stepUpAssertion:
             config.passkeyAssertionKey &&
             stepUpAssertionSigner(config.passkeyAssertionKey, config.baseUrl.origin, config.now),
-          dpop: client.dpop,
         },
       },
     );
-    this.#signIn = new SignIn(config, keyring, client, sessions, this.#contexts, emit);
-    const logout = new Logout(config, client, sessions, this.#contexts, emit, path('logout'));
+    this.#signIn = new SignIn(config, keyring, providers, sessions, this.#contexts, emit);
+    const logout = new Logout(config, providers, sessions, this.#contexts, emit, path('logout'));
     const handlers: Record<RouteName, RouteTable[string]> = {
       login: {
         GET: (request) =>
           this.#signIn.login(request, {
             returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
+            provider: new URL(request.url).searchParams.get('provider'),
           }),
       },
       callback: { GET: (request) => this.#signIn.callback(request) },

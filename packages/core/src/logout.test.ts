@@ -14,7 +14,7 @@ function logoutFor() {
   const parts = coreParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye' });
   const logout = new Logout(
     parts.config,
-    parts.client,
+    parts.providers,
     parts.sessions,
     parts.contexts,
     parts.emit,

@@ -1,14 +1,21 @@
 import type { Emit } from './audit';
-import type { EndSessionHint, OidcClient } from './client';
+import type { EndSessionHint } from './client';
 import type { ResolvedConfig } from './config';
 import { parseCookies } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
+import type { Providers } from './providers';
 import { type HttpRequest, isSameOrigin, wantsJson } from './request';
 import { escapeHtml, htmlResponse, jsonResponse, redirectResponse, toResponse } from './responses';
 import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
-import { claimsOf, idTokenOf, isPasskeySession, type SessionRecord } from './session-record';
+import {
+  claimsOf,
+  idTokenOf,
+  isPasskeySession,
+  qualified,
+  type SessionRecord,
+} from './session-record';
 
 /**
  * Sign-out: RP-initiated (the local session ends, then the IdP's end-session endpoint) and
@@ -17,7 +24,7 @@ import { claimsOf, idTokenOf, isPasskeySession, type SessionRecord } from './ses
 export class Logout {
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly client: OidcClient,
+    private readonly providers: Providers,
     private readonly sessions: SessionBackend,
     private readonly contexts: SessionContexts,
     private readonly emit: Emit,
@@ -27,20 +34,21 @@ export class Logout {
 
   /**
    * The sign-out page for browsers without JavaScript. Its form's POST is answered with a redirect
-   * to the IdP's end-session endpoint, so the page's CSP allows that origin in `form-action`.
+   * to the IdP's end-session endpoint, so the page's CSP allows those origins in `form-action`.
    */
   async confirmPage(): Promise<Response> {
-    let endSession: URL | undefined;
-    try {
-      endSession = await this.client.endSessionUrl();
-    } catch {
-      // The IdP is down: sign-out then ends the local session only, on this origin.
-    }
+    // An IdP that is down is left out: sign-out then ends the local session only, on this origin.
+    const endSessions = await Promise.allSettled(
+      this.providers.all().map((provider) => provider.client.endSessionUrl()),
+    );
+    const origins = endSessions.flatMap((result) =>
+      result.status === 'fulfilled' && result.value ? [result.value.origin] : [],
+    );
     return htmlResponse(
       'Sign out',
       `<h1>Sign out?</h1><form method="post" action="${escapeHtml(this.logoutPath)}"><button type="submit">Sign out</button></form>`,
       200,
-      endSession ? [endSession.origin] : [],
+      [...new Set(origins)],
     );
   }
 
@@ -67,7 +75,9 @@ export class Logout {
     // A session a passkey started has no IdP session to end.
     if (record && !isPasskeySession(record)) {
       try {
-        const endSession = await this.client.endSessionUrl(this.endSessionHint(record));
+        const endSession = await this.providers
+          .of(record.pv)
+          .client.endSessionUrl(this.endSessionHint(record));
         if (endSession) redirectTo = endSession.href;
       } catch {
         // The IdP is down: the local session still ends; the user lands on the post-logout page.
@@ -91,8 +101,9 @@ export class Logout {
   /**
    * OpenID Back-Channel Logout 1.0: the IdP posts a logout token; every session of that IdP
    * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
-   * Exempt from the Origin check: the request comes from the IdP, not a browser. `body` is the
-   * request's form.
+   * With several providers, the token's issuer picks the provider whose keys must verify it, and
+   * only that provider's sessions end. Exempt from the Origin check: the request comes from the
+   * IdP, not a browser. `body` is the request's form.
    */
   async backchannel(request: HttpRequest, body: string): Promise<Response> {
     try {
@@ -111,7 +122,14 @@ export class Logout {
           'Invalid logout token: exactly one logout_token parameter is required.',
         );
       }
-      const logout = await this.client.validateLogoutToken(token[0]);
+      const provider = this.providers.issuing(token[0]);
+      if (!provider) {
+        throw new LatchkeyError(
+          ErrorCodes.logoutTokenInvalid,
+          "Invalid logout token: its issuer is not one of this app's identity providers.",
+        );
+      }
+      const logout = await provider.client.validateLogoutToken(token[0]);
       const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance;
       if (!(await this.sessions.markSeen(`jti:${logout.jti}`, ttl))) {
         throw new LatchkeyError(
@@ -120,7 +138,9 @@ export class Logout {
         );
       }
       await this.sessions.endBy(
-        logout.sid ? { idpSid: logout.sid } : { sub: logout.sub! },
+        logout.sid
+          ? { idpSid: qualified(provider.name, logout.sid) }
+          : { sub: qualified(provider.name, logout.sub!) },
         this.config.now(),
       );
       this.emit({ type: 'backchannel_logout', sub: logout.sub, idpSid: logout.sid });

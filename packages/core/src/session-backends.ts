@@ -10,7 +10,7 @@ import { CredentialCache } from './credential-cache';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
-import { claimsOf, expiryOf, readRecord, type SessionRecord } from './session-record';
+import { expiryOf, logoutSubjectOf, readRecord, type SessionRecord } from './session-record';
 import type { SessionFilter, SessionStore } from './store';
 
 /** Outcome of reading a request's session. */
@@ -134,12 +134,10 @@ export class CookieSessions implements SessionBackend {
   /** Expiry and revocation, checked on every read. */
   private check(record: SessionRecord, now: number): Awaitable<ReadResult> {
     if (expiryOf(record, this.config) <= now) return { problem: expired() };
-    const claims = claimsOf(record);
     const isRevoked = viaStore(() =>
       this.revocations.isRevoked({
         sessionId: record.sessionId,
-        sub: String(claims.sub),
-        idpSid: typeof claims.sid === 'string' ? claims.sid : undefined,
+        ...logoutSubjectOf(record),
         createdAt: record.createdAt,
       }),
     );
@@ -232,12 +230,7 @@ export class StoreSessions implements SessionBackend {
   }
 
   private async persist(record: SessionRecord, now: number): Promise<void> {
-    const claims = claimsOf(record);
-    const session = {
-      sub: String(claims.sub),
-      idpSid: typeof claims.sid === 'string' && claims.sid ? claims.sid : undefined,
-      data: record,
-    };
+    const session = { ...logoutSubjectOf(record), data: record };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));
     await viaStore(() => this.store.set(record.sessionId, session, ttl));
   }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { isPromiseLike } from './awaitable';
-import { OidcClient } from './client';
 import { resolveConfig } from './config';
 import type { LatchkeyEvent } from './events';
 import { Guards } from './guards';
 import { MemoryRevocationList } from './memory';
+import { Providers } from './providers';
 import { Keyring } from './seal';
 import { CookieSessions } from './session-backends';
 import { type AuthContext, SessionContexts } from './session-context';
@@ -31,11 +31,19 @@ function setup() {
     new MemoryRevocationList({ now: () => clock.now }),
   );
   const events: LatchkeyEvent[] = [];
-  const refresher = new TokenRefresher(config, new OidcClient(config), sessions);
-  const contexts = new SessionContexts(config, sessions, refresher, (event) => events.push(event), {
-    guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, () => {}),
-    forward: { appOrigin: 'https://app.example.com', timeout: 1000, stepUpAssertion: undefined },
-  });
+  const providers = new Providers(config);
+  const refresher = new TokenRefresher(config, providers, sessions);
+  const contexts = new SessionContexts(
+    config,
+    providers,
+    sessions,
+    refresher,
+    (event) => events.push(event),
+    {
+      guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, () => {}),
+      forward: { appOrigin: 'https://app.example.com', timeout: 1000, stepUpAssertion: undefined },
+    },
+  );
   return { clock, config, sessions, contexts, events };
 }
 

@@ -2,9 +2,10 @@ import type { Emit } from './audit';
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import type { ResolvedConfig } from './config';
 import { type CookieReader, parseCookies } from './cookies';
-import { callWithToken, type DpopKeys, type TokenRequestInit } from './dpop';
+import { callWithToken, type TokenRequestInit } from './dpop';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { Guards } from './guards';
+import type { Providers } from './providers';
 import type { HttpRequest } from './request';
 import { jsonResponse } from './responses';
 import type { ReadResult, SessionBackend } from './session-backends';
@@ -36,8 +37,6 @@ export interface ContextLink {
     readonly appOrigin: string;
     readonly timeout: number;
     readonly stepUpAssertion: StepUpAssertionSigner | undefined;
-    /** The keys DPoP-bound tokens are proven with, when the app binds them (`dpop`). */
-    readonly dpop?: DpopKeys | undefined;
   };
 }
 
@@ -96,6 +95,7 @@ export class SessionContexts {
 
   constructor(
     private readonly config: ResolvedConfig,
+    private readonly providers: Providers,
     private readonly sessions: SessionBackend,
     private readonly refresher: TokenRefresher,
     private readonly emit: Emit,
@@ -106,19 +106,33 @@ export class SessionContexts {
   sessionOf(record: SessionRecord): Session {
     let session = this.views.get(record);
     if (!session) {
-      session = toSession(record, this.config);
+      session = toSession(record, this.providers.of(record.pv).config);
       this.views.set(record, session);
     }
     return session;
   }
 
-  /** Reads the request's session; never extends the idle timeout. */
+  /**
+   * Reads the request's session; never extends the idle timeout. A session of a provider the app
+   * no longer has is invalid.
+   */
   read(cookies: CookieReader): Awaitable<ReadResult> {
     try {
-      const result = this.sessions.read(cookies, this.config.now());
+      const result = andThen(this.sessions.read(cookies, this.config.now()), (read) =>
+        this.withKnownProvider(read),
+      );
       return isPromiseLike(result) ? Promise.resolve(result).catch(failClosed) : result;
     } catch (error) {
       return failClosed(error);
+    }
+  }
+
+  private withKnownProvider(read: ReadResult): ReadResult {
+    try {
+      if (read.record) this.providers.of(read.record.pv);
+      return read;
+    } catch (problem) {
+      return { problem: problem as LatchkeyError };
     }
   }
 
@@ -209,7 +223,7 @@ export class SessionContexts {
     setCookie: SetCookieSink,
   ): AuthContext {
     let record = initial;
-    const { config, sessions, refresher, emit, link } = this;
+    const { config, providers, sessions, refresher, emit, link } = this;
     const getAccessToken = async (): Promise<string> => {
       if (!record) throw problem ?? new LatchkeyError(ErrorCodes.unauthenticated, 'Not signed in.');
       if (isPasskeySession(record)) {
@@ -246,8 +260,8 @@ export class SessionContexts {
       getAccessToken,
       async fetchWithToken(url, init = {}) {
         const token = await getAccessToken();
-        const dpop =
-          record!.tt === 'DPoP' ? await link.forward.dpop?.handleFor(record!.dk) : undefined;
+        const { client } = providers.of(record!.pv);
+        const dpop = record!.tt === 'DPoP' ? await client.dpop?.handleFor(record!.dk) : undefined;
         return callWithToken(token, dpop, url, init, link.forward.timeout);
       },
     };

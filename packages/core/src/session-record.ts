@@ -71,6 +71,8 @@ export type SessionRecord = {
   tt?: 'DPoP';
   /** The session's own DPoP key (`dpop: true`): the tokens are bound to it. */
   dk?: DpopKey;
+  /** The name of the provider the session signed in with, when the app has `providers`. */
+  pv?: string;
   /** What the app's `afterCallback` kept with the session (server-side only). */
   data?: Record<string, unknown>;
 };
@@ -107,8 +109,16 @@ export function idTokenOf({ idt }: SessionRecord): string | undefined {
   return idt && `${idt.h}.${Buffer.from(encoder.encode(idt.p)).toString('base64url')}.${idt.s}`;
 }
 
-/** A fresh record for a completed sign-in at `now` (epoch ms), with its DPoP key if it has one. */
-export function createRecord(tokens: TokenSet, now: number, dpopKey?: DpopKey): SessionRecord {
+/**
+ * A fresh record for a completed sign-in at `now` (epoch ms), with its DPoP key if it has one,
+ * and the name of its provider when the app has several.
+ */
+export function createRecord(
+  tokens: TokenSet,
+  now: number,
+  dpopKey?: DpopKey,
+  provider?: string,
+): SessionRecord {
   if (!tokens.idToken)
     throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
   return withTokens(
@@ -118,6 +128,7 @@ export function createRecord(tokens: TokenSet, now: number, dpopKey?: DpopKey): 
       touchedAt: now,
       idt: storeIdToken(tokens.idToken),
       ...(dpopKey ? { dk: dpopKey } : {}),
+      ...(provider === undefined ? {} : { pv: provider }),
     },
     tokens,
   );
@@ -208,6 +219,29 @@ function keepIdpSid(next: SessionRecord, sid: unknown): void {
   if (typeof sid === 'string' && refreshed === undefined) own.sid = sid;
   if (Object.keys(own).length > 0) next.own = JSON.stringify(own);
   else delete next.own;
+}
+
+/**
+ * A session's `sub` or IdP `sid` as revocations and stores key it: qualified by the provider's
+ * name when the app has several, since two issuers may use the same values for different users.
+ */
+export function qualified(provider: string | undefined, value: string): string {
+  return provider === undefined ? value : `${provider}|${value}`;
+}
+
+/**
+ * Who a session belongs to as back-channel logout names it: the `sub` and the IdP's `sid` (when
+ * not empty), each {@link qualified} by the session's provider.
+ */
+export function logoutSubjectOf(record: SessionRecord): {
+  sub: string;
+  idpSid: string | undefined;
+} {
+  const { sub, sid } = claimsOf(record);
+  return {
+    sub: qualified(record.pv, String(sub)),
+    idpSid: typeof sid === 'string' && sid ? qualified(record.pv, sid) : undefined,
+  };
 }
 
 /** A session a passkey started and no OIDC sign-in since: it has no tokens of the IdP. */

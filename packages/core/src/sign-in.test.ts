@@ -15,7 +15,7 @@ function signInFor(overrides: Partial<LatchkeyOptions> = {}) {
   const signIn = new SignIn(
     parts.config,
     parts.keyring,
-    parts.client,
+    parts.providers,
     parts.sessions,
     parts.contexts,
     parts.emit,

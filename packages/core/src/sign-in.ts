@@ -1,8 +1,8 @@
 import type { Emit } from './audit';
-import type { OidcClient } from './client';
 import type { ResolvedConfig } from './config';
 import { type CookieReader, expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
+import type { Providers } from './providers';
 import { type HttpRequest, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
@@ -33,6 +33,8 @@ export interface LoginParams {
   scopes?: readonly string[];
   /** More authorization parameters (they never replace the protocol's own). */
   extra?: Readonly<Record<string, string>>;
+  /** Which of `providers` to sign in with; required when there are several. */
+  provider?: string | null | undefined;
 }
 
 /**
@@ -44,7 +46,7 @@ export class SignIn {
   constructor(
     private readonly config: ResolvedConfig,
     private readonly keyring: Keyring,
-    private readonly client: OidcClient,
+    private readonly providers: Providers,
     private readonly sessions: SessionBackend,
     private readonly contexts: SessionContexts,
     private readonly emit: Emit,
@@ -65,10 +67,11 @@ export class SignIn {
     params: LoginParams = {},
     stepUp?: StepUpTransaction,
   ): Promise<Response> {
+    const provider = this.providers.forSignIn(params.provider);
     const cookies = parseCookies(request.headers.get('cookie'));
     const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
-    const dpopKey = await this.client.dpop?.newKey();
-    const authorization = await this.client.authorizationRequest(params, state, dpopKey);
+    const dpopKey = await provider.client.dpop?.newKey();
+    const authorization = await provider.client.authorizationRequest(params, state, dpopKey);
     const transaction: Transaction = {
       state,
       nonce: authorization.nonce,
@@ -77,6 +80,7 @@ export class SignIn {
       maxAge: params.maxAge,
       stepUp,
       dpopKey,
+      provider: provider.name,
     };
     const sealed = await this.keyring.seal(
       'transaction',
@@ -96,18 +100,23 @@ export class SignIn {
 
   /**
    * `GET /auth/step-up?acr=...&max_age=...&returnTo=...`: re-authenticates at the IdP with
-   * `acr_values` and `max_age`. `acr` must be one of the configured levels.
+   * `acr_values` and `max_age`. `acr` must be one of the configured levels. A signed-in user steps
+   * up at the provider of the session; one signed out names it as at sign-in (`provider`).
    */
   async stepUp(request: HttpRequest): Promise<Response> {
     const query = new URL(request.url).searchParams;
     const wanted = stepUpQuery(query, this.config.acrLevels);
     const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
+    const provider = record
+      ? this.providers.of(record.pv)
+      : this.providers.forSignIn(query.get('provider'));
     return this.login(
       request,
       {
         returnTo: query.get('returnTo') ?? '/',
         maxAge: wanted.maxAge,
-        extra: this.config.stepUpParams(wanted),
+        extra: provider.config.stepUpParams(wanted),
+        provider: provider.name,
       },
       { sub: record ? String(claimsOf(record).sub) : undefined, ...wanted },
     );
@@ -170,7 +179,8 @@ export class SignIn {
       }
       const callbackUrl = new URL(this.config.redirectUri);
       callbackUrl.search = url.search;
-      const tokens = await this.client.exchangeCode(callbackUrl, {
+      const provider = this.providers.of(transaction.provider);
+      const tokens = await provider.client.exchangeCode(callbackUrl, {
         state,
         nonce: transaction.nonce,
         codeVerifier: transaction.codeVerifier,
@@ -178,7 +188,7 @@ export class SignIn {
         dpopKey: transaction.dpopKey,
       });
       const now = this.config.now();
-      const record = createRecord(tokens, now, transaction.dpopKey);
+      const record = createRecord(tokens, now, transaction.dpopKey, provider.name);
       if (transaction.stepUp) {
         const session = this.contexts.sessionOf(record);
         verifyStepUp(

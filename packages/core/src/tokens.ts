@@ -1,6 +1,7 @@
-import type { OidcClient } from './client';
+import type { TokenSet } from './client';
 import type { ResolvedConfig } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
+import type { Providers } from './providers';
 import type { SessionBackend } from './session-backends';
 import { claimsOf, type SessionRecord, withTokens } from './session-record';
 
@@ -28,7 +29,7 @@ export class TokenRefresher {
 
   constructor(
     private readonly config: ResolvedConfig,
-    private readonly client: OidcClient,
+    private readonly providers: Providers,
     private readonly sessions: SessionBackend,
   ) {}
 
@@ -63,10 +64,10 @@ export class TokenRefresher {
   }
 
   private async grant(record: SessionRecord): Promise<SessionRecord> {
-    let tokens: Awaited<ReturnType<OidcClient['refresh']>>;
+    let tokens: TokenSet;
     try {
       // refresh() made sure the session has one; another instance's record has the same.
-      tokens = await this.client.refresh(record.rt as string, record.dk);
+      tokens = await this.providers.of(record.pv).client.refresh(record.rt as string, record.dk);
     } catch (error) {
       if (error instanceof LatchkeyError && error.code !== ErrorCodes.idpUnreachable) {
         throw new LatchkeyError(

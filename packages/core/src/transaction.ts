@@ -18,6 +18,8 @@ export interface Transaction {
   stepUp?: StepUpTransaction | undefined;
   /** The sign-in's own DPoP key, which the code and the tokens are bound to (`dpop: true`). */
   dpopKey?: DpopKey | undefined;
+  /** The provider signed in with, by name, when the app has `providers`. */
+  provider?: string | undefined;
 }
 
 /** Seconds a sign-in may take, from the login route to the callback. */

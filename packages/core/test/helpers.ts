@@ -49,12 +49,12 @@ export async function startCoreApp(
     res.end(Buffer.from(await response.arrayBuffer()));
   });
   const url = await listen(server);
+  // A test that names its client authentication, or its providers, brings its own credentials.
+  const ownCredentials =
+    options.providers || options.clientAuth || options.clientAssertionKey || options.clientSecret;
   latchkey = createLatchkey({
-    clientId: 'core-app',
-    // A test that names its client authentication brings its own credentials.
-    ...(options.clientAuth || options.clientAssertionKey || options.clientSecret
-      ? {}
-      : { clientSecret: 'core-app-secret' }),
+    ...(options.providers ? {} : { clientId: 'core-app' }),
+    ...(ownCredentials ? {} : { clientSecret: 'core-app-secret' }),
     secrets: ['core-test-secret-core-test-secret-0001'],
     ...latchkeyOptions,
     baseUrl: url,

@@ -1,10 +1,10 @@
 import { type HostileIdp, startHostileIdp } from '@latchkey/test-utils';
 import { afterAll, beforeAll } from 'vitest';
-import { OidcClient } from '../src/client';
 import { type LatchkeyOptions, resolveConfig } from '../src/config';
 import type { LatchkeyEvent } from '../src/events';
 import { Guards } from '../src/guards';
 import { MemoryRevocationList } from '../src/memory';
+import { Providers } from '../src/providers';
 import { Keyring } from '../src/seal';
 import { CookieSessions } from '../src/session-backends';
 import { SessionContexts } from '../src/session-context';
@@ -42,21 +42,22 @@ export function useHostileIdp(): { readonly idp: HostileIdp } {
 export function coreParts(issuer: string, overrides: Partial<LatchkeyOptions> = {}) {
   const config = resolveConfig({ issuer, ...hostileClient, baseUrl, secrets, ...overrides });
   const keyring = new Keyring(config.secrets);
-  const client = new OidcClient(config);
+  const providers = new Providers(config);
   const sessions = new CookieSessions(config, keyring, new MemoryRevocationList());
   const events: LatchkeyEvent[] = [];
   const emit = (event: LatchkeyEvent) => events.push(event);
   const contexts = new SessionContexts(
     config,
+    providers,
     sessions,
-    new TokenRefresher(config, client, sessions),
+    new TokenRefresher(config, providers, sessions),
     emit,
     {
       guards: new Guards(config, { login: '/auth/login', stepUp: '/auth/step-up' }, emit),
       forward: { appOrigin: new URL(baseUrl).origin, timeout: 2000, stepUpAssertion: undefined },
     },
   );
-  return { config, keyring, client, sessions, contexts, events, emit };
+  return { config, keyring, providers, sessions, contexts, events, emit };
 }
 
 /** The `Cookie` header a browser sends back after these responses (deletions applied). */

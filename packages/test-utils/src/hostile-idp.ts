@@ -80,6 +80,12 @@ export interface HostileIdp {
   issueRefreshTokens: boolean;
   /** Every request received, in order (`path` is the pathname, without the query). */
   requests: Array<{ method: string; path: string }>;
+  /**
+   * A back-channel logout token signed with the OP's key, as OpenID Back-Channel Logout 1.0
+   * shapes it for its client (`iss`, `aud`, `iat`, `exp`, `jti`, `events`), with `claims` (`sub`,
+   * `sid`) added; they may replace the protocol's own.
+   */
+  logoutToken(claims: Record<string, unknown>): Promise<string>;
   /** Closes the server and every open connection (idempotent). */
   stop(): Promise<void>;
 }
@@ -237,6 +243,20 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     expiresIn: 3600,
     issueRefreshTokens: true,
     requests: [],
+    logoutToken: (claims) => {
+      const now = Math.floor(Date.now() / 1000);
+      return new SignJWT({
+        iss: issuer,
+        aud: clientId,
+        iat: now,
+        exp: now + 120,
+        jti: randomToken(16),
+        events: { 'http://schemas.openid.net/event/backchannel-logout': {} },
+        ...claims,
+      })
+        .setProtectedHeader({ alg: signingKey.alg, typ: 'logout+jwt', kid: signingKey.kid })
+        .sign(signingKey.privateKey);
+    },
     stop: () =>
       new Promise<void>((resolve, reject) => {
         if (!server.listening) return resolve();
