@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, type JWTPayload, jwtVerify } from 'jose';
+import { createRemoteJWKSet, decodeJwt, type JWTPayload, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import { isLoopback } from './config';
@@ -27,14 +27,30 @@ import {
 } from './step-up';
 import { type StepUpAssertionOptions, stepUpAssertionVerifier } from './step-up-assertion';
 
-/** Options of {@link createBearerVerifier}. */
-export interface BearerVerifierOptions {
+/** An issuer an API trusts, and what its tokens must carry (see `issuers`). */
+export interface TrustedIssuer {
   /** The issuer of the access tokens, exactly as in its discovery document. */
   issuer: string;
-  /** This API's identifier: the token's `aud` must contain it (RFC 9068 section 4). */
+  /** This API's identifier at that issuer: the token's `aud` must contain it (RFC 9068 section 4). */
   audience: string;
   /** The JWKS URL. Default: `jwks_uri` from the issuer's discovery document. */
   jwksUri?: string;
+}
+
+/** Options of {@link createBearerVerifier}. */
+export interface BearerVerifierOptions {
+  /** The issuer of the access tokens, exactly as in its discovery document. Required unless `issuers`. */
+  issuer?: string;
+  /** This API's identifier: the token's `aud` must contain it (RFC 9068 section 4). Required unless `issuers`. */
+  audience?: string;
+  /** The JWKS URL. Default: `jwks_uri` from the issuer's discovery document. */
+  jwksUri?: string;
+  /**
+   * Several trusted issuers, each with its own audience and JWKS, instead of `issuer`, `audience`
+   * and `jwksUri`: a token is verified with the keys of the issuer it names, and refused when it
+   * names none of them.
+   */
+  issuers?: readonly TrustedIssuer[];
   /** Accepted signature algorithms; never `none` or HMAC. Default `['RS256', 'ES256', 'PS256', 'EdDSA']`. */
   algorithms?: readonly string[];
   /** Also accept tokens typed `JWT` or untyped, not only RFC 9068 `at+jwt`. Default false. */
@@ -216,14 +232,7 @@ const scopesOf = (claims: JWTPayload): string[] => {
  * route's own requirement.
  */
 export function createBearerVerifier(options: BearerVerifierOptions): BearerVerifier {
-  const issuer = new URL(options.issuer);
-  if (issuer.protocol !== 'https:' && !(issuer.protocol === 'http:' && isLoopback(issuer))) {
-    throw new LatchkeyError(
-      ErrorCodes.configInvalid,
-      'issuer must use https (http only on loopback).',
-    );
-  }
-  if (!options.audience) throw new LatchkeyError(ErrorCodes.configInvalid, 'audience is required.');
+  const issuers = trustedIssuers(options);
   const algorithms = [...(options.algorithms ?? ['RS256', 'ES256', 'PS256', 'EdDSA'])];
   if (algorithms.length === 0 || algorithms.some((alg) => FORBIDDEN_ALGORITHMS.test(alg))) {
     throw new LatchkeyError(
@@ -244,33 +253,30 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   const verifyAssertion =
     options.stepUpAssertions &&
     stepUpAssertionVerifier(options.stepUpAssertions, clockTolerance, now);
-  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  const keySets = new Map(
+    issuers.map((trusted) => [
+      trusted.issuer,
+      { trusted, keys: remoteKeySet(trusted, timeout, options.jwksCooldown ?? 30_000) },
+    ]),
+  );
+  const [only] = keySets.values();
 
-  const keySet = () => {
-    if (!jwks) {
-      jwks = (async () => {
-        let uri = options.jwksUri;
-        if (!uri) {
-          const response = await oauth.discoveryRequest(issuer, {
-            signal: AbortSignal.timeout(timeout),
-            [oauth.allowInsecureRequests]: issuer.protocol === 'http:',
-          });
-          // No jwks_uri: `new URL` below throws, and the keys could not be loaded.
-          uri = (await oauth.processDiscoveryResponse(issuer, response)).jwks_uri;
-        }
-        return createRemoteJWKSet(new URL(String(uri)), {
-          timeoutDuration: timeout,
-          cooldownDuration: options.jwksCooldown ?? 30_000,
-        });
-      })();
-      jwks.catch(() => {
-        jwks = undefined;
-      });
+  /** The trusted issuer a token names (read before verifying: its keys verify it next). */
+  function issuerOf(token: string) {
+    if (keySets.size === 1) return only!;
+    let iss: unknown;
+    try {
+      iss = decodeJwt(token).iss;
+    } catch {
+      iss = undefined;
     }
-    return jwks;
-  };
+    const found = typeof iss === 'string' ? keySets.get(iss) : undefined;
+    if (!found) throw invalidToken('the token is not from an issuer this API trusts');
+    return found;
+  }
 
   async function verifySignature(token: string): Promise<VerifiedToken> {
+    const { trusted, keys: keySet } = issuerOf(token);
     let keys: Awaited<ReturnType<typeof keySet>>;
     try {
       keys = await keySet();
@@ -286,8 +292,8 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
     let verified: Awaited<ReturnType<typeof jwtVerify>>;
     try {
       verified = await jwtVerify(token, keys, {
-        issuer: options.issuer,
-        audience: options.audience,
+        issuer: trusted.issuer,
+        audience: trusted.audience,
         algorithms,
         clockTolerance,
         currentDate: new Date(now()),
@@ -522,6 +528,66 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
         return failed(error, scheme);
       }
     },
+  };
+}
+
+/** The issuers an API trusts: `issuers`, or the one of `issuer` and `audience`; checked. */
+function trustedIssuers(options: BearerVerifierOptions): readonly TrustedIssuer[] {
+  const invalid = (message: string) => new LatchkeyError(ErrorCodes.configInvalid, message);
+  if (options.issuers && (options.issuer || options.audience || options.jwksUri)) {
+    throw invalid('Give either issuers, or issuer and audience (and jwksUri), not both.');
+  }
+  const issuers = options.issuers ?? [
+    {
+      issuer: options.issuer ?? '',
+      audience: options.audience ?? '',
+      ...(options.jwksUri ? { jwksUri: options.jwksUri } : {}),
+    },
+  ];
+  if (issuers.length === 0) throw invalid('issuers needs at least one issuer.');
+  for (const { issuer, audience } of issuers) {
+    if (!URL.canParse(issuer)) throw invalid('issuer is required, as an https URL.');
+    const url = new URL(issuer);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
+      throw invalid('issuer must use https (http only on loopback).');
+    }
+    if (!audience) throw invalid(`audience is required (for ${issuer}).`);
+  }
+  if (new Set(issuers.map(({ issuer }) => issuer)).size < issuers.length) {
+    throw invalid('issuers names one issuer twice.');
+  }
+  return issuers;
+}
+
+/**
+ * The keys of a trusted issuer, loaded at first use (from `jwksUri`, or the issuer's discovery
+ * document) and cached by jose; a failed load is tried again by the next request.
+ */
+function remoteKeySet(trusted: TrustedIssuer, timeout: number, cooldown: number) {
+  let jwks: Promise<ReturnType<typeof createRemoteJWKSet>> | undefined;
+  return () => {
+    if (!jwks) {
+      jwks = (async () => {
+        let uri = trusted.jwksUri;
+        if (!uri) {
+          const issuer = new URL(trusted.issuer);
+          const response = await oauth.discoveryRequest(issuer, {
+            signal: AbortSignal.timeout(timeout),
+            [oauth.allowInsecureRequests]: issuer.protocol === 'http:',
+          });
+          // No jwks_uri: `new URL` below throws, and the keys could not be loaded.
+          uri = (await oauth.processDiscoveryResponse(issuer, response)).jwks_uri;
+        }
+        return createRemoteJWKSet(new URL(String(uri)), {
+          timeoutDuration: timeout,
+          cooldownDuration: cooldown,
+        });
+      })();
+      jwks.catch(() => {
+        jwks = undefined;
+      });
+    }
+    return jwks;
   };
 }
 

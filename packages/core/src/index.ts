@@ -13,6 +13,7 @@ export {
   type BearerVerifier,
   type BearerVerifierOptions,
   createBearerVerifier,
+  type TrustedIssuer,
   type VerifiedToken,
 } from './bearer';
 export type { AuthorizationParams } from './client';

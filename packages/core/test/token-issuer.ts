@@ -9,11 +9,12 @@ import { afterAll, beforeAll } from 'vitest';
 export const ISSUER = 'https://idp.example.com';
 export const API = 'urn:example:api';
 
-/** Options of a minted token: its `typ` header (null: none), whether it has an `exp`, its `iss`. */
+/** Options of a minted token: its `typ` header (null: none), whether it has an `exp`, its `iss` and `aud`. */
 export interface MintOptions {
   typ?: string | null;
   exp?: boolean;
   iss?: string;
+  aud?: string;
 }
 
 /**
@@ -47,12 +48,12 @@ export function useTokenIssuer() {
     },
     async mint(
       claims: JWTPayload = {},
-      { typ = 'at+jwt', exp = true, iss = ISSUER }: MintOptions = {},
+      { typ = 'at+jwt', exp = true, iss = ISSUER, aud = API }: MintOptions = {},
     ) {
       const jwt = new SignJWT({ scope: 'a b', ...claims })
         .setProtectedHeader({ alg: 'ES256', kid: 'k1', ...(typ ? { typ } : {}) })
         .setIssuer(iss)
-        .setAudience(API)
+        .setAudience(aud)
         .setSubject('user-1')
         .setIssuedAt();
       if (exp) jwt.setExpirationTime('1h');
