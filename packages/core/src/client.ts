@@ -163,12 +163,18 @@ export class OidcClient {
 
   private async fetchMetadata(): Promise<oauth.AuthorizationServer> {
     const issuer = this.config.issuer;
-    const as = await this.withTypedErrors(discoveryUrl(issuer), async () =>
-      oauth.processDiscoveryResponse(
-        issuer,
-        await oauth.discoveryRequest(issuer, this.requestOptions()),
-      ),
-    );
+    const as = await this.withTypedErrors(discoveryUrl(issuer), async () => {
+      const response = await oauth.discoveryRequest(issuer, this.requestOptions());
+      return oauth.processDiscoveryResponse(await this.expectedIssuer(response), response);
+    });
+    if (isTenantTemplate(as.issuer)) {
+      // oauth4webapi compares an ID token's iss before its signature is checked: the template with
+      // the token's own tid passes that, and verifyIdTokenSignature decides once it verified.
+      Object.assign(as, {
+        [EXPECTED_ISSUER]: (result: { claims: oauth.IDToken }) =>
+          as.issuer.replace(TENANT, String(result.claims.tid)),
+      });
+    }
     if (!as.jwks_uri) {
       throw new LatchkeyError(
         ErrorCodes.idpInvalidResponse,
@@ -183,6 +189,24 @@ export class OidcClient {
       cooldownDuration: 1000,
     });
     return as;
+  }
+
+  /**
+   * The issuer the discovery document must name: the configured one, or, with `tenants`, the
+   * per-tenant template of a multi-tenant IdP on the same origin (Entra ID's `{tenantid}`).
+   */
+  private async expectedIssuer(response: Response): Promise<URL> {
+    const issuer = this.config.issuer;
+    if (!this.config.tenantAllowed) return issuer;
+    let named: unknown;
+    try {
+      named = ((await response.clone().json()) as { issuer?: unknown }).issuer;
+    } catch {
+      return issuer; // oauth4webapi reports what is wrong with the body
+    }
+    return isTenantTemplate(named) && new URL(named).origin === issuer.origin
+      ? new URL(named)
+      : issuer;
   }
 
   /**
@@ -424,15 +448,18 @@ export class OidcClient {
         return jwks(header, token);
       }
     };
+    const tenants = isTenantTemplate(as.issuer);
+    let payload: Record<string, unknown>;
     try {
-      await jwtVerify(idToken, key, {
+      ({ payload } = await jwtVerify(idToken, key, {
         algorithms: [...this.config.idTokenAlgorithms],
-        issuer: as.issuer,
+        // A multi-tenant issuer is checked below, once the signature has verified.
+        ...(tenants ? {} : { issuer: as.issuer }),
         audience: this.config.clientId,
         clockTolerance: this.config.clockTolerance,
         // Also makes jose refuse an `iat` in the future beyond clockTolerance.
         maxTokenAge: ID_TOKEN_MAX_AGE,
-      });
+      }));
     } catch (cause) {
       // oauth4webapi checked `exp` before; jose's `iat` check is the one it does not make.
       if ((cause as { claim?: unknown }).claim === 'iat') {
@@ -450,6 +477,28 @@ export class OidcClient {
         ErrorCodes.idTokenInvalid,
         `The ID token signature could not be verified against the IdP's JWKS (${describe(cause)}).`,
         { cause },
+      );
+    }
+    if (tenants) this.checkTenant(payload);
+  }
+
+  /**
+   * A multi-tenant IdP's ID token, its signature verified: its `tid` is allowed by `tenants`.
+   * oauth4webapi has compared its `iss` with the issuer template holding that same `tid` (see
+   * fetchMetadata), so a token of one tenant cannot name another.
+   */
+  private checkTenant(claims: Record<string, unknown>): void {
+    const { tid } = claims;
+    if (typeof tid !== 'string' || !tid) {
+      throw new LatchkeyError(
+        ErrorCodes.idTokenInvalid,
+        'The ID token of a multi-tenant issuer has no tenant id (tid).',
+      );
+    }
+    if (!this.config.tenantAllowed!(tid)) {
+      throw new LatchkeyError(
+        ErrorCodes.idTokenInvalid,
+        `The ID token is from tenant ${tid}, which tenants does not allow to sign in.`,
       );
     }
   }
@@ -486,6 +535,17 @@ interface FailureContext {
    * oauth4webapi form-encodes them (RFC 6749 section 2.3.1), and some IdPs compare them unencoded.
    */
   encodedBasicCredentials?: boolean;
+}
+
+/** The placeholder of a multi-tenant issuer template (Entra ID). */
+const TENANT = '{tenantid}';
+
+/** oauth4webapi's hook for the issuer an ID token must name (a function of the token's claims). */
+const EXPECTED_ISSUER = (oauth as unknown as { _expectedIssuer: symbol })._expectedIssuer;
+
+/** True for an issuer template such as `https://login.microsoftonline.com/{tenantid}/v2.0`. */
+function isTenantTemplate(issuer: unknown): issuer is string {
+  return typeof issuer === 'string' && issuer.includes(TENANT) && URL.canParse(issuer);
 }
 
 /** The URL oauth4webapi fetches the discovery document from (OpenID Discovery 1.0 section 4). */
@@ -609,6 +669,13 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
       causeField(error, 'attribute') === 'issuer'
     ) {
       const named = (causeField(error, 'body') as { issuer?: unknown } | undefined)?.issuer;
+      if (isTenantTemplate(named)) {
+        return new LatchkeyError(
+          ErrorCodes.idpInvalidResponse,
+          `The IdP's discovery document names the multi-tenant issuer '${named}': list the tenants allowed to sign in (tenants, or idpPresets.entra({ tenants })).`,
+          { cause: error },
+        );
+      }
       return new LatchkeyError(
         ErrorCodes.idpInvalidResponse,
         `The IdP's discovery document names the issuer '${String(named)}', but \`issuer\` is '${String(causeField(error, 'expected'))}': set \`issuer\` to the discovery document's value (a path's trailing slash counts; a bare host's does not).`,

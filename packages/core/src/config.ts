@@ -89,6 +89,14 @@ export interface LatchkeyOptions {
    * nonce. Default `false`.
    */
   dpop?: DpopOption;
+  /**
+   * For an IdP whose discovery document names a per-tenant issuer template, as Microsoft Entra
+   * ID's `common` and `organizations` endpoints do (`https://login.microsoftonline.com/{tenantid}/v2.0`):
+   * the tenant ids (`tid`) allowed to sign in, or a function deciding. An ID token is accepted
+   * only once its signature verified, when its `tid` is allowed and its `iss` is the template
+   * with that `tid`. Without it, such an IdP is refused. Default: none.
+   */
+  tenants?: readonly string[] | ((tenantId: string) => boolean);
   /** Scopes asked for at sign-in. Default `['openid', 'profile', 'email', 'offline_access']`. */
   scopes?: readonly string[];
   /** A resource indicator (RFC 8707) sent with sign-in and refresh, for JWT access tokens. */
@@ -209,6 +217,7 @@ export interface ProviderOptions
     | 'stepUpParams'
     | 'idTokenAlgorithms'
     | 'roles'
+    | 'tenants'
   > {
   /** The provider's issuer identifier, exactly as in its discovery document. */
   issuer: string;
@@ -262,6 +271,8 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   redirectUri: string;
   scopes: readonly string[];
   pushedAuthorizationRequests: boolean;
+  /** The tenants allowed to sign in at a multi-tenant IdP (`tenants`), if any. */
+  tenantAllowed: ((tenantId: string) => boolean) | undefined;
   /** `true`: a DPoP key per session; a key pair: the app's; undefined: no DPoP. */
   dpop: true | CryptoKeyPair | undefined;
   resource: string | undefined;
@@ -459,6 +470,11 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
 /** The configuration of one provider (the only one, when `providers` is undefined). */
 function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
+  if (issuer.pathname.includes('/.well-known/')) {
+    invalid(
+      'issuer is the issuer identifier, not the URL of its discovery document: drop /.well-known/... (e.g. https://login.microsoftonline.com/organizations/v2.0).',
+    );
+  }
   const baseUrl = parseUrl('baseUrl', options.baseUrl);
   if (!options.clientId) invalid('clientId is required.');
   const clientAuth = resolveClientAuth(options);
@@ -514,6 +530,7 @@ function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
     scopes: options.scopes ?? ['openid', 'profile', 'email', 'offline_access'],
     pushedAuthorizationRequests: options.pushedAuthorizationRequests ?? false,
     dpop: resolveDpop(options.dpop),
+    tenantAllowed: tenantCheck(options.tenants),
     resource: options.resource,
     authorizationParams: options.authorizationParams ?? {},
     stepUpParams:
@@ -552,6 +569,18 @@ function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
         : options.debug || undefined,
     now: options.now ?? Date.now,
   });
+}
+
+/** The `tenants` option as a check of one tenant id. */
+function tenantCheck(
+  tenants: LatchkeyOptions['tenants'],
+): ((tenantId: string) => boolean) | undefined {
+  if (tenants === undefined || typeof tenants === 'function') return tenants;
+  if (!Array.isArray(tenants) || tenants.length === 0) {
+    invalid('tenants must list at least one tenant id, or be a function deciding.');
+  }
+  const allowed = new Set(tenants);
+  return (tenantId) => allowed.has(tenantId);
 }
 
 const REDACTED = '[redacted]';

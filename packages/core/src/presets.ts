@@ -4,7 +4,7 @@ import { roleMappers } from './rbac';
 /** The part of the options an IdP preset fills in; spread it into `createLatchkey`. */
 export type IdpPreset = Pick<
   LatchkeyOptions,
-  'roles' | 'scopes' | 'authorizationParams' | 'stepUpParams' | 'acrLevels' | 'resource'
+  'roles' | 'scopes' | 'authorizationParams' | 'stepUpParams' | 'acrLevels' | 'resource' | 'tenants'
 >;
 
 const BASE_SCOPES = ['openid', 'profile', 'email', 'offline_access'] as const;
@@ -37,10 +37,17 @@ export const idpPresets = {
    * Microsoft Entra ID: app roles in `roles`; an API's access tokens through its `.default` scope
    * (e.g. `api://<app-id>/.default`); step-up through authentication contexts, asked for with the
    * `claims` request (`acrs`), not `acr_values`. `acrLevels` are your context ids (`c1`, ...).
+   * For a multi-tenant app (issuer `https://login.microsoftonline.com/organizations/v2.0` or
+   * `/common/v2.0`), `tenants` lists the tenant ids (`tid`) allowed to sign in, or decides.
    */
   entra: (
-    options: { apiScope?: string; authenticationContexts?: readonly string[] } = {},
+    options: {
+      apiScope?: string;
+      authenticationContexts?: readonly string[];
+      tenants?: LatchkeyOptions['tenants'];
+    } = {},
   ): IdpPreset => ({
+    ...(options.tenants ? { tenants: options.tenants } : {}),
     roles: roleMappers.entra(),
     scopes: [...BASE_SCOPES, ...(options.apiScope ? [options.apiScope] : [])],
     acrLevels: options.authenticationContexts ?? [],

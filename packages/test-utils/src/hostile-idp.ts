@@ -64,6 +64,13 @@ export interface HostileIdpOptions {
   sub?: string;
   /** Extra claims for the ID token and `/userinfo`; they never override protocol claims. */
   claims?: Record<string, unknown>;
+  /**
+   * Shaped like Microsoft Entra ID's multi-tenant endpoints: discovery (also at
+   * `/<any path>/.well-known/openid-configuration`, as `/organizations/v2.0/...`) names the issuer
+   * `<issuer>/{tenantid}/v2.0`, authorization responses carry no `iss`, and ID tokens name
+   * `<issuer>/<tenant>/v2.0` (see {@link HostileIdp.tenant}). Default false.
+   */
+  multiTenant?: boolean;
 }
 
 /** A running hostile OP. */
@@ -78,6 +85,11 @@ export interface HostileIdp {
   expiresIn: number;
   /** Whether token responses carry a refresh token; settable. Default true. */
   issueRefreshTokens: boolean;
+  /**
+   * With `multiTenant`: the tenant the ID token's `iss` names; settable. Default undefined: the
+   * `tid` claim's.
+   */
+  tenant: string | undefined;
   /** Every request received, in order (`path` is the pathname, without the query). */
   requests: Array<{ method: string; path: string }>;
   /**
@@ -242,6 +254,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     claims: options.claims ?? {},
     expiresIn: 3600,
     issueRefreshTokens: true,
+    tenant: undefined,
     requests: [],
     logoutToken: (claims) => {
       const now = Math.floor(Date.now() / 1000);
@@ -265,14 +278,15 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
       }),
   };
 
+  const multiTenant = options.multiTenant === true;
   const discovery = {
-    issuer,
+    issuer: multiTenant ? `${issuer}/{tenantid}/v2.0` : issuer,
     authorization_endpoint: `${issuer}/authorize`,
     token_endpoint: `${issuer}/token`,
     jwks_uri: `${issuer}/jwks`,
     userinfo_endpoint: `${issuer}/userinfo`,
     end_session_endpoint: `${issuer}/logout`,
-    authorization_response_iss_parameter_supported: true,
+    authorization_response_iss_parameter_supported: !multiTenant,
     id_token_signing_alg_values_supported: ['RS256', 'ES256'],
     code_challenge_methods_supported: ['S256'],
     token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post'],
@@ -329,7 +343,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     }
     if (state !== undefined) reply.set('state', state);
     if (mode === 'wrong-iss-param') reply.set('iss', EVIL_ISSUER);
-    else if (mode !== 'no-iss-param') reply.set('iss', issuer);
+    else if (mode !== 'no-iss-param' && !multiTenant) reply.set('iss', issuer);
     for (const [key, value] of reply) target.searchParams.append(key, value);
 
     res.writeHead(302, { Location: target.href, 'Cache-Control': 'no-store' });
@@ -389,7 +403,7 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     const mode = idp.mode;
     const now = Math.floor(Date.now() / 1000);
     const protocol: JWTPayload & Record<string, unknown> = {
-      iss: issuer,
+      iss: multiTenant ? `${issuer}/${idp.tenant ?? String(idp.claims.tid)}/v2.0` : issuer,
       sub,
       aud: clientId,
       iat: now,
@@ -549,7 +563,11 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     }
     idp.requests.push({ method: req.method ?? '', path: url.pathname });
 
-    switch (url.pathname) {
+    const pathname =
+      multiTenant && url.pathname.endsWith('/.well-known/openid-configuration')
+        ? '/.well-known/openid-configuration'
+        : url.pathname;
+    switch (pathname) {
       case '/.well-known/openid-configuration':
         requireMethod(req, 'GET');
         return sendJson(
