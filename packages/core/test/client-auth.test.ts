@@ -1,44 +1,28 @@
 // Each way the app authenticates at the token endpoint, against the dev IdP with a client
 // registered for that method: the code exchange and a refresh both authenticate (RFC 6749 section
 // 2.3, RFC 7523 for private_key_jwt), and the IdP refuses what it was not registered for.
-import { type DevIdp, type DevIdpClient, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
-import { freePort, TestBrowser } from '@latchkey/test-utils';
+import { type DevIdp, type DevIdpClient, signInAtDevIdp } from '@latchkey/dev-idp';
+import { TestBrowser } from '@latchkey/test-utils';
 import { exportJWK, exportPKCS8, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LatchkeyOptions } from '../src/index';
-import { type CoreApp, startCoreApp } from './helpers';
+import { type CoreApp, startAppWithIdp } from './helpers';
 
-let running: { app: CoreApp; idp: DevIdp } | undefined;
+let running: Awaited<ReturnType<typeof startAppWithIdp>> | undefined;
 afterEach(async () => {
-  await running?.app.stop();
-  await running?.idp.stop();
+  await running?.stop();
   running = undefined;
 });
 
 /**
  * The app with `auth` as its client authentication, and the dev IdP with the client registered as
- * `registration` says. Access tokens live 30 s, under latchkey's 60 s margin: every
- * `getAccessToken()` refreshes.
+ * `registration` says.
  */
 async function start(
   auth: Pick<LatchkeyOptions, 'clientAuth' | 'clientSecret' | 'clientAssertionKey'>,
   registration: Partial<DevIdpClient>,
 ) {
-  const idpPort = await freePort();
-  const app = await startCoreApp({ issuer: `http://127.0.0.1:${idpPort}`, ...auth });
-  const idp = await startDevIdp({
-    port: idpPort,
-    ttl: { accessToken: 30 },
-    clients: [
-      {
-        client_id: 'core-app',
-        redirect_uris: [`${app.url}/auth/callback`],
-        post_logout_redirect_uris: [`${app.url}/`],
-        ...registration,
-      },
-    ],
-  });
-  running = { app, idp };
+  running = await startAppWithIdp(auth, registration);
   return running;
 }
 

@@ -3,12 +3,12 @@
 // `Authorization: DPoP` with a proof that a real `createBearerVerifier({ dpop })` accepts. Nonces
 // are asked for by the IdP and by the API, and each is answered with exactly one retry.
 import { createServer, type IncomingMessage } from 'node:http';
-import { type DevIdp, type DevIdpOptions, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
+import { type DevIdp, type DevIdpOptions, signInAtDevIdp } from '@latchkey/dev-idp';
 import { close, freePort, listen, TestBrowser } from '@latchkey/test-utils';
 import { decodeJwt } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBearerVerifier, type DpopOptions, type LatchkeyOptions } from '../src/index';
-import { type CoreApp, startCoreApp } from './helpers';
+import { type CoreApp, startAppWithIdp, startCoreApp } from './helpers';
 
 const API = 'urn:latchkey:demo-api';
 const running: Array<() => Promise<void>> = [];
@@ -42,7 +42,7 @@ async function startApi(issuer: string, dpop: Omit<DpopOptions, 'mode'> = {}) {
   return { url, seen };
 }
 
-/** The app with `dpop: true` (and `options`), forwarding `/api/*` to `apiUrl`, and its dev IdP. */
+/** The app with `dpop: true` (and `options`), forwarding `/api/*` to an API, and its dev IdP. */
 async function start(
   apiFor: (issuer: string) => Promise<{ url: string }>,
   options: Partial<LatchkeyOptions> = {},
@@ -50,34 +50,22 @@ async function start(
 ) {
   const idpPort = await freePort();
   const issuer = `http://127.0.0.1:${idpPort}`;
-  const api = await apiFor(issuer);
   const settings = {
     issuer,
     resource: API,
     scopes: ['openid', 'profile', 'offline_access', 'reports:read'],
     dpop: true,
-    apiUrl: api.url,
+    apiUrl: (await apiFor(issuer)).url,
     ...options,
   };
-  const app = await startCoreApp(settings);
-  running.push(() => app.stop());
-  const idp = await startDevIdp({
-    port: idpPort,
-    // Under latchkey's 60 s margin: every use of the access token refreshes it first.
-    ttl: { accessToken: 30 },
-    clients: [
-      {
-        client_id: 'core-app',
-        client_secret: 'core-app-secret',
-        redirect_uris: [`${app.url}/auth/callback`],
-        // The IdP refuses this client's token requests without a proof.
-        dpop_bound_access_tokens: true,
-      },
-    ],
-    ...idpOptions,
-  });
-  running.push(() => idp.stop());
-  return { app, idp, settings };
+  const started = await startAppWithIdp(
+    settings,
+    // The IdP refuses this client's token requests without a proof.
+    { client_secret: 'core-app-secret', dpop_bound_access_tokens: true },
+    { port: idpPort, ...idpOptions },
+  );
+  running.push(() => started.stop());
+  return { ...started, settings };
 }
 
 /** Signs alice in; the `dpop_jkt` of the authorization request, and the browser. */

@@ -7,8 +7,14 @@ import {
   requireAuth,
   toWebRequest,
 } from '@latchkey/core';
-import { type DevIdp, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
-import { close, listen, TestBrowser } from '@latchkey/test-utils';
+import {
+  type DevIdp,
+  type DevIdpClient,
+  type DevIdpOptions,
+  signInAtDevIdp,
+  startDevIdp,
+} from '@latchkey/dev-idp';
+import { close, freePort, listen, TestBrowser } from '@latchkey/test-utils';
 
 export interface CoreApp {
   url: string;
@@ -60,6 +66,43 @@ export async function startCoreApp(
     baseUrl: url,
   });
   return { url, latchkey, stop: () => close(server) };
+}
+
+/**
+ * The core app with `options` and the dev IdP of its issuer (on `idpOptions.port`, else a free
+ * one), where its client `core-app` is
+ * registered as `registration` says (its callback and home page, no secret unless given). Access
+ * tokens live 30 s, under latchkey's 60 s margin: each use of one refreshes it first. `stop` ends
+ * both.
+ */
+export async function startAppWithIdp(
+  options: Omit<Parameters<typeof startCoreApp>[0], 'issuer'>,
+  registration: Partial<DevIdpClient> = {},
+  idpOptions: Partial<DevIdpOptions> = {},
+): Promise<{ app: CoreApp; idp: DevIdp; stop(): Promise<void> }> {
+  const idpPort = idpOptions.port ?? (await freePort());
+  const app = await startCoreApp({ issuer: `http://127.0.0.1:${idpPort}`, ...options });
+  const idp = await startDevIdp({
+    ttl: { accessToken: 30 },
+    clients: [
+      {
+        client_id: 'core-app',
+        redirect_uris: [`${app.url}/auth/callback`],
+        post_logout_redirect_uris: [`${app.url}/`],
+        ...registration,
+      },
+    ],
+    ...idpOptions,
+    port: idpPort,
+  });
+  return {
+    app,
+    idp,
+    async stop() {
+      await app.stop();
+      await idp.stop();
+    },
+  };
 }
 
 /** A dev IdP whose client is the core app at `appUrl`. */

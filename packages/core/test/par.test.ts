@@ -1,20 +1,19 @@
 // Pushed authorization requests (RFC 9126) against the dev IdP over HTTP: the parameters go to the
 // IdP's PAR endpoint, authenticated like a token request, and the browser's redirect carries only
 // `client_id` and the `request_uri` the IdP answered.
-import { type DevIdp, type DevIdpClient, signInAtDevIdp, startDevIdp } from '@latchkey/dev-idp';
-import { freePort, TestBrowser } from '@latchkey/test-utils';
+import { type DevIdp, type DevIdpClient, signInAtDevIdp } from '@latchkey/dev-idp';
+import { TestBrowser } from '@latchkey/test-utils';
 import { exportJWK, generateKeyPair } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLatchkey, type LatchkeyOptions } from '../src/index';
-import { type CoreApp, startCoreApp } from './helpers';
+import { type CoreApp, startAppWithIdp } from './helpers';
 import { baseUrl, secrets, useHostileIdp } from './hostile';
 
 const hostile = useHostileIdp();
 
-let running: { app: CoreApp; idp: DevIdp } | undefined;
+let running: Awaited<ReturnType<typeof startAppWithIdp>> | undefined;
 afterEach(async () => {
-  await running?.app.stop();
-  await running?.idp.stop();
+  await running?.stop();
   running = undefined;
 });
 
@@ -24,23 +23,11 @@ async function start(
   registration: Partial<DevIdpClient> = {},
   requirePushedAuthorizationRequests = false,
 ) {
-  const idpPort = await freePort();
-  const app = await startCoreApp({ issuer: `http://127.0.0.1:${idpPort}`, ...options });
-  const idp = await startDevIdp({
-    port: idpPort,
-    ttl: { accessToken: 30 },
-    requirePushedAuthorizationRequests,
-    clients: [
-      {
-        client_id: 'core-app',
-        client_secret: 'core-app-secret',
-        redirect_uris: [`${app.url}/auth/callback`],
-        post_logout_redirect_uris: [`${app.url}/`],
-        ...registration,
-      },
-    ],
-  });
-  running = { app, idp };
+  running = await startAppWithIdp(
+    options,
+    { client_secret: 'core-app-secret', ...registration },
+    { requirePushedAuthorizationRequests },
+  );
   return running;
 }
 
