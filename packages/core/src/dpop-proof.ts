@@ -34,6 +34,12 @@ export interface DpopOptions {
   nonceSecret?: string;
   /** Seconds each nonce is issued for; it is accepted for one step more. Default 300. */
   nonceStep?: number;
+  /**
+   * The API's public origin, e.g. `https://api.example.com`: a proof's `htu` must name it, with the
+   * request's path. Default: the origin of the URL the request came with, which adapters build
+   * from the `Host` header (a client may set that header to another server's name).
+   */
+  origin?: string;
 }
 
 /** What a DPoP-bound request brings to be checked against its proof. */
@@ -80,6 +86,7 @@ export class DpopProofs {
   readonly #replay: ReplayCache;
   readonly #nonceKey: string | undefined;
   readonly #nonceStep: number;
+  readonly #origin: string | undefined;
 
   constructor(
     given: DpopMode | DpopOptions,
@@ -111,6 +118,10 @@ export class DpopProofs {
     }
     this.#nonceKey = options.nonceSecret;
     this.#nonceStep = options.nonceStep ?? 300;
+    if (options.origin !== undefined && !/^https?:\/\/[^/]+$/.test(options.origin)) {
+      throw invalid("dpop.origin must be an origin such as 'https://api.example.com'.");
+    }
+    this.#origin = options.origin;
     if (!(this.#nonceStep >= 10)) throw invalid('dpop.nonceStep must be at least 10 seconds.');
   }
 
@@ -182,7 +193,11 @@ export class DpopProofs {
     if (htm !== request.method.toUpperCase()) {
       throw this.#invalid('htm does not match the request method');
     }
-    const target = normalizeHtu(request.url);
+    const target = normalizeHtu(
+      this.#origin && URL.canParse(request.url)
+        ? `${this.#origin}${new URL(request.url).pathname}`
+        : request.url,
+    );
     if (typeof htu !== 'string' || target === undefined || normalizeHtu(htu) !== target) {
       throw this.#invalid('htu does not match the request URI');
     }

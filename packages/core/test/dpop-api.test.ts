@@ -143,6 +143,24 @@ describe('DPoP-bound tokens at an API', () => {
     }
   });
 
+  it('with an origin, compares htu with it rather than with the Host the request named', async () => {
+    const token = await boundToken();
+    const pinned = verifierFor({ mode: 'allowed', origin: 'https://api.example.com' });
+    // The request reached this API under another name (a Host header an attacker chose).
+    const elsewhere = 'https://other-api.example.net/reports';
+    const forOther = await proof({ token, htu: elsewhere });
+    expect(await refused(pinned, request(token, forOther, { url: elsewhere }))).toEqual(
+      INVALID_PROOF,
+    );
+    const ours = await proof({ token });
+    expect(
+      (await pinned.authenticate(request(token, ours, { url: elsewhere }))).token,
+    ).toBeDefined();
+    expect(() => verifierFor({ mode: 'allowed', origin: 'https://api.example.com/' })).toThrow(
+      /dpop.origin must be an origin/,
+    );
+  });
+
   it('refuses a replayed proof, on the same URI; the same jti on another URI is a new proof', async () => {
     const token = await boundToken();
     const verifier = verifierFor();
