@@ -18,9 +18,12 @@ export default {
     'packages/core/src/step-up.ts',
     'packages/core/src/acr.ts',
     'packages/core/src/guards.ts',
-    // Pushed authorization requests; ID-token, refresh and logout-token verification.
-    'packages/core/src/client.ts:227-368',
-    'packages/core/src/client.ts:370-455',
+    // Multi-tenant issuers; pushed authorization requests; ID-token, refresh and logout-token
+    // verification; which provider a session, a sign-in or a logout token belongs to.
+    'packages/core/src/client.ts:170-210',
+    'packages/core/src/client.ts:251-392',
+    'packages/core/src/client.ts:394-504',
+    'packages/core/src/providers.ts',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
     // Bearer and DPoP-bound tokens for APIs, and the cache of verified credentials.
