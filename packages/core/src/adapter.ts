@@ -69,16 +69,36 @@ export interface GuardFactories<Handler> {
   requireBearer(verifier: BearerVerifier, requirement?: BearerRequirement): Handler;
 }
 
+/** Where a request says it was sent, as a framework reads it (behind a proxy, as trusted). */
+export interface RequestTarget {
+  /** `http` or `https`. */
+  protocol: string;
+  /** The `Host` (or trusted `X-Forwarded-Host`) header, as sent. */
+  host: string | undefined;
+  /** The path and query, as sent. */
+  path: string;
+}
+
+/** A host name or IP literal with an optional port: nothing a client could slip a path into. */
+const HOST = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+
+/** The absolute URL of a request target; undefined when its host is no plain host name. */
+function urlOf({ protocol, host, path }: RequestTarget): string | undefined {
+  return host && HOST.test(host) && path.startsWith('/')
+    ? `${protocol}://${host}${path}`
+    : undefined;
+}
+
 /**
  * The guard factories of an adapter: `guard` turns a decision into its framework's handler (a
  * refusal is sent, else the request goes on), `authOf` finds a request's auth context (and says
- * what to mount when there is none), `urlOf` gives the absolute URL the client called (read only
+ * what to mount when there is none), `targetOf` says where the client sent the request (read only
  * for a DPoP proof's `htu`).
  */
 export function guardFactories<Handler, Request extends GuardedRequest>(
   guard: (decide: Decide<Request>) => Handler,
   authOf: (request: Request) => AuthContext,
-  urlOf: (request: Request) => string,
+  targetOf: (request: Request) => RequestTarget,
 ): GuardFactories<Handler> {
   return {
     requireAuth: () => guard((request) => requireAuth(authOf(request))),
@@ -89,12 +109,13 @@ export function guardFactories<Handler, Request extends GuardedRequest>(
     requireBearer: (verifier, requirement = {}) =>
       guard((request) => {
         const { authorization, dpop, 'latchkey-step-up': assertion } = request.headers;
+        const url = dpop === undefined ? undefined : urlOf(targetOf(request));
         const verified = verifier.authenticate(
           {
             authorization,
             dpop,
             method: request.method,
-            ...(dpop === undefined ? {} : { url: urlOf(request) }),
+            ...(url === undefined ? {} : { url }),
             stepUpAssertion: typeof assertion === 'string' ? assertion : undefined,
           },
           requirement,

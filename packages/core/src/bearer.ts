@@ -102,7 +102,7 @@ export interface BearerRequirement extends StepUpRequirement {
  * (roles, permissions, `acr`, `auth_time`).
  */
 export interface AccessTokenClaims {
-  /** Issuer (RFC 7519 `iss`); verified to equal the configured `issuer`. */
+  /** Issuer (RFC 7519 `iss`); verified to be the configured `issuer` (or one of `issuers`). */
   readonly iss?: string;
   /** Subject (RFC 7519 `sub`): the user, or the client itself when no user takes part. */
   readonly sub?: string;
@@ -466,7 +466,11 @@ export function createBearerVerifier(options: BearerVerifierOptions): BearerVeri
   function failed(error: unknown, scheme: 'Bearer' | 'DPoP') {
     const response = toResponse(error, { as: 'json' });
     const challenge = response.headers.get('www-authenticate');
-    if (dpop && scheme === 'DPoP' && challenge?.startsWith('Bearer')) {
+    if (
+      dpop &&
+      (scheme === 'DPoP' || dpop.mode === 'required') &&
+      challenge?.startsWith('Bearer')
+    ) {
       response.headers.set(
         'www-authenticate',
         dpop.challenge(challenge.slice('Bearer'.length).replace(/^[\s,]+/, '')),

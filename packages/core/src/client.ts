@@ -172,7 +172,7 @@ export class OidcClient {
       // the token's own tid passes that, and verifyIdTokenSignature decides once it verified.
       Object.assign(as, {
         [EXPECTED_ISSUER]: (result: { claims: oauth.IDToken }) =>
-          as.issuer.replace(TENANT, String(result.claims.tid)),
+          as.issuer.replace(TENANT, () => String(result.claims.tid)),
       });
     }
     if (!as.jwks_uri) {

@@ -454,10 +454,13 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     }
     let config: ResolvedConfig;
     try {
-      config = resolveProvider({ ...shared, ...provider });
+      config = resolveProvider({ ...shared, ...providerOptionsOf(provider) });
     } catch (error) {
       invalid(`providers.${name}: ${(error as Error).message}`);
     }
+    // A callback of its own per provider: a code one IdP sent cannot be taken for another's
+    // (the mix-up attack, RFC 9700 section 4.4), even from IdPs that send no `iss`.
+    config = redacted({ ...config, redirectUri: `${config.redirectUri}/${name}` });
     if (issuers.has(config.issuer.href)) {
       invalid(`providers.${name} has the issuer of another provider: each issuer once.`);
     }
@@ -465,6 +468,30 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     providers.set(name, config);
   }
   return redacted({ ...providers.values().next().value!, providers });
+}
+
+/** The options a provider sets for itself: a preset spread into it sets nothing app-wide. */
+const PROVIDER_KEYS = [
+  'issuer',
+  'clientId',
+  'clientSecret',
+  'clientAuth',
+  'clientAssertionKey',
+  'pushedAuthorizationRequests',
+  'dpop',
+  'scopes',
+  'resource',
+  'authorizationParams',
+  'stepUpParams',
+  'idTokenAlgorithms',
+  'roles',
+  'tenants',
+] as const satisfies readonly (keyof ProviderOptions)[];
+
+function providerOptionsOf(provider: ProviderOptions): Partial<LatchkeyOptions> {
+  return Object.fromEntries(
+    PROVIDER_KEYS.filter((key) => provider[key] !== undefined).map((key) => [key, provider[key]]),
+  );
 }
 
 /** The configuration of one provider (the only one, when `providers` is undefined). */

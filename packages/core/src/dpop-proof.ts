@@ -22,7 +22,7 @@ export interface DpopOptions {
   /**
    * Where the `jti` of each accepted proof is remembered until it is too old to be accepted: a
    * `SessionStore` or `RevocationList` of `@latchkey/redis` holds them across instances. Default:
-   * this process's memory, bounded to 100000 proofs.
+   * this process's memory, at most 100000 proofs within the window (more are refused).
    */
   replay?: ReplayCache;
   /**
@@ -112,13 +112,16 @@ export class DpopProofs {
     if (!(this.#maxAge > 0 && this.#maxAge <= 3600)) {
       throw invalid('dpop.maxAge must be 1 to 3600 seconds.');
     }
-    this.#replay = options.replay ?? new MemoryReplayCache();
+    this.#replay = options.replay ?? new MemoryReplayCache({ now });
     if (options.nonceSecret !== undefined && options.nonceSecret.length < 32) {
       throw invalid('dpop.nonceSecret must be at least 32 characters long.');
     }
     this.#nonceKey = options.nonceSecret;
     this.#nonceStep = options.nonceStep ?? 300;
-    if (options.origin !== undefined && !/^https?:\/\/[^/]+$/.test(options.origin)) {
+    if (
+      options.origin !== undefined &&
+      !(URL.canParse(options.origin) && new URL(options.origin).origin === options.origin)
+    ) {
       throw invalid("dpop.origin must be an origin such as 'https://api.example.com'.");
     }
     this.#origin = options.origin;
@@ -231,7 +234,8 @@ export class DpopProofs {
       }
     }
     // 11: a jti not seen on this URI within the window (only verified proofs are recorded).
-    const ttl = this.#maxAge + 2 * this.clockTolerance;
+    // One second more: jose compares whole seconds.
+    const ttl = this.#maxAge + 2 * this.clockTolerance + 1;
     if (!(await this.#replay.markSeen(`dpop:${sha256(`${target} ${jti}`)}`, ttl))) {
       throw this.#invalid('the proof was already used (replay)');
     }

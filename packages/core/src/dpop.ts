@@ -115,7 +115,7 @@ export interface TokenRequestInit {
  * Calls an API with an access token: `Authorization: DPoP` and a fresh proof from `dpop` for a
  * bound token (retried once on `use_dpop_nonce`), else `Authorization: Bearer`. Resolves the API's
  * answer as it came, challenges included; `api_unreachable` when it does not answer within
- * `timeout` ms.
+ * `timeout` ms (each of the at most two attempts).
  */
 export async function callWithToken(
   token: string,

@@ -93,6 +93,13 @@ export class Latchkey {
       const route = routes[name];
       if (route) table[route] = methods;
     }
+    // With several providers, each has its callback below the callback route (sign-in.ts).
+    if (config.providers && routes.callback) {
+      table[`${routes.callback}/:provider`] = {
+        GET: (request, { params }) => this.#signIn.callback(request, params.provider),
+      };
+      delete table[routes.callback];
+    }
     if (config.passkeys) {
       Object.assign(
         table,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MemoryRevocationList, MemorySessionStore } from './memory';
+import { MemoryReplayCache, MemoryRevocationList, MemorySessionStore } from './memory';
 
 // A fake clock: these stores expire entries by time.
 function clock() {
@@ -194,5 +194,19 @@ describe('MemoryRevocationList', () => {
     expect(
       list.isRevoked({ sessionId: 'b', sub: 'x', idpSid: undefined, createdAt: created }),
     ).toBe(true);
+  });
+});
+
+describe('MemoryReplayCache', () => {
+  it('refuses new values while it is full of live ones, rather than forget one', async () => {
+    let now = 0;
+    const cache = new MemoryReplayCache({ maxEntries: 2, now: () => now });
+    expect(await cache.markSeen('a', 60)).toBe(true);
+    expect(await cache.markSeen('a', 60)).toBe(false);
+    expect(await cache.markSeen('b', 60)).toBe(true);
+    expect(await cache.markSeen('c', 60)).toBe(false);
+    now = 60_000;
+    expect(await cache.markSeen('c', 60)).toBe(true);
+    expect(await cache.markSeen('a', 60)).toBe(true);
   });
 });

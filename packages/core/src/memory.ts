@@ -39,6 +39,15 @@ class ExpiringMap<V> {
     return this.entries.delete(key);
   }
 
+  /** True when `maxEntries` live entries are held (expired ones are dropped, oldest first). */
+  full(): boolean {
+    for (const [key, entry] of this.entries) {
+      if (this.entries.size < this.maxEntries || entry.expiresAt > this.now()) break;
+      this.entries.delete(key);
+    }
+    return this.entries.size >= this.maxEntries;
+  }
+
   /** Values of live entries that match. */
   *filter(predicate: (value: V) => boolean): Generator<[string, V]> {
     for (const [key] of this.entries) {
@@ -49,8 +58,9 @@ class ExpiringMap<V> {
 }
 
 /**
- * One-time values (logout-token and DPoP-proof `jti`s) seen by this process, until they expire;
- * bounded, the oldest dropped first.
+ * One-time values (logout-token and DPoP-proof `jti`s) seen by this process, until they expire.
+ * Bounded: while it holds `maxEntries` values that have not expired, it refuses new ones (as
+ * seen) rather than forget one that could then be replayed.
  */
 export class MemoryReplayCache implements ReplayCache {
   private readonly seen: ExpiringMap<true>;
@@ -60,7 +70,7 @@ export class MemoryReplayCache implements ReplayCache {
   }
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
-    if (this.seen.get(key)) return false;
+    if (this.seen.get(key) || this.seen.full()) return false;
     this.seen.set(key, true, ttlSeconds * 1000);
     return true;
   }

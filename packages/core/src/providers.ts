@@ -75,6 +75,20 @@ export class Providers {
   }
 
   /**
+   * The provider of a session read back. A session from an IdP sign-in must name its provider
+   * when the app has several: one from before `providers` could belong to any of them.
+   */
+  ofSession(record: { pv?: string | undefined; idt?: unknown }): Provider {
+    if (record.pv === undefined && record.idt !== undefined && this.#named.size > 0) {
+      throw new LatchkeyError(
+        ErrorCodes.sessionInvalid,
+        'The session does not say which identity provider it signed in with; sign in again.',
+      );
+    }
+    return this.of(record.pv);
+  }
+
+  /**
    * The provider whose issuer a JWT names (a logout token, before it is verified: its provider's
    * keys and issuer check it next), or undefined.
    */

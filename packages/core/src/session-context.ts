@@ -129,7 +129,7 @@ export class SessionContexts {
 
   private withKnownProvider(read: ReadResult): ReadResult {
     try {
-      if (read.record) this.providers.of(read.record.pv);
+      if (read.record) this.providers.ofSession(read.record);
       return read;
     } catch (problem) {
       return { problem: problem as LatchkeyError };

@@ -148,9 +148,11 @@ export class SignIn {
 
   /**
    * Completes a sign-in. Any failure clears the transaction, writes no session and answers a typed
-   * error; success starts a new session (new sessionId) and redirects to `returnTo`.
+   * error; success starts a new session (new sessionId) and redirects to `returnTo`. With several
+   * providers, each has its own callback (`/auth/callback/<name>`): `provider` is the one this
+   * callback is for, and must be the one the sign-in started at.
    */
-  async callback(request: HttpRequest): Promise<Response> {
+  async callback(request: HttpRequest, provider?: string): Promise<Response> {
     const url = new URL(request.url);
     let clearTransaction: string[] = [];
     try {
@@ -177,10 +179,16 @@ export class SignIn {
           'No sign-in in progress matches this callback (expired, started in another browser, or already completed).',
         );
       }
-      const callbackUrl = new URL(this.config.redirectUri);
+      if (transaction.provider !== provider) {
+        throw new LatchkeyError(
+          ErrorCodes.stateMismatch,
+          'This callback is for another identity provider than the one the sign-in started at.',
+        );
+      }
+      const signedInAt = this.providers.of(transaction.provider);
+      const callbackUrl = new URL(signedInAt.config.redirectUri);
       callbackUrl.search = url.search;
-      const provider = this.providers.of(transaction.provider);
-      const tokens = await provider.client.exchangeCode(callbackUrl, {
+      const tokens = await signedInAt.client.exchangeCode(callbackUrl, {
         state,
         nonce: transaction.nonce,
         codeVerifier: transaction.codeVerifier,
@@ -188,7 +196,7 @@ export class SignIn {
         dpopKey: transaction.dpopKey,
       });
       const now = this.config.now();
-      const record = createRecord(tokens, now, transaction.dpopKey, provider.name);
+      const record = createRecord(tokens, now, transaction.dpopKey, signedInAt.name);
       if (transaction.stepUp) {
         const session = this.contexts.sessionOf(record);
         verifyStepUp(

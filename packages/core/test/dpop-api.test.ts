@@ -269,7 +269,9 @@ describe('DPoP-bound tokens at an API', () => {
       await refused(verifierFor('required'), { authorization: `Bearer ${unbound}` }),
     ).toMatchObject({
       error: 'invalid_token',
-      challenge: expect.stringMatching(/^Bearer error="invalid_token"/),
+      challenge: expect.stringMatching(
+        /^DPoP error="invalid_token", .*algs="ES256 EdDSA PS256 RS256"$/,
+      ),
     });
     expect((await verifierFor('allowed').authenticate(`Bearer ${unbound}`)).token).toBeDefined();
     expect((await refused(verifierFor('required'), { authorization: undefined })).challenge).toBe(

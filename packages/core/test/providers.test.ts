@@ -31,7 +31,7 @@ beforeAll(async () => {
       {
         client_id: 'core-app',
         client_secret: 'core-app-secret',
-        redirect_uris: [`${app.url}/auth/callback`],
+        redirect_uris: [`${app.url}/auth/callback/partners`],
       },
     ],
   });
@@ -130,6 +130,57 @@ describe('several identity providers', () => {
       message: "Invalid logout token: its issuer is not one of this app's identity providers.",
     });
     expect(await sessionOf(atPartners.browser)).toBe(true);
+  });
+});
+
+describe('several identity providers: the callback', () => {
+  it("refuses a code delivered to another provider's callback (mix-up)", async () => {
+    const tokenCallsBefore = corp.requests.filter((r) => r.path === '/token').length;
+    const browser = new TestBrowser();
+    const login = await browser.request(`${app.url}/auth/login?provider=corp`, {
+      headers: { accept: 'text/html' },
+    });
+    // corp answers at its own authorization endpoint; the code is then sent to partners' callback.
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const answer = new URL(authorize.headers.get('location')!);
+    expect(answer.pathname).toBe('/auth/callback/corp');
+    const mixedUp = await browser.request(`${app.url}/auth/callback/partners${answer.search}`, {
+      headers: JSON_HEADERS,
+    });
+    expect(mixedUp.status).toBe(400);
+    expect(mixedUp.json()).toEqual({
+      error: 'state_mismatch',
+      message:
+        'This callback is for another identity provider than the one the sign-in started at.',
+    });
+    expect(corp.requests.filter((r) => r.path === '/token')).toHaveLength(tokenCallsBefore);
+  });
+});
+
+describe('several identity providers: sessions from before', () => {
+  it('refuses a session signed in before the app had providers: it names none', async () => {
+    const options = { baseUrl: app.url, secrets: ['core-test-secret-core-test-secret-0001'] };
+    const single = createLatchkey({
+      ...options,
+      issuer: corp.issuer,
+      clientId: 'app',
+      clientSecret: 'app-secret',
+    });
+    const login = (await single.handle(new Request(`${app.url}/auth/login`)))!;
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const cookieOf = (response: Response) =>
+      response.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
+    const callback = (await single.handle(
+      new Request(authorize.headers.get('location')!, { headers: { cookie: cookieOf(login) } }),
+    ))!;
+    expect(callback.status).toBe(303);
+    const session = (await app.latchkey.handle(
+      new Request(`${app.url}/auth/session`, { headers: { cookie: cookieOf(callback) } }),
+    ))!;
+    expect(await session.json()).toEqual({ authenticated: false });
   });
 });
 

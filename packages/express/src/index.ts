@@ -105,14 +105,16 @@ export const {
   requireStepUp,
   /**
    * For APIs: a valid JWT access token meeting `requirement`, set as `req.bearer`; else 401/403
-   * with the RFC 6750 / RFC 9470 challenge. Needs no `latchkey()` middleware.
+   * with the RFC 6750 / RFC 9449 / RFC 9470 challenge. With a DPoP verifier, a DPoP-bound token
+   * and its proof, checked against the method and the URL (`trust proxy` decides the protocol and
+   * host). Needs no `latchkey()` middleware.
    */
   requireBearer,
 }: GuardFactories<Middleware> = guardFactories(
   guard,
   authOf,
   // As the client called it: behind a proxy, with Express's `trust proxy` set.
-  (req) => `${req.protocol}://${req.get('host')}${req.originalUrl}`,
+  (req) => ({ protocol: req.protocol, host: req.get('host'), path: req.originalUrl }),
 );
 
 /**

@@ -177,14 +177,16 @@ export const {
   requireStepUp,
   /**
    * For APIs: a valid JWT access token meeting `requirement`, set as `request.bearer`; else 401/403
-   * with the RFC 6750 / RFC 9470 challenge. Needs no plugin.
+   * with the RFC 6750 / RFC 9449 / RFC 9470 challenge. With a DPoP verifier, a DPoP-bound token
+   * and its proof, checked against the method and the URL (`trustProxy` decides the protocol and
+   * host). Needs no plugin.
    */
   requireBearer,
 }: GuardFactories<preHandlerHookHandler> = guardFactories(
   guard,
   authOf,
   // As the client called it: behind a proxy, with Fastify's `trustProxy` set.
-  (request) => `${request.protocol}://${request.host}${request.url}`,
+  (request) => ({ protocol: request.protocol, host: request.host, path: request.url }),
 );
 
 /**

@@ -6,6 +6,7 @@ import type { StartAdapterApp } from '../app';
 import {
   type DevIdpWithApps,
   JSON_HEADERS,
+  rawRequest,
   signedInBrowser,
   startDevIdpWithApps,
 } from '../fixtures';
@@ -80,5 +81,17 @@ export function dpopTests(startApp: StartAdapterApp): void {
     const noProof = await call(reports, { authorization: `DPoP ${token}` });
     expect(noProof.status).toBe(401);
     expect(noProof.json()).toMatchObject({ error: 'invalid_dpop_proof' });
+
+    // A Host header that smuggles in the path of the proof: /api/reports?/api/transfer would
+    // parse as /api/reports. The guard refuses such a host instead of reading a URL from it.
+    const { host } = new URL(app.url);
+    const smuggled = await rawRequest(app.url, '/api/transfer', {
+      ...JSON_HEADERS,
+      host: `${host}/api/reports?`,
+      authorization: `DPoP ${token}`,
+      dpop: await proof(token, `http://${host}/api/reports`),
+    });
+    expect(smuggled.status).toBe(401);
+    expect(JSON.parse(smuggled.body)).toMatchObject({ error: 'invalid_dpop_proof' });
   });
 }
