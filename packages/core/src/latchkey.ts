@@ -76,11 +76,13 @@ export class Latchkey {
     const logout = new Logout(config, providers, sessions, this.#contexts, emit, path('logout'));
     const handlers: Record<RouteName, RouteTable[string]> = {
       login: {
-        GET: (request) =>
-          this.#signIn.login(request, {
-            returnTo: new URL(request.url).searchParams.get('returnTo') ?? '/',
-            provider: new URL(request.url).searchParams.get('provider'),
-          }),
+        GET: (request) => {
+          const query = new URL(request.url).searchParams;
+          return this.#signIn.login(request, {
+            returnTo: query.get('returnTo') ?? '/',
+            provider: query.get('provider'),
+          });
+        },
       },
       callback: { GET: (request) => this.#signIn.callback(request) },
       session: { GET: (request) => this.#contexts.route(request) },
