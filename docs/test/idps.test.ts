@@ -49,10 +49,11 @@ const configs = {
 
 describe('every IdP page', () => {
   it.each(Object.keys(configs) as (keyof typeof configs)[])(
-    '%s: registers the callback /auth/callback and the sign-out return https://app.example.com/',
+    '%s: registers the callback /auth/callback and the sign-out return /auth/signed-out',
     async (idp) => {
       const { auth } = await configs[idp]();
       expect(auth.config.redirectUri).toBe(`${base}/auth/callback`);
+      expect(auth.config.endSessionReturnUri).toBe(`${base}/auth/signed-out`);
       expect(auth.config.postLogoutRedirectUri).toBe(`${base}/`);
     },
   );

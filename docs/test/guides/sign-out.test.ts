@@ -81,7 +81,8 @@ it('ends the sessions of an IdP session on back-channel logout, and signs out fr
   const location = new URL(posted.headers.get('location') ?? '');
   expect(`${location.origin}${location.pathname}`).toBe(endSession);
   expect(location.searchParams.get('client_id')).toBe('latchkey-demo');
-  expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${site}/`);
+  expect(location.searchParams.get('post_logout_redirect_uri')).toBe(`${site}/auth/signed-out`);
+  expect(location.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
   expect(location.searchParams.get('id_token_hint')).toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
   expect(posted.setCookies.some((line) => /^lk_session=;.*Max-Age=0/.test(line))).toBe(true);
   await app.waitForOutput(/^logout usr_alice$/m);
@@ -91,6 +92,7 @@ it('ends the sessions of an IdP session on back-channel logout, and signs out fr
   const confirm = await second.get(location.href);
   expect(confirm.body).toContain('Yes, sign me out');
   const back = await second.submitForm(confirm, { logout: 'yes' });
+  expect(back.redirects.at(-1)).toMatch(new RegExp(`^${site}/auth/signed-out\\?state=`));
   expect(back.url).toBe(`${site}/`);
   expect(back.body).toContain('Sign in');
   // Ending its session, the IdP also sent the app a logout token for it: a second one.

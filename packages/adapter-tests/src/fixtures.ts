@@ -45,7 +45,7 @@ export function testClient(apps: readonly AdapterApp[]): DevIdpClient {
     client_id: TEST_CLIENT.clientId,
     client_secret: TEST_CLIENT.clientSecret,
     redirect_uris: apps.map((app) => `${app.url}/auth/callback`),
-    post_logout_redirect_uris: apps.map((app) => `${app.url}/`),
+    post_logout_redirect_uris: apps.map((app) => `${app.url}/auth/signed-out`),
     // The IdP posts logout tokens to one instance only, like a load balancer would.
     ...(apps[0] ? { backchannel_logout_uri: `${apps[0].url}/auth/backchannel-logout` } : {}),
   };

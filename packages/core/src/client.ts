@@ -34,6 +34,8 @@ export interface EndSessionHint {
   idTokenHint?: string | undefined;
   /** Sent as `logout_hint` (IdP-specific: Entra's `login_hint` claim, Auth0's `sid`). */
   logoutHint?: string | undefined;
+  /** Sent as `state`: the IdP hands it back on the `post_logout_redirect_uri`. */
+  state?: string | undefined;
 }
 
 /** Extra parameters of one authorization request. */
@@ -400,9 +402,10 @@ export class OidcClient {
     if (!as.end_session_endpoint) return undefined;
     const url = new URL(as.end_session_endpoint);
     url.searchParams.set('client_id', this.config.clientId);
-    url.searchParams.set('post_logout_redirect_uri', this.config.postLogoutRedirectUri);
+    url.searchParams.set('post_logout_redirect_uri', this.config.endSessionReturnUri);
     if (hint.idTokenHint) url.searchParams.set('id_token_hint', hint.idTokenHint);
     if (hint.logoutHint) url.searchParams.set('logout_hint', hint.logoutHint);
+    if (hint.state) url.searchParams.set('state', hint.state);
     return url;
   }
 

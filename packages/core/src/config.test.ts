@@ -55,6 +55,7 @@ describe('security options of createLatchkey', () => {
       logout: '/logout',
       stepUp: '/step-up',
       backchannelLogout: '/backchannel-logout',
+      signedOut: '/signed-out',
     });
   });
 
@@ -156,6 +157,9 @@ describe('security options of createLatchkey', () => {
     const config = resolveConfig({ ...valid, postLogoutRedirectPath: '/bye', basePath: '/login/' });
     expect(config.postLogoutRedirectUri).toBe('https://app.example.com/bye');
     expect(config.redirectUri).toBe('https://app.example.com/login/callback');
+    // The IdP returns the browser to the signed-out route, which goes on to the post-logout page.
+    expect(config.endSessionReturnUri).toBe('https://app.example.com/login/signed-out');
+    expect(config.logoutStateCookie).toBe('__Host-lk_logout');
   });
 
   it('never lets the touch interval exceed the idle timeout', () => {

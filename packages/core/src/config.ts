@@ -65,7 +65,9 @@ export interface LatchkeyOptions {
   /**
    * Paths of latchkey's routes below `basePath`, each replaceable or turned off with `false`
    * (the app then answers that path itself; for `callback`, by calling `latchkey.callback()`).
-   * Defaults: `/login`, `/callback`, `/session`, `/logout`, `/step-up`, `/backchannel-logout`.
+   * Defaults: `/login`, `/callback`, `/session`, `/logout`, `/step-up`, `/backchannel-logout`,
+   * `/signed-out`. With `signedOut: false`, the IdP sends the browser back after sign-out straight
+   * to `postLogoutRedirectPath`, and the end-session request carries no `state`.
    */
   routes?: Partial<Readonly<Record<RouteName, string | false>>>;
   /**
@@ -113,7 +115,11 @@ export interface LatchkeyOptions {
   stepUpParams?: (requirement: StepUpRequirement) => Record<string, string>;
   /** Session lifetime settings. */
   session?: SessionOptions;
-  /** Path (on the base URL) the IdP sends the user back to after sign-out. Default `'/'`. */
+  /**
+   * Path (on the base URL) the user lands on after sign-out. Default `'/'`. The IdP sends the
+   * browser back to the `signedOut` route (`/auth/signed-out`, the `post_logout_redirect_uri` to
+   * register), which checks the end-session `state` and redirects here.
+   */
   postLogoutRedirectPath?: string;
   /** How sign-out ends the IdP session (RP-Initiated Logout). */
   logout?: LogoutOptions;
@@ -287,6 +293,13 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   transactionCookiePrefix: string;
   maxSessionSize: number;
   postLogoutRedirectUri: string;
+  /**
+   * The `post_logout_redirect_uri` sent to the IdP: the `signedOut` route, or with that route
+   * turned off, `postLogoutRedirectUri`.
+   */
+  endSessionReturnUri: string;
+  /** The cookie holding the `state` of a sign-out in progress at the IdP. */
+  logoutStateCookie: string;
   logoutIdTokenHint: boolean;
   idpTimeout: number;
   apiTimeout: number;
@@ -391,7 +404,8 @@ export type RouteName =
   | 'session'
   | 'logout'
   | 'stepUp'
-  | 'backchannelLogout';
+  | 'backchannelLogout'
+  | 'signedOut';
 
 /** What a sign-in looks like to {@link LatchkeyOptions.afterCallback}. */
 export interface CompletedSignIn {
@@ -413,6 +427,7 @@ export const DEFAULT_ROUTES: Readonly<Record<RouteName, string>> = {
   logout: '/logout',
   stepUp: '/step-up',
   backchannelLogout: '/backchannel-logout',
+  signedOut: '/signed-out',
 };
 
 /** The `routes` option with its defaults: paths of one segment or more, each used once. */
@@ -574,6 +589,10 @@ function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
     transactionCookiePrefix: `${prefix}lk_tx.`,
     maxSessionSize,
     postLogoutRedirectUri: `${baseUrl.origin}${appPath}${postLogoutPath}`,
+    endSessionReturnUri: routes.signedOut
+      ? `${baseUrl.origin}${appPath}${basePath}${routes.signedOut}`
+      : `${baseUrl.origin}${appPath}${postLogoutPath}`,
+    logoutStateCookie: `${prefix}lk_logout`,
     logoutIdTokenHint: options.logout?.idTokenHint ?? true,
     idpTimeout: positive('idpTimeout', options.idpTimeout, 5000),
     apiTimeout: positive('apiTimeout', options.apiTimeout, 5000),

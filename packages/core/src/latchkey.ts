@@ -89,6 +89,7 @@ export class Latchkey {
       stepUp: { GET: (request) => this.#signIn.stepUp(request) },
       backchannelLogout: { POST: (request, { body }) => logout.backchannel(request, body) },
       logout: { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
+      signedOut: { GET: (request) => logout.signedOut(request) },
     };
     const table: Record<string, RouteTable[string]> = {};
     for (const [name, methods] of Object.entries(handlers) as [RouteName, RouteTable[string]][]) {
@@ -130,8 +131,8 @@ export class Latchkey {
 
   /**
    * Answers latchkey's own routes (`/auth/login`, `/auth/callback`, `/auth/session`,
-   * `/auth/step-up`, `/auth/logout`, `/auth/backchannel-logout`); returns undefined for any other
-   * request. Never throws: failures become the error response for the request (JSON or HTML).
+   * `/auth/step-up`, `/auth/logout`, `/auth/signed-out`, `/auth/backchannel-logout`); returns
+   * undefined for any other request. Never throws: failures become the error response for the request (JSON or HTML).
    */
   handle(request: HttpRequest): Promise<Response | undefined> {
     return this.#routes.handle(request);

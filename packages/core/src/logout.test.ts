@@ -9,9 +9,9 @@ import { createRecord } from './session-record';
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
 
-function logoutFor() {
+function logoutFor(options: Parameters<typeof coreParts>[1] = {}) {
   hostile.idp.mode = 'valid';
-  const parts = coreParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye' });
+  const parts = coreParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye', ...options });
   const logout = new Logout(
     parts.config,
     parts.providers,
@@ -76,9 +76,12 @@ describe('Logout.logout', () => {
     const target = new URL(answer.headers.get('location')!);
     expect(`${target.origin}${target.pathname}`).toBe(`${hostile.idp.issuer}/logout`);
     expect(target.searchParams.get('id_token_hint')).toBe(idToken);
-    expect(target.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/bye`);
+    expect(target.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/auth/signed-out`);
+    const state = target.searchParams.get('state');
+    expect(state).toMatch(/^[\w-]{43}$/);
     expect(answer.headers.getSetCookie()).toEqual([
       expect.stringMatching(/^lk_session=; .*Max-Age=0/),
+      `lk_logout=${state}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`,
     ]);
     expect(parts.events).toEqual([{ type: 'logout', sub: 'alice', sessionId: expect.any(String) }]);
     // The copied cookie is dead.
@@ -92,6 +95,58 @@ describe('Logout.logout', () => {
     const answer = await logout.logout(post({ origin: app, accept: 'application/json' }));
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ redirectTo: `${app}/bye` });
+  });
+});
+
+describe('Logout.signedOut', () => {
+  const back = (query: string, cookie?: string) =>
+    new Request(`${app}/auth/signed-out${query}`, { headers: cookie ? { cookie } : {} });
+
+  it("sends the browser on to the post-logout page when the IdP hands back this browser's state", async () => {
+    const parts = logoutFor();
+    const out = await parts.logout.logout(
+      post({ origin: app, cookie: await sessionCookie(parts) }),
+    );
+    const state = new URL(out.headers.get('location')!).searchParams.get('state')!;
+    const answer = await parts.logout.signedOut(back(`?state=${state}`, `lk_logout=${state}`));
+    expect(answer.status).toBe(303);
+    expect(answer.headers.get('location')).toBe(`${app}/bye`);
+    expect(answer.headers.getSetCookie()).toEqual([
+      'lk_logout=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0',
+    ]);
+  });
+
+  it.each([
+    ['no state', '', 'lk_logout=abc'],
+    ['no cookie', '?state=abc', undefined],
+    ['another state', '?state=abd', 'lk_logout=abc'],
+    ['a longer state', '?state=abcd', 'lk_logout=abc'],
+    ['two states', '?state=abc&state=abc', 'lk_logout=abc'],
+    ['an empty state and cookie', '?state=', 'lk_logout='],
+  ])('refuses a return with %s as state_mismatch', async (_, query, cookie) => {
+    await expect(logoutFor().logout.signedOut(back(query, cookie))).rejects.toMatchObject({
+      code: 'state_mismatch',
+      status: 400,
+    });
+  });
+
+  it('with routes.signedOut off, the IdP sends the browser straight to the post-logout page, with no state', async () => {
+    const parts = logoutFor({ routes: { signedOut: false } });
+    const answer = await parts.logout.logout(
+      post({ origin: app, cookie: await sessionCookie(parts) }),
+    );
+    const target = new URL(answer.headers.get('location')!);
+    expect(target.searchParams.get('post_logout_redirect_uri')).toBe(`${app}/bye`);
+    expect(target.searchParams.has('state')).toBe(false);
+    expect(answer.headers.getSetCookie()).toEqual([
+      expect.stringMatching(/^lk_session=; .*Max-Age=0/),
+    ]);
+  });
+
+  it('sets no state when there is no IdP session to end', async () => {
+    const answer = await logoutFor().logout.logout(post({ origin: app }));
+    expect(answer.headers.get('location')).toBe(`${app}/bye`);
+    expect(answer.headers.getSetCookie()).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Emit } from './audit';
 import type { EndSessionHint } from './client';
 import type { ResolvedConfig } from './config';
-import { parseCookies } from './cookies';
+import { expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
 import type { Providers } from './providers';
@@ -16,6 +17,16 @@ import {
   qualified,
   type SessionRecord,
 } from './session-record';
+
+/** Seconds a sign-out's `state` waits for the browser to come back from the IdP. */
+const LOGOUT_STATE_TTL = 600;
+
+/** Compares two strings in constant time (the sign-out `state` with its cookie). */
+function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
 
 /**
  * Sign-out: RP-initiated (the local session ends, then the IdP's end-session endpoint) and
@@ -69,16 +80,20 @@ export class Logout {
     if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
     const clearCookies = await this.sessions.end(record, cookies, this.config.now());
     let redirectTo = this.config.postLogoutRedirectUri;
+    let state: string | undefined;
     if (record) {
       this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
     }
     // A session a passkey started has no IdP session to end.
     if (record && !isPasskeySession(record)) {
       try {
-        const endSession = await this.providers
-          .of(record.pv)
-          .client.endSessionUrl(this.endSessionHint(record));
-        if (endSession) redirectTo = endSession.href;
+        const hint = this.endSessionHint(record);
+        if (this.config.routes.signedOut) hint.state = randomBytes(32).toString('base64url');
+        const endSession = await this.providers.of(record.pv).client.endSessionUrl(hint);
+        if (endSession) {
+          redirectTo = endSession.href;
+          state = hint.state;
+        }
       } catch {
         // The IdP is down: the local session still ends; the user lands on the post-logout page.
       }
@@ -87,6 +102,37 @@ export class Logout {
       ? jsonResponse({ redirectTo })
       : redirectResponse(redirectTo);
     for (const line of clearCookies) response.headers.append('set-cookie', line);
+    if (state) {
+      response.headers.append(
+        'set-cookie',
+        serializeCookie(this.config.logoutStateCookie, state, {
+          secure: this.config.secure,
+          maxAge: LOGOUT_STATE_TTL,
+        }),
+      );
+    }
+    return response;
+  }
+
+  /**
+   * `GET /auth/signed-out`: where the IdP sends the browser back after sign-out. Redirects to
+   * `postLogoutRedirectPath` only when the query's `state` is the one this browser's sign-out sent
+   * (its cookie); any other return is refused with `state_mismatch` and changes nothing.
+   */
+  async signedOut(request: HttpRequest): Promise<Response> {
+    const states = new URL(request.url).searchParams.getAll('state');
+    const expected = parseCookies(request.headers.get('cookie')).get(this.config.logoutStateCookie);
+    if (states.length !== 1 || !expected || !sameSecret(states[0]!, expected)) {
+      throw new LatchkeyError(
+        ErrorCodes.stateMismatch,
+        'No sign-out in progress matches this return from the identity provider (expired, started in another browser, or already completed).',
+      );
+    }
+    const response = redirectResponse(this.config.postLogoutRedirectUri);
+    response.headers.append(
+      'set-cookie',
+      expireCookie(this.config.logoutStateCookie, this.config.secure),
+    );
     return response;
   }
 

@@ -165,6 +165,7 @@ describe('the routes option', () => {
       '/auth/oidc/return',
       '/auth/session',
       '/auth/sign-in',
+      '/auth/signed-out',
     ]);
   });
 

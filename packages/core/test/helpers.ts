@@ -88,7 +88,7 @@ export async function startAppWithIdp(
       {
         client_id: 'core-app',
         redirect_uris: [`${app.url}/auth/callback`],
-        post_logout_redirect_uris: [`${app.url}/`],
+        post_logout_redirect_uris: [`${app.url}/auth/signed-out`],
         ...registration,
       },
     ],
@@ -114,7 +114,7 @@ export function startIdpFor(appUrl: string, port = 0): Promise<DevIdp> {
         client_id: 'core-app',
         client_secret: 'core-app-secret',
         redirect_uris: [`${appUrl}/auth/callback`],
-        post_logout_redirect_uris: [`${appUrl}/`],
+        post_logout_redirect_uris: [`${appUrl}/auth/signed-out`],
       },
     ],
   });

@@ -29,15 +29,15 @@ Options:
 export type CliCommand = { help: true } | { help: false; options: DevIdpOptions };
 
 /**
- * The post-logout redirect URI latchkey sends for an app whose callback is `redirectUri`: the
- * app's base URL + `/` (core's default `postLogoutRedirectPath`), or the origin + `/` when the
- * callback is not latchkey's default route.
+ * The post-logout redirect URIs latchkey sends for an app whose callback is `redirectUri`: the
+ * app's signed-out route and its base URL + `/`, or the origin + `/` when the callback is not
+ * latchkey's default route.
  */
-function postLogoutRedirectUriFor(redirectUri: string): string {
+function postLogoutRedirectUrisFor(redirectUri: string): string[] {
   const site = latchkeySiteOf(redirectUri);
   return site === undefined
-    ? `${new URL(redirectUri).origin}/`
-    : latchkeyUris(site).postLogoutRedirectUri;
+    ? [`${new URL(redirectUri).origin}/`]
+    : latchkeyUris(site).postLogoutRedirectUris;
 }
 
 /** The back-channel logout route of the first redirect URI that is latchkey's default callback. */
@@ -97,7 +97,7 @@ export function parseCliArgs(args: readonly string[]): CliCommand {
     client_id: values['client-id'],
     redirect_uris: redirectUris,
     post_logout_redirect_uris: values['post-logout-redirect-uri'] ?? [
-      ...new Set(redirectUris.map(postLogoutRedirectUriFor)),
+      ...new Set(redirectUris.flatMap(postLogoutRedirectUrisFor)),
     ],
   };
   if (!values.public) client.client_secret = values['client-secret'] ?? DEFAULT_CLIENT_SECRET;

@@ -3,19 +3,21 @@ import type { DevIdpClient } from './dev-idp';
 /** Where latchkey's routes are by default (`basePath` `/auth`), below an app's base URL. */
 const CALLBACK_PATH = '/auth/callback';
 const BACKCHANNEL_LOGOUT_PATH = '/auth/backchannel-logout';
+const SIGNED_OUT_PATH = '/auth/signed-out';
 
 /**
- * The URIs a latchkey app at `siteUrl` uses with its default routes: the callback, the page it
- * sends users back to after sign-out (`postLogoutRedirectPath` `/`), and back-channel logout.
+ * The URIs a latchkey app at `siteUrl` uses with its default routes: the callback, where the IdP
+ * sends users back after sign-out (the signed-out route, and the home page `/` for an app that
+ * turned that route off), and back-channel logout.
  */
 export function latchkeyUris(siteUrl: string): {
   redirectUri: string;
-  postLogoutRedirectUri: string;
+  postLogoutRedirectUris: string[];
   backchannelLogoutUri: string;
 } {
   return {
     redirectUri: `${siteUrl}${CALLBACK_PATH}`,
-    postLogoutRedirectUri: `${siteUrl}/`,
+    postLogoutRedirectUris: [`${siteUrl}${SIGNED_OUT_PATH}`, `${siteUrl}/`],
     backchannelLogoutUri: `${siteUrl}${BACKCHANNEL_LOGOUT_PATH}`,
   };
 }
@@ -35,7 +37,7 @@ export function latchkeySiteOf(redirectUri: string): string | undefined {
 
 /**
  * The registration of a latchkey app at `siteUrl` with its default routes: the callback, the
- * home page after sign-out, and back-channel logout.
+ * signed-out route (and the home page) after sign-out, and back-channel logout.
  */
 export function latchkeyClient(
   siteUrl: string,
@@ -47,7 +49,7 @@ export function latchkeyClient(
     client_id: clientId,
     client_secret: clientSecret,
     redirect_uris: [uris.redirectUri],
-    post_logout_redirect_uris: [uris.postLogoutRedirectUri],
+    post_logout_redirect_uris: uris.postLogoutRedirectUris,
     backchannel_logout_uri: uris.backchannelLogoutUri,
   };
 }

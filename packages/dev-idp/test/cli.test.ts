@@ -54,8 +54,11 @@ describe('latchkey-dev-idp arguments', () => {
       help: false,
       options: { port: 4000, hostname: 'localhost', clients: [app] },
     });
-    // What core sends by default: its baseUrl + postLogoutRedirectPath '/'.
-    expect(app.post_logout_redirect_uris).toEqual(['http://localhost:3000/']);
+    // What core sends by default: its signed-out route; with that route off, baseUrl + '/'.
+    expect(app.post_logout_redirect_uris).toEqual([
+      'http://localhost:3000/auth/signed-out',
+      'http://localhost:3000/',
+    ]);
     expect(app.backchannel_logout_uri).toBe('http://localhost:3000/auth/backchannel-logout');
   });
 
@@ -73,8 +76,10 @@ describe('latchkey-dev-idp arguments', () => {
         clients: [
           {
             post_logout_redirect_uris: [
+              'http://localhost:3000/app/auth/signed-out',
               'http://localhost:3000/app/',
               'http://127.0.0.1:5173/',
+              'http://localhost:8080/auth/signed-out',
               'http://localhost:8080/',
             ],
             // oidc-provider takes one: the first redirect URI at latchkey's default callback route.

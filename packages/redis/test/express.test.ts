@@ -71,7 +71,7 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
           client_id: CLIENT.clientId,
           client_secret: CLIENT.clientSecret,
           redirect_uris: apps.map((app) => `${app.url}/auth/callback`),
-          post_logout_redirect_uris: apps.map((app) => `${app.url}/`),
+          post_logout_redirect_uris: apps.map((app) => `${app.url}/auth/signed-out`),
           backchannel_logout_uri: `${storeB.url}/auth/backchannel-logout`,
         },
       ],

@@ -21,8 +21,14 @@ export function signOutTests(env: SuiteEnv): void {
     expect(endSession.searchParams.get('id_token_hint')).toMatch(/^eyJ/);
     // The ID token says who signs out: no logout_hint beside it.
     expect(endSession.searchParams.has('logout_hint')).toBe(false);
-    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(`${app.url}/`);
+    expect(endSession.searchParams.get('post_logout_redirect_uri')).toBe(
+      `${app.url}/auth/signed-out`,
+    );
+    expect(endSession.searchParams.get('state')).toMatch(/^[\w-]{43}$/);
     expect(logout.setCookies.some((line) => /^lk_session=; .*Max-Age=0/.test(line))).toBe(true);
+    expect(logout.setCookies).toContain(
+      `lk_logout=${endSession.searchParams.get('state')}; Path=/; HttpOnly; SameSite=Lax; Max-Age=600`,
+    );
 
     const session = await browser.request(`${app.url}/auth/session`, { headers: JSON_HEADERS });
     expect(session.json()).toEqual({ authenticated: false });
@@ -85,8 +91,34 @@ export function signOutTests(env: SuiteEnv): void {
     expect(atIdp.redirects[0]).toBe(`${app.url}/auth/logout`);
     expect(new URL(atIdp.url).origin).toBe(idp.issuer);
     const home = await browser.submitForm(atIdp);
+    expect(home.redirects).toEqual([
+      expect.stringMatching(new RegExp(`^${idp.issuer}/`)),
+      expect.stringMatching(new RegExp(`^${app.url}/auth/signed-out\\?state=[\\w-]{43}$`)),
+    ]);
     expect(home.url).toBe(`${app.url}/`);
     expect(home.json()).toEqual({ signedIn: false });
+    // The sign-out's state was used up: the same return again is refused.
+    const again = await browser.get(home.redirects[1]!);
+    expect(again.status).toBe(400);
+    expect(again.body).toContain('state_mismatch');
+  });
+
+  it("refuses a return from the IdP's sign-out that does not carry this browser's state", async () => {
+    const { app, idp } = env;
+    const { browser } = await signedInBrowser(app);
+    const { endSession } = await postSignOut(browser, app, idp.issuer);
+    const state = endSession.searchParams.get('state')!;
+    for (const query of ['', '?state=forged', `?state=${state}&state=${state}`]) {
+      const back = await browser.get(`${app.url}/auth/signed-out${query}`);
+      expect(back.status).toBe(400);
+      expect(back.body).toContain('state_mismatch');
+    }
+    // Another browser cannot use this browser's state.
+    const other = await new TestBrowser().get(`${app.url}/auth/signed-out?state=${state}`);
+    expect(other.status).toBe(400);
+    // This browser's own state still works after the refusals.
+    const back = await browser.get(`${app.url}/auth/signed-out?state=${state}`);
+    expect(back.url).toBe(`${app.url}/`);
   });
 
   it.each([
