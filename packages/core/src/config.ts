@@ -33,6 +33,12 @@ export interface LatchkeyOptions {
    */
   providers?: Readonly<Record<string, ProviderOptions>>;
   /**
+   * Providers loaded from the app's own records when needed, for apps with many (one issuer per
+   * customer): see {@link ProviderResolver}. Instead of `issuer`, `clientId` and `providers`.
+   * Default: none.
+   */
+  resolveProvider?: ProviderResolver;
+  /**
    * The client secret registered at the IdP, for `client_secret_basic` and `client_secret_post`
    * (and HS256 ID tokens). Not for `private_key_jwt` or a public client (`clientAuth: 'none'`).
    */
@@ -231,6 +237,34 @@ export interface ProviderOptions
   clientId: string;
 }
 
+/**
+ * Identity providers an app loads from its own records, for many tenants. A sign-in's provider is
+ * named by its request ({@link ProviderResolver.nameOf}); a callback, a session and a back-channel
+ * logout name theirs in the path or the session, and {@link ProviderResolver.load} gives its
+ * settings. Each loaded provider (its discovery, JWKS and client) is kept for five minutes, then
+ * loaded again. Register each provider's callback as `<baseUrl>/auth/callback/<name>` and its
+ * back-channel logout URI as `<baseUrl>/auth/backchannel-logout/<name>`.
+ */
+export interface ProviderResolver {
+  /**
+   * The name of the provider a sign-in or a signed-out step-up at this request is for, e.g. from
+   * its host or path. Default: the login route's `?provider=`. Undefined refuses the sign-in with
+   * 400 `invalid_request`.
+   */
+  nameOf?: (request: HttpRequest) => Awaitable<string | null | undefined>;
+  /**
+   * The settings of the provider called `name` (letters, digits, `-` and `_`), from the app's
+   * records; undefined when there is none (a sign-in is refused, a session of it ends). `name`
+   * may come from a request: look it up, never build an issuer from it.
+   */
+  load: (name: string) => Awaitable<ProviderOptions | undefined>;
+  /**
+   * The issuers a loaded provider may have: a provider whose issuer is not one of them is refused
+   * (`config_invalid`) before anything is fetched from it. A list, or a function.
+   */
+  trustedIssuers: readonly string[] | ((issuer: string) => boolean);
+}
+
 /** Session lifetime settings (all in seconds). */
 export interface SessionOptions {
   /** A session unused for this long ends. Default 86400 (1 day). */
@@ -267,6 +301,8 @@ export interface ResolvedConfig extends ResolvedClientAuth {
    * undefined.
    */
   providers: ReadonlyMap<string, ResolvedConfig> | undefined;
+  /** With `resolveProvider`: how a sign-in names its provider, and each provider's configuration. */
+  providerResolver: ResolvedProviderResolver | undefined;
   baseUrl: URL;
   secure: boolean;
   secrets: readonly string[];
@@ -450,10 +486,24 @@ function routePaths(
 /** A provider's name: what the login route's `?provider=` and the session carry. */
 const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 
+/** {@link ProviderResolver} resolved: `load` gives a provider's checked configuration. */
+export interface ResolvedProviderResolver {
+  nameOf: ((request: HttpRequest) => Awaitable<string | null | undefined>) | undefined;
+  /** The configuration of provider `name`, undefined when the app has none by that name. */
+  load: (name: string) => Promise<ResolvedConfig | undefined>;
+}
+
+/**
+ * The issuer a configuration with `resolveProvider` names at the top: an app-wide configuration
+ * has no IdP of its own, and nothing is ever fetched from this reserved name (RFC 2606).
+ */
+const NO_ISSUER = 'https://no-issuer.invalid/';
+
 /** Validates options and applies defaults; throws `config_invalid` with what to fix. */
 export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
-  const { providers: given, ...shared } = options;
-  if (given === undefined) return resolveProvider(options);
+  const { providers: given, resolveProvider: resolver, ...shared } = options;
+  if (resolver !== undefined) return withResolver(resolver, options);
+  if (given === undefined) return resolveOne(options);
   if (options.issuer !== undefined || options.clientId !== undefined) {
     invalid(
       'With providers, give each provider its issuer and clientId (providers.<name>.issuer), not the top-level options.',
@@ -467,15 +517,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     if (!PROVIDER_NAME.test(name)) {
       invalid(`providers.${name}: a provider's name is 1 to 32 letters, digits, '-' or '_'.`);
     }
-    let config: ResolvedConfig;
-    try {
-      config = resolveProvider({ ...shared, ...providerOptionsOf(provider) });
-    } catch (error) {
-      invalid(`providers.${name}: ${(error as Error).message}`);
-    }
-    // A callback of its own per provider: a code one IdP sent cannot be taken for another's
-    // (the mix-up attack, RFC 9700 section 4.4), even from IdPs that send no `iss`.
-    config = redacted({ ...config, redirectUri: `${config.redirectUri}/${name}` });
+    const config = providerConfig(shared, name, provider, `providers.${name}`);
     if (issuers.has(config.issuer.href)) {
       invalid(`providers.${name} has the issuer of another provider: each issuer once.`);
     }
@@ -483,6 +525,78 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
     providers.set(name, config);
   }
   return redacted({ ...providers.values().next().value!, providers });
+}
+
+/**
+ * The configuration of provider `name`: the app's options with the provider's own. `label` names
+ * it in configuration errors.
+ */
+function providerConfig(
+  shared: LatchkeyOptions,
+  name: string,
+  provider: ProviderOptions,
+  label: string,
+): ResolvedConfig {
+  let config: ResolvedConfig;
+  try {
+    config = resolveOne({ ...shared, ...providerOptionsOf(provider) });
+  } catch (error) {
+    invalid(`${label}: ${(error as Error).message}`);
+  }
+  // A callback of its own per provider: a code one IdP sent cannot be taken for another's
+  // (the mix-up attack, RFC 9700 section 4.4), even from IdPs that send no `iss`.
+  return redacted({ ...config, redirectUri: `${config.redirectUri}/${name}` });
+}
+
+/** The configuration of an app whose providers `resolver` loads when they are needed. */
+function withResolver(resolver: ProviderResolver, options: LatchkeyOptions): ResolvedConfig {
+  const { resolveProvider: _, clientSecret, clientAssertionKey, ...shared } = options;
+  if (clientSecret !== undefined || clientAssertionKey !== undefined) {
+    invalid('With resolveProvider, its load() gives each provider its own client credentials.');
+  }
+  if (options.issuer !== undefined || options.clientId !== undefined || options.providers) {
+    invalid(
+      'With resolveProvider, its load() gives each provider its issuer and clientId: leave out issuer, clientId and providers.',
+    );
+  }
+  if (typeof resolver?.load !== 'function') {
+    invalid(
+      'resolveProvider.load must be a function that gives the settings of a provider by name.',
+    );
+  }
+  const trusted = issuerAllowList(resolver.trustedIssuers);
+  const appWide = resolveOne({
+    ...shared,
+    issuer: NO_ISSUER,
+    clientId: 'none',
+    clientAuth: 'none',
+  });
+  const load = async (name: string): Promise<ResolvedConfig | undefined> => {
+    if (!PROVIDER_NAME.test(name)) return undefined;
+    const provider = await resolver.load(name);
+    if (provider === undefined) return undefined;
+    const label = `resolveProvider: provider ${name}`;
+    const config = providerConfig(shared, name, provider, label);
+    if (!trusted(config.issuer.href)) {
+      invalid(`${label} has the issuer ${config.issuer.href}, which trustedIssuers does not list.`);
+    }
+    return config;
+  };
+  return redacted({ ...appWide, providerResolver: { nameOf: resolver.nameOf, load } });
+}
+
+/** `trustedIssuers` as a test of an issuer's `href`. */
+function issuerAllowList(given: ProviderResolver['trustedIssuers']): (issuer: string) => boolean {
+  if (typeof given === 'function') return (issuer) => given(issuer) === true;
+  if (!Array.isArray(given) || given.length === 0) {
+    invalid(
+      'resolveProvider.trustedIssuers must list the issuers its providers may have, or be a function.',
+    );
+  }
+  const hrefs = new Set(
+    given.map((issuer) => parseUrl('resolveProvider.trustedIssuers', issuer).href),
+  );
+  return (issuer) => hrefs.has(issuer);
 }
 
 /** The options a provider sets for itself: a preset spread into it sets nothing app-wide. */
@@ -510,7 +624,7 @@ function providerOptionsOf(provider: ProviderOptions): Partial<LatchkeyOptions> 
 }
 
 /** The configuration of one provider (the only one, when `providers` is undefined). */
-function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
+function resolveOne(options: LatchkeyOptions): ResolvedConfig {
   const issuer = parseUrl('issuer', options.issuer);
   if (issuer.pathname.includes('/.well-known/')) {
     invalid(
@@ -561,6 +675,7 @@ function resolveProvider(options: LatchkeyOptions): ResolvedConfig {
     issuer,
     clientId: options.clientId,
     providers: undefined,
+    providerResolver: undefined,
     ...clientAuth,
     baseUrl,
     secure,

@@ -23,7 +23,12 @@ export type {
   ClientAuthMethod,
   PrivateJwk,
 } from './client-auth';
-export type { LatchkeyOptions, ProviderOptions, SessionOptions } from './config';
+export type {
+  LatchkeyOptions,
+  ProviderOptions,
+  ProviderResolver,
+  SessionOptions,
+} from './config';
 export type { DpopOption, TokenRequestInit } from './dpop';
 export type { DpopMode, DpopOptions } from './dpop-proof';
 export { type ErrorCode, ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';

@@ -88,7 +88,10 @@ export class Latchkey {
       session: { GET: (request) => this.#contexts.route(request) },
       stepUp: { GET: (request) => this.#signIn.stepUp(request) },
       backchannelLogout: { POST: (request, { body }) => logout.backchannel(request, body) },
-      logout: { GET: () => logout.confirmPage(), POST: (request) => logout.logout(request) },
+      logout: {
+        GET: (request) => logout.confirmPage(request),
+        POST: (request) => logout.logout(request),
+      },
       signedOut: { GET: (request) => logout.signedOut(request) },
     };
     const table: Record<string, RouteTable[string]> = {};
@@ -97,11 +100,18 @@ export class Latchkey {
       if (route) table[route] = methods;
     }
     // With several providers, each has its callback below the callback route (sign-in.ts).
-    if (config.providers && routes.callback) {
+    if ((config.providers || config.providerResolver) && routes.callback) {
       table[`${routes.callback}/:provider`] = {
         GET: (request, { params }) => this.#signIn.callback(request, params.provider),
       };
       delete table[routes.callback];
+    }
+    // Providers loaded on demand: a logout token's route names its provider, loaded or not.
+    if (config.providerResolver && routes.backchannelLogout) {
+      table[`${routes.backchannelLogout}/:provider`] = {
+        POST: (request, { body, params }) => logout.backchannel(request, body, params.provider),
+      };
+      delete table[routes.backchannelLogout];
     }
     if (config.passkeys) {
       Object.assign(

@@ -48,13 +48,20 @@ const post = (headers: Record<string, string>, body?: string) =>
   new Request(`${app}/auth/logout`, { method: 'POST', headers, body: body ?? null });
 
 describe('Logout.confirmPage', () => {
-  it("posts to the logout route and lets its form go on to the IdP's origin", async () => {
-    const { logout } = logoutFor();
-    const page = await logout.confirmPage();
+  it("posts to the logout route and lets its form go on to the session's IdP origin", async () => {
+    const parts = logoutFor();
+    const page = await parts.logout.confirmPage(
+      new Request(`${app}/auth/logout`, { headers: { cookie: await sessionCookie(parts) } }),
+    );
     expect(await page.text()).toContain('<form method="post" action="/auth/logout">');
     expect(page.headers.get('content-security-policy')).toContain(
-      `form-action 'self' ${new URL(hostile.idp.issuer).origin}`,
+      `form-action 'self' ${new URL(hostile.idp.issuer).origin};`,
     );
+  });
+
+  it('keeps the form of a signed-out browser on this origin', async () => {
+    const page = await logoutFor().logout.confirmPage(new Request(`${app}/auth/logout`));
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self';");
   });
 });
 

@@ -45,21 +45,25 @@ export class Logout {
 
   /**
    * The sign-out page for browsers without JavaScript. Its form's POST is answered with a redirect
-   * to the IdP's end-session endpoint, so the page's CSP allows those origins in `form-action`.
+   * to the end-session endpoint of the session's IdP, so the page's CSP allows that origin in
+   * `form-action` (a browser signed out, or signed in with a passkey, stays on this origin).
    */
-  async confirmPage(): Promise<Response> {
-    // An IdP that is down is left out: sign-out then ends the local session only, on this origin.
-    const endSessions = await Promise.allSettled(
-      this.providers.all().map((provider) => provider.client.endSessionUrl()),
-    );
-    const origins = endSessions.flatMap((result) =>
-      result.status === 'fulfilled' && result.value ? [result.value.origin] : [],
-    );
+  async confirmPage(request: HttpRequest): Promise<Response> {
+    const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
+    let origins: string[] = [];
+    if (record && !isPasskeySession(record)) {
+      try {
+        const endSession = await this.providers.of(record.pv).client.endSessionUrl();
+        if (endSession) origins = [endSession.origin];
+      } catch {
+        // The IdP is down: sign-out then ends the local session only, on this origin.
+      }
+    }
     return htmlResponse(
       'Sign out',
       `<h1>Sign out?</h1><form method="post" action="${escapeHtml(this.logoutPath)}"><button type="submit">Sign out</button></form>`,
       200,
-      [...new Set(origins)],
+      origins,
     );
   }
 
@@ -148,10 +152,11 @@ export class Logout {
    * OpenID Back-Channel Logout 1.0: the IdP posts a logout token; every session of that IdP
    * session (`sid`), or of the user (`sub`) when no `sid` is given, ends on every instance.
    * With several providers, the token's issuer picks the provider whose keys must verify it, and
-   * only that provider's sessions end. Exempt from the Origin check: the request comes from the
+   * only that provider's sessions end; with `resolveProvider`, the route names the provider
+   * (`/auth/backchannel-logout/<name>`). Exempt from the Origin check: the request comes from the
    * IdP, not a browser. `body` is the request's form.
    */
-  async backchannel(request: HttpRequest, body: string): Promise<Response> {
+  async backchannel(request: HttpRequest, body: string, name?: string): Promise<Response> {
     try {
       const type = request.headers.get('content-type') ?? '';
       if (!type.toLowerCase().startsWith('application/x-www-form-urlencoded')) {
@@ -168,7 +173,8 @@ export class Logout {
           'Invalid logout token: exactly one logout_token parameter is required.',
         );
       }
-      const provider = this.providers.issuing(token[0]);
+      const provider =
+        name === undefined ? this.providers.issuing(token[0]) : await this.providers.find(name);
       if (!provider) {
         throw new LatchkeyError(
           ErrorCodes.logoutTokenInvalid,

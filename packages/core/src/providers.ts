@@ -1,7 +1,12 @@
 import { decodeJwt } from 'jose';
+import { type Awaitable, andThen } from './awaitable';
 import { OidcClient } from './client';
-import type { ResolvedConfig } from './config';
+import type { ResolvedConfig, ResolvedProviderResolver } from './config';
 import { ErrorCodes, LatchkeyError } from './errors';
+import type { HttpRequest } from './request';
+
+/** Milliseconds a provider `resolveProvider` loaded is kept before it is loaded again. */
+const LOADED_PROVIDER_TTL = 300_000;
 
 /** One identity provider of the app: its configuration and its OpenID Connect client. */
 export interface Provider {
@@ -14,16 +19,25 @@ export interface Provider {
 }
 
 /**
- * The identity providers of an app: the one of `issuer` and `clientId`, or each of `providers`.
- * A sign-in names its provider; its transaction and then its session remember it, so refresh,
- * sign-out and back-channel logout use that provider's client and nothing else.
+ * The identity providers of an app: the one of `issuer` and `clientId`, each of `providers`, or
+ * those `resolveProvider` loads. A sign-in names its provider; its transaction and then its
+ * session remember it, so refresh, sign-out and back-channel logout use that provider's client
+ * and nothing else.
  */
 export class Providers {
   readonly #named = new Map<string, Provider>();
-  /** The first provider: the only one, or the first of `providers`. */
+  readonly #resolver: ResolvedProviderResolver | undefined;
+  /** When each provider the resolver gave was loaded, and the loads under way, by name. */
+  readonly #loadedAt = new Map<string, number>();
+  readonly #loading = new Map<string, Promise<Provider | undefined>>();
+  /**
+   * The first provider: the only one, or the first of `providers`. With `resolveProvider`, the
+   * app-wide configuration, for sessions a passkey began (they have no IdP).
+   */
   readonly default: Provider;
 
-  constructor(config: ResolvedConfig) {
+  constructor(private readonly config: ResolvedConfig) {
+    this.#resolver = config.providerResolver;
     for (const [name, own] of config.providers ?? []) {
       this.#named.set(name, { name, config: own, client: new OidcClient(own) });
     }
@@ -34,9 +48,66 @@ export class Providers {
     };
   }
 
-  /** Every provider, in configuration order. */
-  all(): Provider[] {
-    return this.#named.size > 0 ? [...this.#named.values()] : [this.default];
+  /**
+   * The provider a sign-in at `request` is for. With `resolveProvider`, the one its `nameOf`
+   * names (default `name`, the `?provider=` of the login route); else {@link forSignIn}.
+   */
+  async forRequest(request: HttpRequest, name: string | null | undefined): Promise<Provider> {
+    if (!this.#resolver) return this.forSignIn(name);
+    const wanted = this.#resolver.nameOf ? await this.#resolver.nameOf(request) : name;
+    const provider = wanted ? await this.find(wanted) : undefined;
+    if (!provider) {
+      throw new LatchkeyError(
+        ErrorCodes.invalidRequest,
+        wanted
+          ? 'This app has no identity provider by that name.'
+          : 'Sign in with the provider parameter naming your organisation’s identity provider.',
+      );
+    }
+    return provider;
+  }
+
+  /**
+   * The provider a transaction or session names, loaded first when `resolveProvider` gives it;
+   * throws `session_invalid` as {@link of} does when there is none.
+   */
+  load(name: string | undefined): Awaitable<Provider> {
+    if (name === undefined) return this.of(name);
+    return andThen(this.find(name), (provider) => provider ?? this.of(name));
+  }
+
+  /**
+   * Provider `name`, or undefined when the app has none by that name. With `resolveProvider`,
+   * loaded by the app's `load` when not loaded within the last five minutes.
+   */
+  find(name: string): Awaitable<Provider | undefined> {
+    const loaded = this.#named.get(name);
+    if (!this.#resolver) return loaded;
+    const at = this.#loadedAt.get(name);
+    if (loaded && at !== undefined && this.config.now() - at < LOADED_PROVIDER_TTL) return loaded;
+    return this.#load(name);
+  }
+
+  /** Loads provider `name` with the app's resolver, one load per name at a time. */
+  #load(name: string): Promise<Provider | undefined> {
+    let loading = this.#loading.get(name);
+    if (!loading) {
+      loading = this.#resolver!.load(name)
+        .then((config) => {
+          if (!config) {
+            this.#named.delete(name);
+            this.#loadedAt.delete(name);
+            return undefined;
+          }
+          const provider = { name, config, client: new OidcClient(config) };
+          this.#named.set(name, provider);
+          this.#loadedAt.set(name, this.config.now());
+          return provider;
+        })
+        .finally(() => this.#loading.delete(name));
+      this.#loading.set(name, loading);
+    }
+    return loading;
   }
 
   /**
@@ -78,14 +149,18 @@ export class Providers {
    * The provider of a session read back. A session from an IdP sign-in must name its provider
    * when the app has several: one from before `providers` could belong to any of them.
    */
-  ofSession(record: { pv?: string | undefined; idt?: unknown }): Provider {
-    if (record.pv === undefined && record.idt !== undefined && this.#named.size > 0) {
+  ofSession(record: { pv?: string | undefined; idt?: unknown }): Awaitable<Provider> {
+    if (
+      record.pv === undefined &&
+      record.idt !== undefined &&
+      (this.#named.size > 0 || this.#resolver)
+    ) {
       throw new LatchkeyError(
         ErrorCodes.sessionInvalid,
         'The session does not say which identity provider it signed in with; sign in again.',
       );
     }
-    return this.of(record.pv);
+    return this.load(record.pv);
   }
 
   /**
@@ -99,7 +174,9 @@ export class Providers {
     } catch {
       return undefined;
     }
-    return this.all().find((provider) => provider.config.issuer.href === normalizeIssuer(iss));
+    const issuer = normalizeIssuer(iss);
+    const all = this.#named.size > 0 ? this.#named.values() : [this.default];
+    return [...all].find((provider) => provider.config.issuer.href === issuer);
   }
 }
 

@@ -127,12 +127,19 @@ export class SessionContexts {
     }
   }
 
-  private withKnownProvider(read: ReadResult): ReadResult {
+  /** The read, or its problem when the session's provider is gone (loaded first if need be). */
+  private withKnownProvider(read: ReadResult): Awaitable<ReadResult> {
+    const asProblem = (error: unknown): ReadResult => {
+      if (isLatchkeyError(error) && error.code === ErrorCodes.sessionInvalid)
+        return { problem: error };
+      throw error;
+    };
     try {
-      if (read.record) this.providers.ofSession(read.record);
-      return read;
-    } catch (problem) {
-      return { problem: problem as LatchkeyError };
+      if (!read.record) return read;
+      const known = this.providers.ofSession(read.record);
+      return isPromiseLike(known) ? Promise.resolve(known).then(() => read, asProblem) : read;
+    } catch (error) {
+      return asProblem(error);
     }
   }
 

@@ -2,7 +2,7 @@ import type { Emit } from './audit';
 import type { ResolvedConfig } from './config';
 import { type CookieReader, expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
-import type { Providers } from './providers';
+import type { Provider, Providers } from './providers';
 import { type HttpRequest, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
@@ -62,12 +62,17 @@ export class SignIn {
   }
 
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */
-  async login(
+  async login(request: HttpRequest, params: LoginParams = {}): Promise<Response> {
+    return this.start(await this.providers.forRequest(request, params.provider), request, params);
+  }
+
+  /** Starts a sign-in or step-up at `provider`. */
+  private async start(
+    provider: Provider,
     request: HttpRequest,
-    params: LoginParams = {},
+    params: LoginParams,
     stepUp?: StepUpTransaction,
   ): Promise<Response> {
-    const provider = this.providers.forSignIn(params.provider);
     const cookies = parseCookies(request.headers.get('cookie'));
     const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
     const dpopKey = await provider.client.dpop?.newKey();
@@ -107,10 +112,13 @@ export class SignIn {
     const query = new URL(request.url).searchParams;
     const wanted = stepUpQuery(query, this.config.acrLevels);
     const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
-    const provider = record
-      ? this.providers.of(record.pv)
-      : this.providers.forSignIn(query.get('provider'));
-    return this.login(
+    // A passkey session has no provider; with resolveProvider, it steps up where a sign-in would.
+    const provider =
+      record && (record.pv !== undefined || !this.config.providerResolver)
+        ? await this.providers.load(record.pv)
+        : await this.providers.forRequest(request, query.get('provider'));
+    return this.start(
+      provider,
       request,
       {
         returnTo: query.get('returnTo') ?? '/',
@@ -185,7 +193,7 @@ export class SignIn {
           'This callback is for another identity provider than the one the sign-in started at.',
         );
       }
-      const signedInAt = this.providers.of(transaction.provider);
+      const signedInAt = await this.providers.load(transaction.provider);
       const callbackUrl = new URL(signedInAt.config.redirectUri);
       callbackUrl.search = url.search;
       const tokens = await signedInAt.client.exchangeCode(callbackUrl, {

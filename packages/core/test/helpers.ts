@@ -56,10 +56,11 @@ export async function startCoreApp(
   });
   const url = await listen(server);
   // A test that names its client authentication, or its providers, brings its own credentials.
+  const ownProviders = options.providers || options.resolveProvider;
   const ownCredentials =
-    options.providers || options.clientAuth || options.clientAssertionKey || options.clientSecret;
+    ownProviders || options.clientAuth || options.clientAssertionKey || options.clientSecret;
   latchkey = createLatchkey({
-    ...(options.providers ? {} : { clientId: 'core-app' }),
+    ...(ownProviders ? {} : { clientId: 'core-app' }),
     ...(ownCredentials ? {} : { clientSecret: 'core-app-secret' }),
     secrets: ['core-test-secret-core-test-secret-0001'],
     ...latchkeyOptions,

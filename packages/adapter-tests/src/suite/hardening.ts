@@ -121,11 +121,15 @@ export function hardeningTests(env: SuiteEnv): void {
     expect(json.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it("lets the sign-out page's form continue to the IdP's end-session endpoint", async () => {
+  it("lets the sign-out page's form continue to the session's IdP end-session endpoint", async () => {
     const { app, idp } = env;
-    const page = await new TestBrowser().get(`${app.url}/auth/logout`);
+    const { browser } = await signedInBrowser(app);
+    const page = await browser.get(`${app.url}/auth/logout`);
     const csp = page.headers.get('content-security-policy')!;
     expect(csp).toMatch(new RegExp(`form-action 'self' ${idp.issuer}(;|$)`));
+    // A signed-out browser's sign-out stays on the app: no IdP is allowed.
+    const signedOut = await new TestBrowser().get(`${app.url}/auth/logout`);
+    expect(signedOut.headers.get('content-security-policy')).toMatch(/form-action 'self'(;|$)/);
   });
 
   it('keeps at most 5 transaction cookies for 40 concurrent sign-in starts, and one of them completes', async () => {
