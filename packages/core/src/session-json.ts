@@ -31,6 +31,8 @@ export interface AuthSession {
   authTime: number | null;
   /** When the session ends unless activity extends it, in epoch seconds. */
   expiresAt: number;
+  /** The identity provider signed in at, by name: only for apps with several. */
+  provider?: string;
 }
 
 /** The body of `GET /auth/session`: a signed-in session, or `{ authenticated: false }`. */

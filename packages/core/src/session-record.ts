@@ -35,6 +35,8 @@ export interface Session {
   authTime: number | undefined;
   /** The IdP's session id (`sid` claim), used by back-channel logout. */
   idpSid: string | undefined;
+  /** The name of the provider signed in at, with `providers` or `resolveProvider`. */
+  provider: string | undefined;
   /** What the app's `afterCallback` returned at sign-in (`{}` without one); never sent to the browser. */
   data: Readonly<Record<string, unknown>>;
   /** Epoch seconds. */
@@ -299,6 +301,7 @@ export function toSession(record: SessionRecord, config: ResolvedConfig): Sessio
     amr: strings(claims.amr),
     authTime: authTimeOf(claims),
     idpSid: optionalString(claims.sid),
+    provider: record.pv,
     data: Object.freeze({ ...record.data }),
     createdAt: Math.floor(record.createdAt / 1000),
     expiresAt: Math.floor(expiryOf(record, config) / 1000),
@@ -317,5 +320,6 @@ export function sessionJson(session: Session | null): SessionJson {
     amr: session.amr ?? [],
     authTime: session.authTime ?? null,
     expiresAt: session.expiresAt,
+    ...(session.provider === undefined ? {} : { provider: session.provider }),
   };
 }

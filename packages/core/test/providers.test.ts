@@ -91,8 +91,16 @@ describe('several identity providers', () => {
   it("signs in with each provider, each session with its provider's roles and refreshes", async () => {
     const atCorp = await signedIn('corp');
     const atPartners = await signedIn('partners');
-    expect(atCorp.session).toMatchObject({ user: { sub: 'usr_alice' }, roles: [] });
-    expect(atPartners.session).toMatchObject({ user: { sub: 'usr_alice' }, roles: ['partner'] });
+    expect(atCorp.session).toMatchObject({
+      user: { sub: 'usr_alice' },
+      roles: [],
+      provider: 'corp',
+    });
+    expect(atPartners.session).toMatchObject({
+      user: { sub: 'usr_alice' },
+      roles: ['partner'],
+      provider: 'partners',
+    });
     // partners' access tokens live 30 s, under latchkey's margin: asking for one refreshes there.
     const corpTokenCalls = corp.requests.filter((r) => r.path === '/token').length;
     const token = await atPartners.browser.request(`${app.url}/access-token`, {
