@@ -20,12 +20,14 @@ export default {
     'packages/core/src/guards.ts',
     // Multi-tenant issuers; pushed authorization requests; ID-token, refresh and logout-token
     // verification; which provider a session, a sign-in or a logout token belongs to.
-    'packages/core/src/client.ts:170-210',
-    'packages/core/src/client.ts:251-392',
-    'packages/core/src/client.ts:394-504',
+    'packages/core/src/client.ts:172-212',
+    'packages/core/src/client.ts:253-394',
+    'packages/core/src/client.ts:396-507',
     'packages/core/src/providers.ts',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
+    // Sign-out: the Origin check, the end-session state and its return, back-channel logout.
+    'packages/core/src/logout.ts',
     // Bearer and DPoP-bound tokens for APIs, and the cache of verified credentials.
     'packages/core/src/bearer.ts',
     'packages/core/src/dpop-proof.ts',

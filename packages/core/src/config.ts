@@ -511,6 +511,7 @@ export function resolveConfig(options: LatchkeyOptions): ResolvedConfig {
   }
   const entries = Object.entries(given);
   if (entries.length === 0) invalid('providers needs at least one provider.');
+  refusePasskeys(options, 'providers');
   const providers = new Map<string, ResolvedConfig>();
   const issuers = new Set<string>();
   for (const [name, provider] of entries) {
@@ -559,6 +560,7 @@ function withResolver(resolver: ProviderResolver, options: LatchkeyOptions): Res
       'With resolveProvider, its load() gives each provider its issuer and clientId: leave out issuer, clientId and providers.',
     );
   }
+  refusePasskeys(options, 'resolveProvider');
   if (typeof resolver?.load !== 'function') {
     invalid(
       'resolveProvider.load must be a function that gives the settings of a provider by name.',
@@ -583,6 +585,18 @@ function withResolver(resolver: ProviderResolver, options: LatchkeyOptions): Res
     return config;
   };
   return redacted({ ...appWide, providerResolver: { nameOf: resolver.nameOf, load } });
+}
+
+/**
+ * Passkeys belong to a user by `sub`, and two IdPs can each have a user with the same `sub`: a
+ * user of one could then take over the passkeys, and so the account, of the other's.
+ */
+function refusePasskeys(options: LatchkeyOptions, beside: string): void {
+  if (options.passkeys) {
+    invalid(
+      `passkeys cannot be used with ${beside} yet: a passkey belongs to a user by sub, and two identity providers may each have a user with the same sub.`,
+    );
+  }
 }
 
 /** `trustedIssuers` as a test of an issuer's `href`. */

@@ -1,8 +1,8 @@
 import { decodeJwt } from 'jose';
-import { type Awaitable, andThen } from './awaitable';
+import { type Awaitable, andThen, isPromiseLike } from './awaitable';
 import { OidcClient } from './client';
 import type { ResolvedConfig, ResolvedProviderResolver } from './config';
-import { ErrorCodes, LatchkeyError } from './errors';
+import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { HttpRequest } from './request';
 
 /** Milliseconds a provider `resolveProvider` loaded is kept before it is loaded again. */
@@ -73,7 +73,14 @@ export class Providers {
    */
   load(name: string | undefined): Awaitable<Provider> {
     if (name === undefined) return this.of(name);
-    return andThen(this.find(name), (provider) => provider ?? this.of(name));
+    let found: Awaitable<Provider | undefined>;
+    try {
+      found = this.find(name);
+    } catch (error) {
+      return untrusted(error);
+    }
+    const provider = isPromiseLike(found) ? Promise.resolve(found).catch(untrusted) : found;
+    return andThen(provider, (loaded) => loaded ?? this.of(name));
   }
 
   /**
@@ -92,22 +99,37 @@ export class Providers {
   #load(name: string): Promise<Provider | undefined> {
     let loading = this.#loading.get(name);
     if (!loading) {
-      loading = this.#resolver!.load(name)
-        .then((config) => {
-          if (!config) {
-            this.#named.delete(name);
-            this.#loadedAt.delete(name);
-            return undefined;
-          }
-          const provider = { name, config, client: new OidcClient(config) };
-          this.#named.set(name, provider);
-          this.#loadedAt.set(name, this.config.now());
-          return provider;
-        })
-        .finally(() => this.#loading.delete(name));
+      loading = this.#fetch(name).finally(() => this.#loading.delete(name));
       this.#loading.set(name, loading);
     }
     return loading;
+  }
+
+  async #fetch(name: string): Promise<Provider | undefined> {
+    let config: ResolvedConfig | undefined;
+    try {
+      config = await this.#resolver!.load(name);
+    } catch (error) {
+      // The app's records cannot be read (a database outage): the provider loaded before goes on
+      // serving, and the next use tries again. latchkey's own refusal (an untrusted issuer) ends it.
+      const stale = this.#named.get(name);
+      if (stale && !isLatchkeyError(error)) return stale;
+      this.#forget(name);
+      throw error;
+    }
+    if (!config) {
+      this.#forget(name);
+      return undefined;
+    }
+    const provider = { name, config, client: new OidcClient(config) };
+    this.#named.set(name, provider);
+    this.#loadedAt.set(name, this.config.now());
+    return provider;
+  }
+
+  #forget(name: string): void {
+    this.#named.delete(name);
+    this.#loadedAt.delete(name);
   }
 
   /**
@@ -149,7 +171,11 @@ export class Providers {
    * The provider of a session read back. A session from an IdP sign-in must name its provider
    * when the app has several: one from before `providers` could belong to any of them.
    */
-  ofSession(record: { pv?: string | undefined; idt?: unknown }): Awaitable<Provider> {
+  ofSession(record: {
+    pv?: string | undefined;
+    pi?: string | undefined;
+    idt?: unknown;
+  }): Awaitable<Provider> {
     if (
       record.pv === undefined &&
       record.idt !== undefined &&
@@ -160,7 +186,16 @@ export class Providers {
         'The session does not say which identity provider it signed in with; sign in again.',
       );
     }
-    return this.load(record.pv);
+    if (!this.#resolver) return this.load(record.pv);
+    return andThen(this.load(record.pv), (provider) => {
+      if (record.idt !== undefined && record.pi !== provider.config.issuer.href) {
+        throw new LatchkeyError(
+          ErrorCodes.sessionInvalid,
+          "The session's identity provider has another issuer now; sign in again.",
+        );
+      }
+      return provider;
+    });
   }
 
   /**
@@ -178,6 +213,21 @@ export class Providers {
     const all = this.#named.size > 0 ? this.#named.values() : [this.default];
     return [...all].find((provider) => provider.config.issuer.href === issuer);
   }
+}
+
+/**
+ * A provider `resolveProvider` refuses to load (its issuer is no longer trusted) as the end of the
+ * sessions made with it; any other failure passes on.
+ */
+function untrusted(error: unknown): never {
+  if (isLatchkeyError(error) && error.code === ErrorCodes.configInvalid) {
+    throw new LatchkeyError(
+      ErrorCodes.sessionInvalid,
+      "The session's identity provider is not trusted any more; sign in again.",
+      { cause: error },
+    );
+  }
+  throw error;
 }
 
 /** An issuer as `URL.href` writes it, so that `https://idp` and `https://idp/` compare equal. */

@@ -75,6 +75,11 @@ export type SessionRecord = {
   dk?: DpopKey;
   /** The name of the provider the session signed in with, when the app has `providers`. */
   pv?: string;
+  /**
+   * That provider's issuer at sign-in, with `resolveProvider` (whose providers can change): a
+   * session is never refreshed or signed out at another issuer.
+   */
+  pi?: string;
   /** What the app's `afterCallback` kept with the session (server-side only). */
   data?: Record<string, unknown>;
 };
@@ -120,6 +125,7 @@ export function createRecord(
   now: number,
   dpopKey?: DpopKey,
   provider?: string,
+  providerIssuer?: string,
 ): SessionRecord {
   if (!tokens.idToken)
     throw new LatchkeyError(ErrorCodes.idTokenInvalid, 'The token response has no ID token.');
@@ -131,6 +137,7 @@ export function createRecord(
       idt: storeIdToken(tokens.idToken),
       ...(dpopKey ? { dk: dpopKey } : {}),
       ...(provider === undefined ? {} : { pv: provider }),
+      ...(providerIssuer === undefined ? {} : { pi: providerIssuer }),
     },
     tokens,
   );

@@ -112,11 +112,9 @@ export class SignIn {
     const query = new URL(request.url).searchParams;
     const wanted = stepUpQuery(query, this.config.acrLevels);
     const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
-    // A passkey session has no provider; with resolveProvider, it steps up where a sign-in would.
-    const provider =
-      record && (record.pv !== undefined || !this.config.providerResolver)
-        ? await this.providers.load(record.pv)
-        : await this.providers.forRequest(request, query.get('provider'));
+    const provider = record
+      ? await this.providers.load(record.pv)
+      : await this.providers.forRequest(request, query.get('provider'));
     return this.start(
       provider,
       request,
@@ -204,7 +202,13 @@ export class SignIn {
         dpopKey: transaction.dpopKey,
       });
       const now = this.config.now();
-      const record = createRecord(tokens, now, transaction.dpopKey, signedInAt.name);
+      const record = createRecord(
+        tokens,
+        now,
+        transaction.dpopKey,
+        signedInAt.name,
+        this.config.providerResolver && signedInAt.config.issuer.href,
+      );
       if (transaction.stepUp) {
         const session = this.contexts.sessionOf(record);
         verifyStepUp(

@@ -169,6 +169,43 @@ describe('resolveProvider: sign-in', () => {
   });
 });
 
+describe('resolveProvider: sessions', () => {
+  it("lets the sign-out page go on to the session's own IdP only", async () => {
+    const atGlobex = await signedIn('globex');
+    await signedIn('acme');
+    const page = await atGlobex.browser.get(`${app.url}/auth/logout`);
+    expect(page.headers.get('content-security-policy')).toContain(
+      `form-action 'self' ${globex.issuer};`,
+    );
+  });
+
+  it('keeps a session, and its cookie, while the app cannot load its provider', async () => {
+    const atAcme = await signedIn('acme');
+    const cookie = (await atAcme.browser.cookies(app.url))
+      .map((c) => `${c.name}=${c.value}`)
+      .join('; ');
+    const options = resolverOptions();
+    const down = createLatchkey({
+      ...options,
+      baseUrl: app.url,
+      resolveProvider: {
+        ...options.resolveProvider!,
+        load: () => {
+          throw new Error('database down');
+        },
+      },
+    });
+    const setCookies: string[][] = [];
+    await expect(
+      down.authenticate(new Request(`${app.url}/x`, { headers: { cookie } }), (lines) =>
+        setCookies.push([...lines]),
+      ),
+    ).rejects.toThrow('database down');
+    expect(setCookies).toEqual([]);
+    expect(await signedInNow(atAcme.browser)).toBe(true);
+  });
+});
+
 describe('resolveProvider: back-channel logout', () => {
   it("ends a tenant's sessions from its own route, on an instance that never loaded it", async () => {
     const atGlobex = await signedIn('globex');
@@ -229,6 +266,22 @@ describe('resolveProvider: configuration', () => {
       'its load() gives each provider its own client credentials',
     ],
     [
+      'passkeys beside it',
+      {
+        passkeys: {} as never,
+        resolveProvider: { load, trustedIssuers: ['https://idp.example.com'] },
+      },
+      'passkeys cannot be used with resolveProvider yet',
+    ],
+    [
+      'passkeys beside several providers',
+      {
+        passkeys: {} as never,
+        providers: { a: { issuer: 'https://idp.example.com', clientId: 'a', clientSecret: 's' } },
+      },
+      'passkeys cannot be used with providers yet',
+    ],
+    [
       'no load',
       { resolveProvider: { trustedIssuers: ['https://idp.example.com'] } as never },
       'resolveProvider.load must be a function',
@@ -264,7 +317,7 @@ describe('resolveProvider: the loaded providers', () => {
           names.push(name);
           return load(name);
         },
-        trustedIssuers: [issuer],
+        trustedIssuers: [issuer, `${issuer}/other`],
       },
     });
     return { providers: new Providers(config), names };
@@ -307,6 +360,69 @@ describe('resolveProvider: the loaded providers', () => {
     await expect(providers.find('acme')).rejects.toThrow('database down');
     await expect(providers.find('acme')).rejects.toThrow('database down');
     expect(names).toEqual(['acme', 'acme']);
+  });
+
+  it("refuses a session whose provider's issuer changed since it signed in", async () => {
+    const clock = { now: 0 };
+    let options: ProviderOptions = acmeOptions;
+    const { providers } = providersAt(clock, () => options);
+    const session = { pv: 'acme', pi: `${issuer}/`, idt: 'x' };
+    expect((await providers.ofSession(session)).name).toBe('acme');
+    options = { ...acmeOptions, issuer: `${issuer}/other` };
+    clock.now = 300_000;
+    await expect(Promise.resolve(providers.ofSession(session))).rejects.toMatchObject({
+      code: 'session_invalid',
+      message: "The session's identity provider has another issuer now; sign in again.",
+    });
+  });
+
+  it('goes on with the provider it has while the app cannot load it, and tries again', async () => {
+    const clock = { now: 0 };
+    let down = false;
+    const { providers, names } = providersAt(clock, () => {
+      if (down) throw new Error('database down');
+      return acmeOptions;
+    });
+    const loaded = await providers.load('acme');
+    down = true;
+    clock.now = 300_000;
+    expect(await providers.load('acme')).toBe(loaded);
+    expect(await providers.load('acme')).toBe(loaded);
+    expect(names).toEqual(['acme', 'acme', 'acme']);
+    down = false;
+    expect(await providers.load('acme')).not.toBe(loaded);
+  });
+
+  it('ends the sessions of a provider whose issuer is no longer trusted', async () => {
+    const clock = { now: 0 };
+    let trusted = true;
+    const config = resolveConfig({
+      baseUrl: 'https://app.example.com',
+      secrets: ['resolve-provider-test-secret-000000001'],
+      now: () => clock.now,
+      resolveProvider: { load: () => acmeOptions, trustedIssuers: () => trusted },
+    });
+    const providers = new Providers(config);
+    const session = { pv: 'acme', pi: `${issuer}/`, idt: 'x' };
+    await providers.ofSession(session);
+    trusted = false;
+    clock.now = 300_000;
+    await expect(Promise.resolve(providers.ofSession(session))).rejects.toMatchObject({
+      code: 'session_invalid',
+      message: "The session's identity provider is not trusted any more; sign in again.",
+    });
+    expect(() => providers.of('acme')).toThrow(/no longer has/);
+  });
+
+  it('trusts an issuer only when trustedIssuers answers true', async () => {
+    const config = resolveConfig({
+      baseUrl: 'https://app.example.com',
+      secrets: ['resolve-provider-test-secret-000000001'],
+      resolveProvider: { load: () => acmeOptions, trustedIssuers: (() => 'yes') as never },
+    });
+    await expect(new Providers(config).find('acme')).rejects.toMatchObject({
+      code: 'config_invalid',
+    });
   });
 
   it('refuses a session of an IdP that does not name its provider', () => {
