@@ -80,12 +80,17 @@ if (task === 'test') {
   // Extra arguments go to bench/run.mjs, e.g. `pnpm bench --quick`.
   run(['exec', 'turbo', 'run', 'build']);
   run(['--filter', '@latchkey/bench', 'bench', ...process.argv.slice(3)]);
+} else if (task === 'fuzz') {
+  // The parsers' property tests with 100,000 inputs each (README, Testing). Extra arguments go to
+  // vitest, e.g. `pnpm fuzz -t "Cookie header"`; LATCHKEY_FUZZ_SEED and _PATH replay a failure.
+  env.LATCHKEY_FUZZ_RUNS ??= '100000';
+  run(['exec', 'vitest', 'run', '--config', 'vitest.fuzz.config.ts', ...process.argv.slice(3)]);
 } else if (task === 'docs') {
   // The docs site (docs/): built with what it documents, then served on loopback until Ctrl+C.
   // VitePress prints the URL. DOCS_PORT moves it from 4173.
   run(['exec', 'turbo', 'run', 'build', '--filter=@latchkey/docs...']);
   run(['--filter', '@latchkey/docs', 'serve', '--port', env.DOCS_PORT ?? '4173', '--strictPort']);
 } else {
-  console.error('usage: node scripts/latchkey.mjs <demo [--no-build]|test|bench|docs>');
+  console.error('usage: node scripts/latchkey.mjs <demo [--no-build]|test|bench|fuzz|docs>');
   process.exit(2);
 }

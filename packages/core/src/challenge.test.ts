@@ -1,3 +1,4 @@
+import { fuzzRuns } from '@latchkey/test-utils';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseStepUpChallenge } from './challenge';
@@ -5,7 +6,7 @@ import { stepUpChallenge, unmetStepUp } from './step-up';
 
 const MFA = 'urn:latchkey:acr:mfa';
 const PWD = 'urn:latchkey:acr:pwd';
-const numRuns = Number(process.env.FUZZ_RUNS ?? 1000);
+const numRuns = fuzzRuns();
 
 describe('parseStepUpChallenge (RFC 9470 section 3)', () => {
   it('reads the challenge that stepUpChallenge writes for an unmet requirement', () => {

@@ -1,4 +1,3 @@
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { isSameOrigin, safeReturnTo, wantsJson } from './request';
 
@@ -83,34 +82,6 @@ describe('safeReturnTo', () => {
       // What the browser does with the Location header: still this origin.
       expect(new URL(result, 'https://app.example.com/deep/page').origin, value).toBe(base.origin);
     }
-  });
-
-  it('for any string, returns a path that resolves to the base URL origin', () => {
-    const fragments = fc.constantFrom(
-      ...dots,
-      ...slashes,
-      ...controls,
-      'evil.example',
-      '?',
-      '#',
-      ':',
-      '@',
-    );
-    const value = fc.oneof(
-      fc.string({ unit: 'binary', maxLength: 64 }),
-      fc
-        .array(fc.oneof(fragments, fc.string({ maxLength: 4 })), { maxLength: 12 })
-        .map((p) => p.join('')),
-    );
-    fc.assert(
-      fc.property(value, (input) => {
-        const result = safeReturnTo(input, base);
-        expect(result.startsWith('/')).toBe(true);
-        expect(['/', '\\']).not.toContain(result.charAt(1));
-        expect(new URL(result, base).origin).toBe(base.origin);
-      }),
-      { numRuns: Number(process.env.FUZZ_RUNS ?? 1000) },
-    );
   });
 });
 

@@ -20,6 +20,7 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
     amr = [],
     authTime = null,
     expiresAt,
+    provider,
   } = body as Record<string, unknown>;
   if (authenticated === false) return null;
   const u = (typeof user === 'object' && user !== null ? user : {}) as Record<string, unknown>;
@@ -36,6 +37,7 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
     const value = u[key];
     if (isString(value)) session.user[key] = value;
   }
+  if (isString(provider)) Object.assign(session, { provider });
   const valid =
     authenticated === true &&
     isString(u.sub) &&
