@@ -84,6 +84,7 @@ if (task === 'test') {
   // The parsers' property tests with 100,000 inputs each (README, Testing). Extra arguments go to
   // vitest, e.g. `pnpm fuzz -t "Cookie header"`; LATCHKEY_FUZZ_SEED and _PATH replay a failure.
   env.LATCHKEY_FUZZ_RUNS ??= '100000';
+  env.LATCHKEY_FUZZ_SLOW_MS ??= '100';
   run(['exec', 'vitest', 'run', '--config', 'vitest.fuzz.config.ts', ...process.argv.slice(3)]);
 } else if (task === 'docs') {
   // The docs site (docs/): built with what it documents, then served on loopback until Ctrl+C.

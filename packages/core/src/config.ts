@@ -489,8 +489,13 @@ const PROVIDER_NAME = /^[A-Za-z0-9_-]{1,32}$/;
 /** {@link ProviderResolver} resolved: `load` gives a provider's checked configuration. */
 export interface ResolvedProviderResolver {
   nameOf: ((request: HttpRequest) => Awaitable<string | null | undefined>) | undefined;
-  /** The configuration of provider `name`, undefined when the app has none by that name. */
+  /**
+   * The configuration of provider `name`, undefined when the app has none by that name; throws
+   * `config_invalid` for a record that is no valid provider, and what the app's `load` throws.
+   */
   load: (name: string) => Promise<ResolvedConfig | undefined>;
+  /** Whether `trustedIssuers` trusts an issuer (its `href`); a throwing function trusts nothing. */
+  trusts: (issuer: string) => boolean;
 }
 
 /**
@@ -577,14 +582,12 @@ function withResolver(resolver: ProviderResolver, options: LatchkeyOptions): Res
     if (!PROVIDER_NAME.test(name)) return undefined;
     const provider = await resolver.load(name);
     if (provider === undefined) return undefined;
-    const label = `resolveProvider: provider ${name}`;
-    const config = providerConfig(shared, name, provider, label);
-    if (!trusted(config.issuer.href)) {
-      invalid(`${label} has the issuer ${config.issuer.href}, which trustedIssuers does not list.`);
-    }
-    return config;
+    return providerConfig(shared, name, provider, `resolveProvider: provider ${name}`);
   };
-  return redacted({ ...appWide, providerResolver: { nameOf: resolver.nameOf, load } });
+  return redacted({
+    ...appWide,
+    providerResolver: { nameOf: resolver.nameOf, load, trusts: trusted },
+  });
 }
 
 /**
@@ -601,7 +604,15 @@ function refusePasskeys(options: LatchkeyOptions, beside: string): void {
 
 /** `trustedIssuers` as a test of an issuer's `href`. */
 function issuerAllowList(given: ProviderResolver['trustedIssuers']): (issuer: string) => boolean {
-  if (typeof given === 'function') return (issuer) => given(issuer) === true;
+  if (typeof given === 'function') {
+    return (issuer) => {
+      try {
+        return given(issuer) === true;
+      } catch {
+        return false;
+      }
+    };
+  }
   if (!Array.isArray(given) || given.length === 0) {
     invalid(
       'resolveProvider.trustedIssuers must list the issuers its providers may have, or be a function.',

@@ -53,7 +53,7 @@ export class Logout {
     let origins: string[] = [];
     if (record && !isPasskeySession(record)) {
       try {
-        const endSession = await this.providers.of(record.pv).client.endSessionUrl();
+        const endSession = await this.providers.ofRecord(record).client.endSessionUrl();
         if (endSession) origins = [endSession.origin];
       } catch {
         // The IdP is down: sign-out then ends the local session only, on this origin.
@@ -93,7 +93,7 @@ export class Logout {
       try {
         const hint = this.endSessionHint(record);
         if (this.config.routes.signedOut) hint.state = randomBytes(32).toString('base64url');
-        const endSession = await this.providers.of(record.pv).client.endSessionUrl(hint);
+        const endSession = await this.providers.ofRecord(record).client.endSessionUrl(hint);
         if (endSession) {
           redirectTo = endSession.href;
           state = hint.state;

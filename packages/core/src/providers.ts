@@ -68,19 +68,12 @@ export class Providers {
   }
 
   /**
-   * The provider a transaction or session names, loaded first when `resolveProvider` gives it;
-   * throws `session_invalid` as {@link of} does when there is none.
+   * The provider a transaction names, loaded first when `resolveProvider` gives it; throws
+   * `session_invalid` as {@link of} does when there is none.
    */
   load(name: string | undefined): Awaitable<Provider> {
     if (name === undefined) return this.of(name);
-    let found: Awaitable<Provider | undefined>;
-    try {
-      found = this.find(name);
-    } catch (error) {
-      return untrusted(error);
-    }
-    const provider = isPromiseLike(found) ? Promise.resolve(found).catch(untrusted) : found;
-    return andThen(provider, (loaded) => loaded ?? this.of(name));
+    return andThen(this.find(name), (loaded) => loaded ?? this.of(name));
   }
 
   /**
@@ -106,20 +99,38 @@ export class Providers {
   }
 
   async #fetch(name: string): Promise<Provider | undefined> {
+    const resolver = this.#resolver!;
     let config: ResolvedConfig | undefined;
     try {
-      config = await this.#resolver!.load(name);
+      config = await withinTime(resolver.load(name), this.config.idpTimeout);
     } catch (error) {
+      if (isLatchkeyError(error)) {
+        this.#forget(name);
+        throw error;
+      }
       // The app's records cannot be read (a database outage): the provider loaded before goes on
-      // serving, and the next use tries again. latchkey's own refusal (an untrusted issuer) ends it.
+      // serving while its issuer is trusted, and the next use tries again; without one, the
+      // request fails as when the session store is down (503, the session kept).
       const stale = this.#named.get(name);
-      if (stale && !isLatchkeyError(error)) return stale;
-      this.#forget(name);
-      throw error;
+      if (stale && resolver.trusts(stale.config.issuer.href)) return stale;
+      throw new LatchkeyError(
+        ErrorCodes.storeUnavailable,
+        'The identity provider could not be loaded (resolveProvider.load failed); try again shortly.',
+        { cause: error },
+      );
     }
     if (!config) {
       this.#forget(name);
       return undefined;
+    }
+    if (!resolver.trusts(config.issuer.href)) {
+      this.#forget(name);
+      const refusal = new LatchkeyError(
+        ErrorCodes.configInvalid,
+        `resolveProvider: provider ${name} has the issuer ${config.issuer.href}, which trustedIssuers does not trust.`,
+      );
+      untrustedRefusals.add(refusal);
+      throw refusal;
     }
     const provider = { name, config, client: new OidcClient(config) };
     this.#named.set(name, provider);
@@ -168,8 +179,24 @@ export class Providers {
   }
 
   /**
-   * The provider of a session read back. A session from an IdP sign-in must name its provider
-   * when the app has several: one from before `providers` could belong to any of them.
+   * The provider of a session in use: {@link of} its `provider`, and with `resolveProvider` the
+   * issuer it signed in at (a provider reloaded since with another issuer ends the session).
+   */
+  ofRecord(record: { pv?: string | undefined; pi?: string | undefined; idt?: unknown }): Provider {
+    const provider = this.of(record.pv);
+    if (this.#resolver && record.idt !== undefined && record.pi !== provider.config.issuer.href) {
+      throw new LatchkeyError(
+        ErrorCodes.sessionInvalid,
+        "The session's identity provider has another issuer now; sign in again.",
+      );
+    }
+    return provider;
+  }
+
+  /**
+   * The provider of a session read back, loaded first if need be (see {@link ofRecord}). A
+   * session from an IdP sign-in must name its provider when the app has several: one from before
+   * `providers` could belong to any of them.
    */
   ofSession(record: {
     pv?: string | undefined;
@@ -186,16 +213,10 @@ export class Providers {
         'The session does not say which identity provider it signed in with; sign in again.',
       );
     }
-    if (!this.#resolver) return this.load(record.pv);
-    return andThen(this.load(record.pv), (provider) => {
-      if (record.idt !== undefined && record.pi !== provider.config.issuer.href) {
-        throw new LatchkeyError(
-          ErrorCodes.sessionInvalid,
-          "The session's identity provider has another issuer now; sign in again.",
-        );
-      }
-      return provider;
-    });
+    const loaded = this.load(record.pv);
+    return isPromiseLike(loaded)
+      ? Promise.resolve(loaded).then(() => this.ofRecord(record), untrusted)
+      : this.ofRecord(record);
   }
 
   /**
@@ -215,12 +236,15 @@ export class Providers {
   }
 }
 
+/** Refusals of a provider whose issuer `trustedIssuers` does not trust (see {@link untrusted}). */
+const untrustedRefusals = new WeakSet<object>();
+
 /**
- * A provider `resolveProvider` refuses to load (its issuer is no longer trusted) as the end of the
- * sessions made with it; any other failure passes on.
+ * A provider `resolveProvider` refuses to load because its issuer is no longer trusted, as the
+ * end of the sessions made with it; any other failure passes on.
  */
 function untrusted(error: unknown): never {
-  if (isLatchkeyError(error) && error.code === ErrorCodes.configInvalid) {
+  if (isLatchkeyError(error) && untrustedRefusals.has(error)) {
     throw new LatchkeyError(
       ErrorCodes.sessionInvalid,
       "The session's identity provider is not trusted any more; sign in again.",
@@ -228,6 +252,15 @@ function untrusted(error: unknown): never {
     );
   }
   throw error;
+}
+
+/** `promise`, or a rejection once `ms` milliseconds passed without it settling. */
+function withinTime<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 }
 
 /** An issuer as `URL.href` writes it, so that `https://idp` and `https://idp/` compare equal. */

@@ -106,7 +106,7 @@ export class SessionContexts {
   sessionOf(record: SessionRecord): Session {
     let session = this.views.get(record);
     if (!session) {
-      session = toSession(record, this.providers.of(record.pv).config);
+      session = toSession(record, this.providers.ofRecord(record).config);
       this.views.set(record, session);
     }
     return session;
@@ -267,7 +267,7 @@ export class SessionContexts {
       getAccessToken,
       async fetchWithToken(url, init = {}) {
         const token = await getAccessToken();
-        const { client } = providers.of(record!.pv);
+        const { client } = providers.ofRecord(record!);
         const dpop = record!.tt === 'DPoP' ? await client.dpop?.handleFor(record!.dk) : undefined;
         return callWithToken(token, dpop, url, init, link.forward.timeout);
       },

@@ -113,7 +113,7 @@ export class SignIn {
     const wanted = stepUpQuery(query, this.config.acrLevels);
     const { record } = await this.contexts.read(parseCookies(request.headers.get('cookie')));
     const provider = record
-      ? await this.providers.load(record.pv)
+      ? await this.providers.ofSession(record)
       : await this.providers.forRequest(request, query.get('provider'));
     return this.start(
       provider,

@@ -67,7 +67,7 @@ export class TokenRefresher {
     let tokens: TokenSet;
     try {
       // refresh() made sure the session has one; another instance's record has the same.
-      tokens = await this.providers.of(record.pv).client.refresh(record.rt as string, record.dk);
+      tokens = await this.providers.ofRecord(record).client.refresh(record.rt as string, record.dk);
     } catch (error) {
       if (error instanceof LatchkeyError && error.code !== ErrorCodes.idpUnreachable) {
         throw new LatchkeyError(

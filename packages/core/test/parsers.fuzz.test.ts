@@ -65,7 +65,7 @@ describe('fuzz: what browsers send', () => {
         )
         .map((pairs) => pairs.map(([name, value]) => `${name}=${value}`).join('; ')),
     );
-    await fuzz('Cookie header', cookie, async (value) => {
+    await fuzz(cookie, async (value) => {
       const request = new Request(`${APP}/profile`, { headers: { cookie: asHeader(value) } });
       const context = await latchkey.authenticate(request, () => {});
       expect(context.session).toBeNull();
@@ -86,7 +86,7 @@ describe('fuzz: what browsers send', () => {
       },
       { requiredKeys: [] },
     );
-    await fuzz('Accept, Sec-Fetch-* and Origin', headers, async (given) => {
+    await fuzz(headers, async (given) => {
       const clean = Object.fromEntries(
         Object.entries(given).map(([name, value]) => [name, asHeader(value)]),
       );
@@ -109,9 +109,10 @@ describe('fuzz: what browsers send', () => {
         )
         .map((params) => new URLSearchParams(params).toString()),
     );
-    await fuzz('callback query', fc.tuple(query, headerValue), async ([search, cookie]) => {
-      const url = `${APP}/auth/callback?${encodeURI(search).replace(/%25/g, '%')}`;
-      if (!URL.canParse(url)) return;
+    await fuzz(fc.tuple(query, headerValue), async ([search, cookie]) => {
+      // The URL's own encoding: stray `%` sequences stay as sent.
+      const url = new URL(`${APP}/auth/callback`);
+      url.search = search;
       const response = await latchkey.handle(
         new Request(url, { headers: { cookie: asHeader(cookie), accept: 'application/json' } }),
       );
@@ -128,7 +129,7 @@ describe('fuzz: what browsers send', () => {
       ...['.', '..', '%2e', '%252e', ':', '@', '?', '#', 'evil.example'],
       ...['\t', '\n', '\r', '\u007f', '%09', '%0a', '%00'],
     ]);
-    await fuzz('returnTo', returnTo, (value) => {
+    await fuzz(returnTo, (value) => {
       const path = safeReturnTo(value, base);
       expect(path.startsWith('/')).toBe(true);
       expect(['/', '\\']).not.toContain(path.charAt(1));
@@ -177,7 +178,7 @@ describe('fuzz: what API clients send', () => {
       method: fc.oneof(fc.constantFrom('GET', 'POST'), headerValue),
       url: fc.oneof(fc.constant('https://api.example.com/reports'), headerValue),
     });
-    await fuzz('Authorization and DPoP headers', request, async (given) => {
+    await fuzz(request, async (given) => {
       const answer = await verifier.authenticate({
         ...given,
         authorization: asHeader(given.authorization),
@@ -224,7 +225,7 @@ describe('fuzz: what the back channel receives', () => {
         ),
     );
     const body = fc.oneof(
-      logoutToken.map((token) => `logout_token=${encodeURIComponent(token)}`),
+      logoutToken.map((token) => new URLSearchParams({ logout_token: token }).toString()),
       fc
         .tuple(logoutToken, logoutToken)
         .map(([one, two]) => `logout_token=${one}&logout_token=${two}`),
@@ -235,7 +236,7 @@ describe('fuzz: what the back channel receives', () => {
       fc.constant('application/x-www-form-urlencoded; charset=utf-8'),
       headerValue,
     );
-    await fuzz('logout-token body', fc.tuple(body, type), async ([text, contentType]) => {
+    await fuzz(fc.tuple(body, type), async ([text, contentType]) => {
       const response = await latchkey.handle(
         new Request(`${APP}/auth/backchannel-logout`, {
           method: 'POST',

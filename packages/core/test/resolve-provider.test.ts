@@ -163,7 +163,7 @@ describe('resolveProvider: sign-in', () => {
     expect(answer.status).toBe(500);
     expect(answer.json()).toEqual({
       error: 'config_invalid',
-      message: `resolveProvider: provider evil has the issuer ${evil.issuer}/, which trustedIssuers does not list.`,
+      message: `resolveProvider: provider evil has the issuer ${evil.issuer}/, which trustedIssuers does not trust.`,
     });
     expect(evil.requests).toEqual([]);
   });
@@ -179,7 +179,7 @@ describe('resolveProvider: sessions', () => {
     );
   });
 
-  it('keeps a session, and its cookie, while the app cannot load its provider', async () => {
+  it('keeps a session, and its cookie, while the app cannot load its provider (503)', async () => {
     const atAcme = await signedIn('acme');
     const cookie = (await atAcme.browser.cookies(app.url))
       .map((c) => `${c.name}=${c.value}`)
@@ -196,11 +196,15 @@ describe('resolveProvider: sessions', () => {
       },
     });
     const setCookies: string[][] = [];
-    await expect(
-      down.authenticate(new Request(`${app.url}/x`, { headers: { cookie } }), (lines) =>
-        setCookies.push([...lines]),
-      ),
-    ).rejects.toThrow('database down');
+    const request = new Request(`${app.url}/x`, { headers: { cookie } });
+    const context = await down.authenticate(request, (lines) => setCookies.push([...lines]));
+    expect(context.session).toBeNull();
+    expect(context.problem).toMatchObject({ code: 'store_unavailable', status: 503 });
+    const session = await down.handle(
+      new Request(`${app.url}/auth/session`, { headers: { cookie, accept: 'application/json' } }),
+    );
+    expect(session!.status).toBe(503);
+    expect(session!.headers.getSetCookie()).toEqual([]);
     expect(setCookies).toEqual([]);
     expect(await signedInNow(atAcme.browser)).toBe(true);
   });
@@ -357,8 +361,12 @@ describe('resolveProvider: the loaded providers', () => {
     const { providers, names } = providersAt({ now: 0 }, () => {
       throw new Error('database down');
     });
-    await expect(providers.find('acme')).rejects.toThrow('database down');
-    await expect(providers.find('acme')).rejects.toThrow('database down');
+    for (let i = 0; i < 2; i++) {
+      await expect(providers.find('acme')).rejects.toMatchObject({
+        code: 'store_unavailable',
+        cause: new Error('database down'),
+      });
+    }
     expect(names).toEqual(['acme', 'acme']);
   });
 
@@ -412,6 +420,74 @@ describe('resolveProvider: the loaded providers', () => {
       message: "The session's identity provider is not trusted any more; sign in again.",
     });
     expect(() => providers.of('acme')).toThrow(/no longer has/);
+  });
+
+  it('never uses a provider reloaded with another issuer for a session of the old one', async () => {
+    const clock = { now: 0 };
+    let options: ProviderOptions = acmeOptions;
+    const { providers } = providersAt(clock, () => options);
+    const session = { pv: 'acme', pi: `${issuer}/`, idt: 'x' };
+    await providers.ofSession(session);
+    // Another request reloads the provider between this session's read and its refresh.
+    options = { ...acmeOptions, issuer: `${issuer}/other` };
+    clock.now = 300_000;
+    await providers.load('acme');
+    expect(() => providers.ofRecord(session)).toThrow(/another issuer now/);
+  });
+
+  it('serves the provider it has during an outage only while its issuer is trusted', async () => {
+    const clock = { now: 0 };
+    let trusted = true;
+    let down = false;
+    const config = resolveConfig({
+      baseUrl: 'https://app.example.com',
+      secrets: ['resolve-provider-test-secret-000000001'],
+      now: () => clock.now,
+      resolveProvider: {
+        load: () => {
+          if (down) throw new Error('database down');
+          return acmeOptions;
+        },
+        trustedIssuers: () => {
+          if (!trusted) throw new Error('policy service down');
+          return true;
+        },
+      },
+    });
+    const providers = new Providers(config);
+    await providers.load('acme');
+    [down, trusted] = [true, false];
+    clock.now = 300_000;
+    await expect(Promise.resolve(providers.load('acme'))).rejects.toMatchObject({
+      code: 'store_unavailable',
+    });
+  });
+
+  it('gives up on a load that does not answer within idpTimeout', async () => {
+    const config = resolveConfig({
+      baseUrl: 'https://app.example.com',
+      secrets: ['resolve-provider-test-secret-000000001'],
+      idpTimeout: 50,
+      resolveProvider: { load: () => new Promise(() => {}), trustedIssuers: [issuer] },
+    });
+    await expect(new Providers(config).find('acme')).rejects.toMatchObject({
+      code: 'store_unavailable',
+      cause: new Error('no answer within 50 ms'),
+    });
+  });
+
+  it('keeps the sessions of a provider whose record is malformed, and says so', async () => {
+    const clock = { now: 0 };
+    let options: ProviderOptions = acmeOptions;
+    const { providers } = providersAt(clock, () => options);
+    const session = { pv: 'acme', pi: `${issuer}/`, idt: 'x' };
+    await providers.ofSession(session);
+    options = { ...acmeOptions, clientId: '' };
+    clock.now = 300_000;
+    await expect(Promise.resolve(providers.ofSession(session))).rejects.toMatchObject({
+      code: 'config_invalid',
+      message: 'resolveProvider: provider acme: clientId is required.',
+    });
   });
 
   it('trusts an issuer only when trustedIssuers answers true', async () => {

@@ -28,7 +28,7 @@ const body = fc.oneof(
       authTime: field(fc.option(fc.integer(), { nil: null })),
       expiresAt: field(fc.integer()),
       provider: field(fc.string()),
-      __proto__: anything,
+      ['__proto__']: anything,
     },
     { requiredKeys: [] },
   ),
@@ -38,7 +38,7 @@ const isStrings = (value: unknown) =>
   Array.isArray(value) && value.every((item) => typeof item === 'string');
 
 it('reads any session body into a well-typed session, null, or nothing', async () => {
-  await fuzz('session JSON', body, (value) => {
+  await fuzz(body, (value) => {
     const session = parseSessionResponse(value);
     if (session === undefined) return;
     if (session === null) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis, type RedisOptions } from 'ioredis';
+import { type Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** Longest delay between two reconnection attempts, in milliseconds. */
 const MAX_RECONNECT_DELAY_MS = 500;
@@ -44,6 +44,9 @@ export const failFastRedisOptions = Object.freeze({
   reconnectOnError: (error: Error): boolean => error.message.startsWith('READONLY'),
 }) satisfies RedisOptions;
 
+/** An ioredis client: a standalone or Sentinel `Redis`, or a `Cluster`. */
+export type RedisClient = Redis | Cluster;
+
 /** Options of {@link RedisSessionStore} and {@link RedisRevocationList}. */
 export interface RedisStoreOptions {
   /**
@@ -57,10 +60,11 @@ export interface RedisStoreOptions {
    * {@link failFastRedisOptions}: with ioredis's defaults (`enableOfflineQueue: true`,
    * `maxRetriesPerRequest: 20`) a request waits for Redis during an outage instead of failing at
    * once. Attach an `'error'` listener; when it has none, latchkey adds one that reports to
-   * `onError`. Standalone and Sentinel clients only: Redis Cluster is not supported. A client with
-   * a `keyPrefix` is refused: use `prefix`.
+   * `onError`. A `Cluster` works too (create it with `{ enableOfflineQueue: false, redisOptions:
+   * failFastRedisOptions }`): every script touches keys of one hash slot. A client with a
+   * `keyPrefix` is refused: use `prefix`.
    */
-  client?: Redis | undefined;
+  client?: RedisClient | undefined;
   /**
    * Prepended to every key. Default `'latchkey:'`. Apps sharing one Redis database need distinct
    * prefixes, neither a prefix of the other.
@@ -144,7 +148,11 @@ export class LuaScript {
   }
 
   /** Runs the script with `keys` (KEYS) and `args` (ARGV); resolves its reply. */
-  async run(client: Redis, keys: readonly string[], args: readonly string[]): Promise<unknown> {
+  async run(
+    client: RedisClient,
+    keys: readonly string[],
+    args: readonly string[],
+  ): Promise<unknown> {
     try {
       return await client.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (error) {
@@ -169,7 +177,7 @@ export function wholePositive(name: string, value: number): number {
  */
 export class Connection {
   /** The ioredis client. */
-  readonly client: Redis;
+  readonly client: RedisClient;
   /** Prepended to every key. */
   readonly prefix: string;
   private readonly owned: boolean;
@@ -295,7 +303,7 @@ export class Connection {
   }
 
   /** Runs Redis calls; any failure rejects with {@link RedisUnavailableError}. */
-  async run<T>(operation: (client: Redis) => Promise<T>): Promise<T> {
+  async run<T>(operation: (client: RedisClient) => Promise<T>): Promise<T> {
     if (this.closed) throw new RedisUnavailableError('the store was closed');
     await this.waitForFirstConnection();
     try {

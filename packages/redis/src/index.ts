@@ -4,6 +4,11 @@
  *
  * @module @latchkey/redis
  */
-export { failFastRedisOptions, type RedisStoreOptions, RedisUnavailableError } from './connection';
+export {
+  failFastRedisOptions,
+  type RedisClient,
+  type RedisStoreOptions,
+  RedisUnavailableError,
+} from './connection';
 export { RedisRevocationList } from './revocation-list';
 export { RedisSessionStore } from './session-store';

@@ -13,9 +13,9 @@ import {
   type PasskeyCredential,
   type PasskeyProfile,
 } from '@latchkey/passkeys';
-import type { Redis } from 'ioredis';
 import {
   Connection,
+  type RedisClient,
   type RedisStoreOptions,
   RedisUnavailableError,
   wholePositive,
@@ -103,7 +103,7 @@ export class RedisCredentialStore implements CredentialStore {
   }
 
   /** The ioredis client in use, e.g. for a health check. */
-  get client(): Redis {
+  get client(): RedisClient {
     return this.#redis.client;
   }
 
@@ -310,7 +310,7 @@ export class RedisChallengeStore implements ChallengeStore {
   }
 
   /** The ioredis client in use, e.g. for a health check. */
-  get client(): Redis {
+  get client(): RedisClient {
     return this.#redis.client;
   }
 

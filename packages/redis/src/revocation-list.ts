@@ -1,6 +1,5 @@
 import type { RevocationList, RevocationSubject, RevocationTarget } from '@latchkey/core';
-import type { Redis } from 'ioredis';
-import { Connection, type RedisStoreOptions, wholePositive } from './connection';
+import { Connection, type RedisClient, type RedisStoreOptions, wholePositive } from './connection';
 import { REVOKE } from './scripts';
 
 /**
@@ -26,7 +25,7 @@ export class RedisRevocationList implements RevocationList {
   }
 
   /** The ioredis client in use, e.g. for a health check (`await revocations.client.ping()`). */
-  get client(): Redis {
+  get client(): RedisClient {
     return this.#redis.client;
   }
 
@@ -61,7 +60,8 @@ export class RedisRevocationList implements RevocationList {
 
   /**
    * True when the session, its IdP session or its user was revoked at or after the session's
-   * `createdAt`. One round trip (MGET). An entry that is not a number counts as revoking.
+   * `createdAt`. One GET per entry, sent together (one round trip with auto-pipelining). An entry
+   * that is not a number counts as revoking.
    */
   async isRevoked(subject: RevocationSubject): Promise<boolean> {
     if (typeof subject.createdAt !== 'number' || !Number.isFinite(subject.createdAt)) {
@@ -69,7 +69,10 @@ export class RedisRevocationList implements RevocationList {
     }
     const keys = [this.#key({ sessionId: subject.sessionId }), this.#key({ sub: subject.sub })];
     if (subject.idpSid) keys.push(this.#key({ idpSid: subject.idpSid }));
-    const values = await this.#redis.run((client) => client.mget(keys));
+    // One GET per key (auto-pipelined into one write): on Redis Cluster they live in other slots.
+    const values = await this.#redis.run((client) =>
+      Promise.all(keys.map((key) => client.get(key))),
+    );
     return values.some((value) => {
       if (value === null) return false;
       const revokedAt = Number(value);

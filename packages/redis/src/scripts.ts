@@ -1,110 +1,76 @@
 import { LuaScript } from './connection';
 
 /*
- * The Lua scripts behind the session store and the revocation list. Each runs atomically in Redis
- * and costs one round trip. Key names that depend on stored data (a session's other index) are
- * built inside the scripts from namespace prefixes passed in ARGV, so the layout is defined once,
- * in TypeScript. That is why the scripts need a standalone Redis (or Sentinel), not Cluster.
+ * The Lua scripts behind the session store and the revocation list. Each runs atomically in Redis,
+ * costs one round trip, and touches only keys of one hash slot, so they run unchanged on Redis
+ * Cluster: a session's own keys share the hash tag of its id (`session:{id}`, `ended:{id}`), and
+ * each index is a key of its own, updated by a script of its own.
+ *
+ * An index (of a user's sessions, or of an IdP session's) is a sorted set of session ids scored by
+ * when each session expires (epoch ms, Redis's clock), so entries of sessions that expired on
+ * their own are dropped by score, without reading other keys.
  *
  * Session values are JSON `{ sub, idpSid?, data }`; scripts decode them with cjson under pcall so
  * a malformed value never makes a script fail.
  */
 
-/** Adds `id` to an index set and makes the set live at least `ttl` seconds. */
-const INDEX_ADD = `
-local function index_add(index, id, ttl)
-  redis.call('SADD', index, id)
-  if redis.call('TTL', index) < ttl then redis.call('EXPIRE', index, ttl) end
-end
-`;
-
 /**
- * set(sessionId, session, ttl).
- * KEYS: session key, ended key, sub index, [sid index]
- * ARGV: json, ttl seconds, session id, session ns, sub ns, sid ns
- * Returns 0 when the session was ended (destroy, destroyBy) and is not written again, else 1.
- */
-export const SET_SESSION = new LuaScript(`${INDEX_ADD}
-if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
-local ttl = tonumber(ARGV[2])
-local id = ARGV[3]
-local old = redis.call('GET', KEYS[1])
-if old then
-  local ok, prev = pcall(cjson.decode, old)
-  if ok and type(prev) == 'table' then
-    if type(prev.sub) == 'string' and ARGV[5] .. prev.sub ~= KEYS[3] then
-      redis.call('SREM', ARGV[5] .. prev.sub, id)
-    end
-    if type(prev.idpSid) == 'string' and ARGV[6] .. prev.idpSid ~= KEYS[4] then
-      redis.call('SREM', ARGV[6] .. prev.idpSid, id)
-    end
-  end
-end
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
-for i = 3, #KEYS do
-  -- Sessions that expired on their own leave their ids behind: drop a few on every write, so an
-  -- index stays near the size of its live sessions however long its user keeps signing in.
-  for _, member in ipairs(redis.call('SRANDMEMBER', KEYS[i], 3)) do
-    if member ~= id and redis.call('EXISTS', ARGV[4] .. member) == 0 then
-      redis.call('SREM', KEYS[i], member)
-    end
-  end
-  index_add(KEYS[i], id, ttl)
-end
-return 1
-`);
-
-/** Deletes one session, leaves an "ended" marker for the rest of its lifetime, unindexes it. */
-const END_SESSION = `
-local function end_session(key, ended, id, value, sub_ns, sid_ns)
-  local pttl = redis.call('PTTL', key)
-  redis.call('DEL', key)
-  if pttl > 0 then redis.call('SET', ended, '1', 'PX', pttl) end
-  local ok, session = pcall(cjson.decode, value)
-  if ok and type(session) == 'table' then
-    if type(session.sub) == 'string' then redis.call('SREM', sub_ns .. session.sub, id) end
-    if type(session.idpSid) == 'string' then redis.call('SREM', sid_ns .. session.idpSid, id) end
-  end
-end
-`;
-
-/**
- * destroy(sessionId).
- * KEYS: session key, ended key
- * ARGV: session id, sub ns, sid ns
- * Returns 1 when a session ended, 0 when there was none.
- */
-export const DESTROY_SESSION = new LuaScript(`${END_SESSION}
-local value = redis.call('GET', KEYS[1])
-if not value then return 0 end
-end_session(KEYS[1], KEYS[2], ARGV[1], value, ARGV[2], ARGV[3])
-return 1
-`);
-
-/**
- * destroyBy(filter): every session in one index set, then the set itself, in one atomic step.
+ * Adds a session to an index until it expires, drops the entries that expired, and keeps the
+ * index at least as long as its longest session.
  * KEYS: index key
- * ARGV: session ns, ended ns, sub ns, sid ns, filter field ('sub' or 'idpSid'), filter value
- * Returns how many sessions ended. A member whose session now belongs to someone else (possible
- * only after a malformed value defeated the clean-up of `set`) is left alone.
+ * ARGV: session id, ttl seconds
  */
-export const DESTROY_BY = new LuaScript(`${END_SESSION}
-local ended = 0
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-  local key = ARGV[1] .. id
-  local value = redis.call('GET', key)
-  if value then
-    local ok, session = pcall(cjson.decode, value)
-    local other = ok and type(session) == 'table' and type(session[ARGV[5]]) == 'string'
-      and session[ARGV[5]] ~= ARGV[6]
-    if not other then
-      end_session(key, ARGV[2] .. id, id, value, ARGV[3], ARGV[4])
-      ended = ended + 1
-    end
+export const INDEX_SESSION = new LuaScript(`
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local ttl = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[1], now + ttl * 1000, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+return 1
+`);
+
+/**
+ * Writes a session unless it was ended (destroy, destroyBy): a write in flight when its session
+ * ended is dropped.
+ * KEYS: session key, ended key
+ * ARGV: json, ttl seconds
+ * Returns {0} when ended, else {1} or {1, the value it replaced}.
+ */
+export const WRITE_SESSION = new LuaScript(`
+if redis.call('EXISTS', KEYS[2]) == 1 then return {0} end
+local old = redis.call('GET', KEYS[1])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+if old then return {1, old} end
+return {1}
+`);
+
+/**
+ * Ends a session: deletes it and leaves an "ended" marker for the rest of its lifetime, so that a
+ * write in flight is dropped. With a field and value, only a session whose field has that value
+ * (or cannot be read) ends. With a fence, an id whose session is not there (yet) is marked ended
+ * for that long: its write, if one is in flight, is dropped too.
+ * KEYS: session key, ended key
+ * ARGV: field ('' for none), value, fence milliseconds (0 for none)
+ * Returns the value of the session that ended, or false.
+ */
+export const END_SESSION = new LuaScript(`
+local value = redis.call('GET', KEYS[1])
+if not value then
+  if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
+  return false
+end
+if ARGV[1] ~= '' then
+  local ok, session = pcall(cjson.decode, value)
+  if ok and type(session) == 'table' and type(session[ARGV[1]]) == 'string'
+    and session[ARGV[1]] ~= ARGV[2] then
+    return false
   end
 end
+local pttl = redis.call('PTTL', KEYS[1])
 redis.call('DEL', KEYS[1])
-return ended
+if pttl > 0 then redis.call('SET', KEYS[2], '1', 'PX', pttl) end
+return value
 `);
 
 /**

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { SessionFilter, SessionStore, StoredSession } from '@latchkey/core';
-import type { Redis } from 'ioredis';
-import { Connection, type RedisStoreOptions, wholePositive } from './connection';
-import { DESTROY_BY, DESTROY_SESSION, RELEASE_LOCK, SET_SESSION } from './scripts';
+import { Connection, type RedisClient, type RedisStoreOptions, wholePositive } from './connection';
+import { END_SESSION, INDEX_SESSION, RELEASE_LOCK, WRITE_SESSION } from './scripts';
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -22,7 +21,9 @@ function parseSession(raw: string): StoredSession | undefined {
 }
 
 function checkId(name: string, value: unknown): string {
-  if (typeof value !== 'string') throw new TypeError(`${name} must be a string.`);
+  if (typeof value !== 'string' || value === '') {
+    throw new TypeError(`${name} must be a non-empty string.`);
+  }
   return value;
 }
 
@@ -45,21 +46,21 @@ export class RedisSessionStore implements SessionStore {
   /** Connects to `url` (or uses your `client`); see {@link RedisStoreOptions}. */
   constructor(options: RedisStoreOptions) {
     this.#redis = new Connection(options, 'RedisSessionStore', [
-      SET_SESSION,
-      DESTROY_SESSION,
-      DESTROY_BY,
+      INDEX_SESSION,
+      WRITE_SESSION,
+      END_SESSION,
       RELEASE_LOCK,
     ]);
   }
 
   /** The ioredis client in use, e.g. for a health check (`await store.client.ping()`). */
-  get client(): Redis {
+  get client(): RedisClient {
     return this.#redis.client;
   }
 
   /** The session, or undefined when absent, expired, ended or unreadable. One round trip. */
   async get(sessionId: string): Promise<StoredSession | undefined> {
-    const key = this.#redis.key('session', checkId('sessionId', sessionId));
+    const [key] = this.#sessionKeys(checkId('sessionId', sessionId));
     const raw = await this.#redis.run((client) => client.get(key));
     return raw === null ? undefined : parseSession(raw);
   }
@@ -68,7 +69,7 @@ export class RedisSessionStore implements SessionStore {
    * Creates or replaces a session expiring in `ttlSeconds` (rounded up to whole seconds), and
    * indexes it by `sub` and `idpSid`. A session ended by `destroy` or `destroyBy` stays ended: a
    * later `set` of the same id (a refresh that was in flight) is ignored for the rest of the
-   * lifetime the session had.
+   * lifetime the session had. Two round trips (the indexes, then the session).
    */
   async set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void> {
     checkId('sessionId', sessionId);
@@ -79,45 +80,70 @@ export class RedisSessionStore implements SessionStore {
     if (idpSid !== undefined && typeof idpSid !== 'string') {
       throw new TypeError('session.idpSid must be a string or undefined.');
     }
-    const ttl = wholePositive('ttlSeconds', ttlSeconds);
+    const ttl = String(wholePositive('ttlSeconds', ttlSeconds));
     const json = JSON.stringify(idpSid === undefined ? { sub, data } : { sub, idpSid, data });
-    const redis = this.#redis;
-    const keys = [
-      redis.key('session', sessionId),
-      redis.key('ended', sessionId),
-      redis.key('sub', sub),
-    ];
-    if (idpSid !== undefined) keys.push(redis.key('sid', idpSid));
-    const args = [json, String(ttl), sessionId, ...this.#namespaces()];
-    await redis.run((client) => SET_SESSION.run(client, keys, args));
+    const indexes = this.#indexesOf({ sub, idpSid });
+    await this.#redis.run(async (client) => {
+      // Indexed first: a destroyBy that starts from now on finds the id and ends what follows.
+      await Promise.all(
+        indexes.map((index) => INDEX_SESSION.run(client, [index], [sessionId, ttl])),
+      );
+      const [written, old] = (await WRITE_SESSION.run(client, this.#sessionKeys(sessionId), [
+        json,
+        ttl,
+      ])) as [number, string?];
+      if (written !== 1 || old === undefined) return;
+      // The session it replaced leaves the indexes of another user or IdP session.
+      const previous = parseSession(old);
+      const stale = previous
+        ? this.#indexesOf(previous).filter((index) => !indexes.includes(index))
+        : [];
+      await Promise.all(stale.map((index) => client.zrem(index, sessionId)));
+    });
   }
 
-  /** Ends one session (and removes it from its index sets). */
+  /** Ends one session (and removes it from its indexes). */
   async destroy(sessionId: string): Promise<void> {
     checkId('sessionId', sessionId);
-    const redis = this.#redis;
-    const keys = [redis.key('session', sessionId), redis.key('ended', sessionId)];
-    const [, sub, sid] = this.#namespaces();
-    await redis.run((client) => DESTROY_SESSION.run(client, keys, [sessionId, sub, sid]));
+    await this.#redis.run(async (client) => {
+      const ended = await END_SESSION.run(client, this.#sessionKeys(sessionId), ['', '', '0']);
+      const session = typeof ended === 'string' ? parseSession(ended) : undefined;
+      if (session) {
+        await Promise.all(this.#indexesOf(session).map((index) => client.zrem(index, sessionId)));
+      }
+    });
   }
 
   /**
    * Ends every session of a user (`{ sub }`) or of an IdP session (`{ idpSid }`); resolves how many
-   * ended. Reads only that user's index set, never SCAN or KEYS. One atomic script: every matching
-   * session present when it runs ends, a session created after it is untouched, and a later `set`
-   * of an ended session is ignored (see {@link RedisSessionStore.set}).
+   * ended. Reads only that index, never SCAN or KEYS. Every session indexed when it starts ends,
+   * and a write of one of them still in flight is dropped (see {@link RedisSessionStore.set}); a
+   * session indexed after it started is untouched.
    */
   async destroyBy(filter: SessionFilter): Promise<number> {
     if (!isRecord(filter)) throw new TypeError('filter must be { sub } or { idpSid }.');
-    const [field, namespace] = 'sub' in filter ? ['sub', 'sub'] : ['idpSid', 'sid'];
+    const field = 'sub' in filter ? 'sub' : 'idpSid';
     const value = checkId(`filter.${field}`, (filter as Record<string, unknown>)[field]);
-    const redis = this.#redis;
-    const [session, sub, sid] = this.#namespaces();
-    const args = [session, redis.key('ended', ''), sub, sid, field, value];
-    const ended = await redis.run((client) =>
-      DESTROY_BY.run(client, [redis.key(namespace, value)], args),
-    );
-    return Number(ended);
+    const index = this.#indexKey(field, value);
+    return this.#redis.run(async (client) => {
+      const [ids, pttl] = await Promise.all([client.zrange(index, 0, -1), client.pttl(index)]);
+      // An id whose session is not written yet stays ended as long as the index could hold it.
+      const fence = String(Math.max(pttl, 1000));
+      const ended = await Promise.all(
+        ids.map((id) => END_SESSION.run(client, this.#sessionKeys(id), [field, value, fence])),
+      );
+      const unindex: Array<Promise<unknown>> = [];
+      if (ids.length > 0) unindex.push(client.zrem(index, ...ids));
+      ended.forEach((raw, i) => {
+        const session = typeof raw === 'string' ? parseSession(raw) : undefined;
+        if (!session) return;
+        for (const other of this.#indexesOf(session)) {
+          if (other !== index) unindex.push(client.zrem(other, ids[i]!));
+        }
+      });
+      await Promise.all(unindex);
+      return ended.filter((raw) => typeof raw === 'string').length;
+    });
   }
 
   /**
@@ -150,9 +176,23 @@ export class RedisSessionStore implements SessionStore {
     return this.#redis.close();
   }
 
-  /** Key prefixes of sessions, sub index sets and idpSid index sets, for the scripts. */
-  #namespaces(): [session: string, sub: string, sid: string] {
-    const redis = this.#redis;
-    return [redis.key('session', ''), redis.key('sub', ''), redis.key('sid', '')];
+  /** A session's key and its "ended" marker: one hash tag, so one Cluster slot. */
+  #sessionKeys(sessionId: string): [session: string, ended: string] {
+    return [
+      this.#redis.key('session', `{${sessionId}}`),
+      this.#redis.key('ended', `{${sessionId}}`),
+    ];
+  }
+
+  /** The index of a user's sessions, or of an IdP session's. */
+  #indexKey(field: 'sub' | 'idpSid', value: string): string {
+    return this.#redis.key(field === 'sub' ? 'by-sub' : 'by-sid', value);
+  }
+
+  /** The indexes a session belongs to. */
+  #indexesOf(session: { sub: string; idpSid?: string | undefined }): string[] {
+    const indexes = [this.#indexKey('sub', session.sub)];
+    if (session.idpSid !== undefined) indexes.push(this.#indexKey('idpSid', session.idpSid));
+    return indexes;
   }
 }

@@ -7,7 +7,9 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRevocationList, RedisSessionStore } from '../src/index';
-import { adminClient, sleep } from './support';
+import { adminClient, layout, sleep } from './support';
+
+const keys = layout('latchkey:');
 
 const server = await startRedisServer();
 
@@ -100,9 +102,9 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
     expect(cookies.map((c) => c.name)).toEqual(['lk_session']);
     const sessionId = cookies[0]!.value;
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = JSON.parse((await admin.get(`latchkey:session:${sessionId}`))!);
+    const stored = JSON.parse((await admin.get(keys.session(sessionId)))!);
     expect(stored).toMatchObject({ sub: expect.any(String), data: { sessionId } });
-    expect(await admin.sismember(`latchkey:sub:${stored.sub}`, sessionId)).toBe(1);
+    expect(await admin.zscore(keys.bySub(stored.sub), sessionId)).not.toBeNull();
 
     const other = await browser.request(`${storeB.url}/profile`, { headers: json });
     expect(other.status).toBe(200);
@@ -116,7 +118,7 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
       headers: { origin: storeA.url },
     });
     expect(logout.status).toBe(303);
-    expect(await admin.exists(`latchkey:session:${cookies[0]!.value}`)).toBe(0);
+    expect(await admin.exists(keys.session(cookies[0]!.value))).toBe(0);
     const replay = await new TestBrowser().request(`${storeB.url}/profile`, {
       headers: { ...json, cookie },
     });
@@ -132,15 +134,15 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
     expect(other.url).toBe(`${storeB.url}/profile`);
     const otherId = (await browser.cookies(storeB.url)).find((c) => c.name === 'lk_session')!.value;
     expect(otherId).not.toBe(cookies[0]!.value);
-    expect(await admin.exists(`latchkey:session:${cookies[0]!.value}`)).toBe(0);
+    expect(await admin.exists(keys.session(cookies[0]!.value))).toBe(0);
     const ids = [otherId];
-    for (const id of ids) expect(await admin.exists(`latchkey:session:${id}`)).toBe(1);
+    for (const id of ids) expect(await admin.exists(keys.session(id))).toBe(1);
 
     const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
     const confirm = await browser.get(discovery.end_session_endpoint);
     await browser.submitForm(confirm);
     const started = performance.now();
-    while ((await admin.exists(...ids.map((id) => `latchkey:session:${id}`))) > 0) {
+    while ((await admin.exists(...ids.map((id) => keys.session(id)))) > 0) {
       expect(performance.now() - started).toBeLessThan(3000);
       await sleep(20);
     }

@@ -1,23 +1,48 @@
 import { randomBytes } from 'node:crypto';
 import type { ChallengeRecord } from '@latchkey/passkeys';
-import { redisUrlForTests } from '@latchkey/test-utils';
-import type { Redis } from 'ioredis';
+import { redisUrlForTests, startRedisCluster } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The passkeys package's own relying-party fixture, to run real ceremonies on the Redis stores.
 import { passkey, setup } from '../../passkeys/test/fixture';
+import type { RedisClient } from '../src/index';
 import { RedisChallengeStore, RedisCredentialStore } from '../src/passkey-stores';
-import { adminClient, deleteKeysUnder, keysUnder, sleep, uniquePrefix } from './support';
+import {
+  clusterTarget,
+  deleteKeysUnder,
+  keysUnder,
+  type RedisTarget,
+  sleep,
+  standaloneTarget,
+  uniquePrefix,
+} from './support';
 
 const url = await redisUrlForTests();
+const cluster = await startRedisCluster();
+afterAll(() => cluster?.stop());
 
 const signIn = (expiresAt = Date.now() + 60_000): ChallengeRecord => ({
   ceremony: 'sign-in',
   expiresAt,
 });
 
-describe.skipIf(!url)('Redis passkey stores on a shared Redis', () => {
+describe.skipIf(!url)('Redis passkey stores on a shared Redis', () =>
+  passkeyStoreTests(standaloneTarget(url!)),
+);
+describe.skipIf(!cluster)('Redis passkey stores on a Redis Cluster', () =>
+  passkeyStoreTests(clusterTarget(cluster!.nodes)),
+);
+
+/** What the passkey stores do, the same on a standalone Redis and on a cluster. */
+function passkeyStoreTests(target: RedisTarget): void {
   const prefix = uniquePrefix('passkeys');
-  let admin: Redis;
+  const releases: Array<() => Promise<unknown>> = [];
+  /** A store made on `target` with its own client, as each app instance has. */
+  const made = <T>(make: (options: { prefix: string } & object) => T): T => {
+    const { options, release } = target.connect();
+    releases.push(release);
+    return make({ ...options, prefix });
+  };
+  let admin: RedisClient;
   /** Two instances of each store, each with its own client, as two app instances would have. */
   let store: RedisCredentialStore;
   let other: RedisCredentialStore;
@@ -28,14 +53,15 @@ describe.skipIf(!url)('Redis passkey stores on a shared Redis', () => {
   const fresh = (name: string) => `${name}-${++counter}`;
 
   beforeAll(() => {
-    admin = adminClient(url!);
-    store = new RedisCredentialStore({ url: url!, prefix });
-    other = new RedisCredentialStore({ url: url!, prefix });
-    challenges = new RedisChallengeStore({ url: url!, prefix });
-    otherChallenges = new RedisChallengeStore({ url: url!, prefix });
+    admin = target.admin();
+    store = made((options) => new RedisCredentialStore(options));
+    other = made((options) => new RedisCredentialStore(options));
+    challenges = made((options) => new RedisChallengeStore(options));
+    otherChallenges = made((options) => new RedisChallengeStore(options));
   });
   afterAll(async () => {
     await Promise.all([store, other, challenges, otherChallenges].map((s) => s?.close()));
+    await Promise.all(releases.map((release) => release()));
     if (admin) {
       await deleteKeysUnder(admin, prefix);
       await admin.quit();
@@ -320,4 +346,4 @@ describe.skipIf(!url)('Redis passkey stores on a shared Redis', () => {
       );
     });
   });
-});
+}

@@ -1,18 +1,42 @@
 import type { RevocationSubject } from '@latchkey/core';
-import { redisUrlForTests } from '@latchkey/test-utils';
-import type { Redis } from 'ioredis';
+import { redisUrlForTests, startRedisCluster } from '@latchkey/test-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisRevocationList } from '../src/index';
-import { adminClient, deleteKeysUnder, keysUnder, uniquePrefix } from './support';
+import { type RedisClient, RedisRevocationList } from '../src/index';
+import {
+  clusterTarget,
+  deleteKeysUnder,
+  keysUnder,
+  type RedisTarget,
+  standaloneTarget,
+  uniquePrefix,
+} from './support';
 
 const url = await redisUrlForTests();
+const cluster = await startRedisCluster();
+afterAll(() => cluster?.stop());
 
 const T = 1_700_000_000_000;
 
-describe.skipIf(!url)('RedisRevocationList on a shared Redis', () => {
+describe.skipIf(!url)('RedisRevocationList on a shared Redis', () =>
+  listTests(standaloneTarget(url!)),
+);
+describe.skipIf(!cluster)('RedisRevocationList on a Redis Cluster', () =>
+  listTests(clusterTarget(cluster!.nodes)),
+);
+
+/** `target`'s list under `prefix`, and how to close it (and its client). */
+function listOn(target: RedisTarget, prefix: string) {
+  const { options, release } = target.connect();
+  const list = new RedisRevocationList({ ...options, prefix });
+  return { list, quit: () => list.close().then(release) };
+}
+
+/** What a revocation list does, the same on a standalone Redis and on a cluster. */
+function listTests(target: RedisTarget): void {
   const prefix = uniquePrefix('revocations');
-  let admin: Redis;
+  let admin: RedisClient;
   let list: RedisRevocationList;
+  let quit: () => Promise<unknown>;
   let counter = 0;
   /** A subject no other test touches, created at `createdAt`. */
   const subject = (createdAt: number, withSid = true): RevocationSubject => {
@@ -26,11 +50,11 @@ describe.skipIf(!url)('RedisRevocationList on a shared Redis', () => {
   };
 
   beforeAll(() => {
-    admin = adminClient(url!);
-    list = new RedisRevocationList({ url: url!, prefix });
+    admin = target.admin();
+    ({ list, quit } = listOn(target, prefix));
   });
   afterAll(async () => {
-    await list?.close();
+    await quit?.();
     if (admin) {
       await deleteKeysUnder(admin, prefix);
       await admin.quit();
@@ -130,7 +154,7 @@ describe.skipIf(!url)('RedisRevocationList on a shared Redis', () => {
 
   it('keeps lists with different prefixes apart', async () => {
     const otherPrefix = uniquePrefix('other-revocations');
-    const other = new RedisRevocationList({ url: url!, prefix: otherPrefix });
+    const { list: other, quit: quitOther } = listOn(target, otherPrefix);
     try {
       const s = subject(T);
       await list.revoke({ sub: s.sub }, T, 60);
@@ -143,8 +167,8 @@ describe.skipIf(!url)('RedisRevocationList on a shared Redis', () => {
         `${otherPrefix}seen:jti-a`,
       ]);
     } finally {
-      await other.close();
+      await quitOther();
       await deleteKeysUnder(admin, otherPrefix);
     }
   });
-});
+}

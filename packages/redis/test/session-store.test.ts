@@ -1,12 +1,25 @@
 import { inspect } from 'node:util';
 import type { StoredSession } from '@latchkey/core';
-import { redisUrlForTests } from '@latchkey/test-utils';
+import { redisUrlForTests, startRedisCluster } from '@latchkey/test-utils';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { RedisSessionStore, RedisUnavailableError } from '../src/index';
-import { adminClient, deleteKeysUnder, keysUnder, sleep, uniquePrefix } from './support';
+import { type RedisClient, RedisSessionStore, RedisUnavailableError } from '../src/index';
+import {
+  adminClient,
+  clusterTarget,
+  deleteKeysUnder,
+  keysUnder,
+  layout,
+  type RedisTarget,
+  sleep,
+  standaloneTarget,
+  uniquePrefix,
+} from './support';
 
 const url = await redisUrlForTests();
+// Three masters of the file's own; every test of what a store does runs on it too.
+const cluster = await startRedisCluster();
+afterAll(() => cluster?.stop());
 
 const session = (
   sub: string,
@@ -17,20 +30,37 @@ const session = (
     ? { sub, data: { sid: 'x', rt: 'refresh-token', ...extra } }
     : { sub, idpSid, data: { sid: 'x', rt: 'refresh-token', ...extra } };
 
-describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
+describe.skipIf(!url)('RedisSessionStore on a shared Redis', () =>
+  storeTests(standaloneTarget(url!)),
+);
+describe.skipIf(!cluster)('RedisSessionStore on a Redis Cluster', () =>
+  storeTests(clusterTarget(cluster!.nodes)),
+);
+
+/** `target`'s store under `prefix`, and how to close it (and its client). */
+function storeOn(target: RedisTarget, prefix: string) {
+  const { options, release } = target.connect();
+  const store = new RedisSessionStore({ ...options, prefix });
+  return { store, quit: () => store.close().then(release) };
+}
+
+/** What a store does, the same on a standalone Redis and on a cluster. */
+function storeTests(target: RedisTarget): void {
   const prefix = uniquePrefix('store');
-  let admin: Redis;
+  const keys = layout(prefix);
+  let admin: RedisClient;
   let store: RedisSessionStore;
+  let quit: () => Promise<unknown>;
   let counter = 0;
   /** A fresh session id for each test. */
   const newId = () => `session-${++counter}`;
 
   beforeAll(() => {
-    admin = adminClient(url!);
-    store = new RedisSessionStore({ url: url!, prefix });
+    admin = target.admin();
+    ({ store, quit } = storeOn(target, prefix));
   });
   afterAll(async () => {
-    await store?.close();
+    await quit?.();
     if (admin) {
       await deleteKeysUnder(admin, prefix);
       await admin.quit();
@@ -43,7 +73,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     const value = session('alice', 'idp-1', { nested: { list: [1, 'two', null], flag: true } });
     await store.set(id, value, 120);
     expect(await store.get(id)).toEqual(value);
-    const pttl = await admin.pttl(`${prefix}session:${id}`);
+    const pttl = await admin.pttl(keys.session(id));
     expect(pttl).toBeGreaterThan(118_000);
     expect(pttl).toBeLessThanOrEqual(120_000);
     await store.destroy(id);
@@ -62,16 +92,17 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
   it('stores JSON under the prefixed key and indexes by sub and idpSid, with TTLs', async () => {
     const id = newId();
     await store.set(id, session('carol', 'idp-carol'), 300);
-    expect(JSON.parse((await admin.get(`${prefix}session:${id}`))!)).toEqual(
-      session('carol', 'idp-carol'),
-    );
-    expect(await admin.sismember(`${prefix}sub:carol`, id)).toBe(1);
-    expect(await admin.sismember(`${prefix}sid:idp-carol`, id)).toBe(1);
-    expect(await admin.ttl(`${prefix}sub:carol`)).toBeGreaterThanOrEqual(299);
-    expect(await admin.ttl(`${prefix}sid:idp-carol`)).toBeGreaterThanOrEqual(299);
+    expect(JSON.parse((await admin.get(keys.session(id)))!)).toEqual(session('carol', 'idp-carol'));
+    // Each index entry is scored by when its session expires (epoch ms).
+    const expires = Date.now() + 300_000;
+    for (const index of [keys.bySub('carol'), keys.bySid('idp-carol')]) {
+      expect(Number(await admin.zscore(index, id))).toBeGreaterThan(expires - 5_000);
+      expect(Number(await admin.zscore(index, id))).toBeLessThan(expires + 5_000);
+      expect(await admin.ttl(index)).toBeGreaterThanOrEqual(299);
+    }
     // A shorter session does not shorten the index.
     await store.set(newId(), session('carol'), 10);
-    expect(await admin.ttl(`${prefix}sub:carol`)).toBeGreaterThanOrEqual(299);
+    expect(await admin.ttl(keys.bySub('carol'))).toBeGreaterThanOrEqual(299);
   });
 
   it('expires a session after its TTL', async () => {
@@ -85,7 +116,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
   it('rounds fractional TTLs up and refuses invalid ones', async () => {
     const id = newId();
     await store.set(id, session('frank'), 1.2);
-    expect(await admin.pttl(`${prefix}session:${id}`)).toBeGreaterThan(1000);
+    expect(await admin.pttl(keys.session(id))).toBeGreaterThan(1000);
     for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) {
       await expect(store.set(newId(), session('frank'), ttl)).rejects.toThrow(RangeError);
       await expect(store.markSeen('k', ttl)).rejects.toThrow(RangeError);
@@ -93,14 +124,14 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     }
   });
 
-  it('destroy removes the session from its index sets', async () => {
+  it('destroy removes the session from its indexes', async () => {
     const keep = newId();
     const end = newId();
     await store.set(keep, session('gina', 'idp-gina'), 60);
     await store.set(end, session('gina', 'idp-gina'), 60);
     await store.destroy(end);
-    expect(await admin.smembers(`${prefix}sub:gina`)).toEqual([keep]);
-    expect(await admin.smembers(`${prefix}sid:idp-gina`)).toEqual([keep]);
+    expect(await admin.zrange(keys.bySub('gina'), 0, -1)).toEqual([keep]);
+    expect(await admin.zrange(keys.bySid('idp-gina'), 0, -1)).toEqual([keep]);
   });
 
   it('destroyBy({ sub }) ends exactly that user’s sessions and cleans both indexes', async () => {
@@ -113,9 +144,9 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     expect(await store.destroyBy({ sub: 'henry' })).toBe(3);
     for (const id of mine) expect(await store.get(id)).toBeUndefined();
     expect(await store.get(other)).toEqual(session('henrietta', 'idp-h1'));
-    expect(await admin.exists(`${prefix}sub:henry`)).toBe(0);
-    expect(await admin.smembers(`${prefix}sid:idp-h1`)).toEqual([other]);
-    expect(await admin.exists(`${prefix}sid:idp-h2`)).toBe(0);
+    expect(await admin.exists(keys.bySub('henry'))).toBe(0);
+    expect(await admin.zrange(keys.bySid('idp-h1'), 0, -1)).toEqual([other]);
+    expect(await admin.exists(keys.bySid('idp-h2'))).toBe(0);
     expect(await store.destroyBy({ sub: 'henry' })).toBe(0);
     expect(await store.destroyBy({ sub: 'nobody' })).toBe(0);
   });
@@ -129,8 +160,8 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     expect(await store.destroyBy({ idpSid: 'idp-i1' })).toBe(2);
     for (const id of a) expect(await store.get(id)).toBeUndefined();
     expect(await store.get(b)).toBeDefined();
-    expect(await admin.smembers(`${prefix}sub:iris`)).toEqual([b]);
-    expect(await admin.exists(`${prefix}sid:idp-i1`)).toBe(0);
+    expect(await admin.zrange(keys.bySub('iris'), 0, -1)).toEqual([b]);
+    expect(await admin.exists(keys.bySid('idp-i1'))).toBe(0);
   });
 
   it('does not count sessions that already expired', async () => {
@@ -138,7 +169,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     const gone = newId();
     await store.set(live, session('jack'), 60);
     await store.set(gone, session('jack'), 60);
-    await admin.del(`${prefix}session:${gone}`); // as if it had expired
+    await admin.del(keys.session(gone)); // as if it had expired
     expect(await store.destroyBy({ sub: 'jack' })).toBe(1);
   });
 
@@ -153,7 +184,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     expect(ended).toBe(1);
     expect(await store.get(old)).toBeUndefined();
     expect(await store.get(fresh)).toEqual(session('kate'));
-    expect(await admin.smembers(`${prefix}sub:kate`)).toEqual([fresh]);
+    expect(await admin.zrange(keys.bySub('kate'), 0, -1)).toEqual([fresh]);
   });
 
   it('an ended session stays ended: a late set of it (an in-flight refresh) is ignored', async () => {
@@ -166,9 +197,9 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     await store.set(single, session('liam', undefined, { rt: 'rotated' }), 60);
     expect(await store.get(byUser)).toBeUndefined();
     expect(await store.get(single)).toBeUndefined();
-    expect(await admin.exists(`${prefix}sub:liam`)).toBe(0);
+    expect(await store.destroyBy({ sub: 'liam' })).toBe(0);
     // The marker lives as long as the session would have, no longer.
-    const markerTtl = await admin.pttl(`${prefix}ended:${byUser}`);
+    const markerTtl = await admin.pttl(keys.ended(byUser));
     expect(markerTtl).toBeGreaterThan(50_000);
     expect(markerTtl).toBeLessThanOrEqual(60_000);
   });
@@ -177,21 +208,30 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
     const id = newId();
     await store.set(id, session('mia', 'idp-mia'), 60);
     await store.set(id, session('noah', 'idp-noah'), 60);
-    expect(await admin.exists(`${prefix}sub:mia`)).toBe(0);
-    expect(await admin.exists(`${prefix}sid:idp-mia`)).toBe(0);
+    expect(await admin.exists(keys.bySub('mia'))).toBe(0);
+    expect(await admin.exists(keys.bySid('idp-mia'))).toBe(0);
     expect(await store.destroyBy({ sub: 'mia' })).toBe(0);
     expect(await store.destroyBy({ sub: 'noah' })).toBe(1);
   });
 
-  it('prunes index entries of sessions that expired on their own', async () => {
+  it('drops the index entries of sessions that expired on their own, at the next sign-in', async () => {
     const stale = Array.from({ length: 10 }, newId);
-    for (const id of stale) await store.set(id, session('olga'), 60);
-    await admin.del(...stale.map((id) => `${prefix}session:${id}`)); // as if they had expired
-    const live = Array.from({ length: 30 }, newId);
-    for (const id of live) await store.set(id, session('olga'), 60);
-    const members = await admin.smembers(`${prefix}sub:olga`);
-    expect(members).toEqual(expect.arrayContaining(live));
-    expect(members.filter((id) => stale.includes(id)).length).toBeLessThan(5);
+    for (const id of stale) await store.set(id, session('olga'), 1);
+    const live = newId();
+    await store.set(live, session('olga'), 60);
+    await sleep(1100);
+    const next = newId();
+    await store.set(next, session('olga'), 60);
+    expect((await admin.zrange(keys.bySub('olga'), 0, -1)).sort()).toEqual([live, next].sort());
+  });
+
+  it('a session indexed before destroyBy but written after it stays ended', async () => {
+    const late = newId();
+    // The index has the id (its set got that far) but the session is not written yet.
+    await admin.zadd(keys.bySub('pablo'), Date.now() + 60_000, late);
+    expect(await store.destroyBy({ sub: 'pablo' })).toBe(0);
+    await store.set(late, session('pablo'), 60);
+    expect(await store.get(late)).toBeUndefined();
   });
 
   it('reads a malformed value as no session', async () => {
@@ -201,7 +241,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
       ['bad-data', JSON.stringify({ sub: 'x', data: [] })],
       ['bad-sid', JSON.stringify({ sub: 'x', idpSid: 3, data: {} })],
     ] as const) {
-      await admin.set(`${prefix}session:${id}`, raw, 'EX', 60);
+      await admin.set(keys.session(id), raw, 'EX', 60);
       expect(await store.get(id)).toBeUndefined();
     }
   });
@@ -216,7 +256,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
   });
 
   it('rejects a refused command without the command’s data in the error or its cause', async () => {
-    await admin.set(`${prefix}sub:wrong-type`, 'not a set', 'EX', 60);
+    await admin.set(keys.bySub('wrong-type'), 'not a sorted set', 'EX', 60);
     const value = session('wrong-type', undefined, { rt: 'secret-refresh-token' });
     const error = await store.set(newId(), value, 60).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RedisUnavailableError);
@@ -273,7 +313,7 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
 
   it('keeps stores with different prefixes apart', async () => {
     const otherPrefix = uniquePrefix('other');
-    const other = new RedisSessionStore({ url: url!, prefix: otherPrefix });
+    const { store: other, quit: quitOther } = storeOn(target, otherPrefix);
     try {
       await store.set('shared-id', session('pia', 'idp-pia'), 60);
       expect(await other.get('shared-id')).toBeUndefined();
@@ -287,30 +327,48 @@ describe.skipIf(!url)('RedisSessionStore on a shared Redis', () => {
       await release!();
       await other.set('only-other', session('pia'), 60);
       expect(await keysUnder(admin, otherPrefix)).toEqual([
+        `${otherPrefix}by-sub:pia`,
         `${otherPrefix}lock:l`,
         `${otherPrefix}seen:jti-p`,
-        `${otherPrefix}session:only-other`,
-        `${otherPrefix}sub:pia`,
+        `${otherPrefix}session:{only-other}`,
       ]);
     } finally {
-      await other.close();
+      await quitOther();
       await deleteKeysUnder(admin, otherPrefix);
+    }
+  });
+}
+
+describe.skipIf(!url)('RedisSessionStore and its client, on a shared Redis', () => {
+  const prefix = uniquePrefix('client');
+  let admin: Redis;
+  let store: RedisSessionStore;
+  beforeAll(() => {
+    admin = adminClient(url!);
+    store = new RedisSessionStore({ url: url!, prefix });
+  });
+  afterAll(async () => {
+    await store?.close();
+    if (admin) {
+      await deleteKeysUnder(admin, prefix);
+      await admin.quit();
     }
   });
 
   it('uses the default prefix latchkey:', async () => {
     const plain = new RedisSessionStore({ url: url! });
+    const defaults = layout('latchkey:');
     const unique = uniquePrefix('default'); // keeps this test's keys apart from anyone else's
     const [id, sub] = [`${unique}id`, `${unique}user`];
     try {
       await plain.set(id, session(sub), 60);
-      expect(await admin.exists(`latchkey:session:${id}`, `latchkey:sub:${sub}`)).toBe(2);
+      expect(await admin.exists(defaults.session(id), defaults.bySub(sub))).toBe(2);
     } finally {
       await plain.destroyBy({ sub });
-      await admin.del(`latchkey:ended:${id}`);
+      await admin.del(defaults.ended(id));
       await plain.close();
     }
-    expect(await keysUnder(admin, `latchkey:session:${unique}`)).toEqual([]);
+    expect(await keysUnder(admin, `latchkey:session:{${unique}`)).toEqual([]);
   });
 
   it('works with a client you own, leaving it connected and its listeners as they were', async () => {

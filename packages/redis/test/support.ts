@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+import { failFastRedisOptions, type RedisClient } from '../src/index';
 
 /** A key prefix no other test run uses, so tests can share one Redis. */
 export function uniquePrefix(name: string): string {
@@ -14,22 +15,72 @@ export function adminClient(url: string): Redis {
   return client;
 }
 
-/** Every key under `prefix`, sorted. */
-export async function keysUnder(client: Redis, prefix: string): Promise<string[]> {
+/** A plain client of a test Redis Cluster, for inspecting it from tests. */
+export function adminCluster(nodes: ReadonlyArray<{ host: string; port: number }>): Cluster {
+  const client = new Cluster([...nodes], { redisOptions: { maxRetriesPerRequest: 1 } });
+  client.on('error', () => {});
+  return client;
+}
+
+/** Where a suite runs: a standalone Redis, or a test's own Redis Cluster. */
+export interface RedisTarget {
+  /** Options to connect a store or list, and how to let go of the client made for it, if any. */
+  connect(): { options: { url: string } | { client: Cluster }; release(): Promise<unknown> };
+  /** A plain client for inspecting it. */
+  admin(): RedisClient;
+}
+
+/** A standalone Redis at `url`: stores connect with `url` (and own their client). */
+export function standaloneTarget(url: string): RedisTarget {
+  return {
+    connect: () => ({ options: { url }, release: async () => {} }),
+    admin: () => adminClient(url),
+  };
+}
+
+/** A Redis Cluster of `nodes`: stores get a fail-fast `Cluster` client of the test's. */
+export function clusterTarget(nodes: ReadonlyArray<{ host: string; port: number }>): RedisTarget {
+  return {
+    connect: () => {
+      const client = new Cluster([...nodes], {
+        enableOfflineQueue: false,
+        redisOptions: failFastRedisOptions,
+      });
+      return { options: { client }, release: () => client.quit() };
+    },
+    admin: () => adminCluster(nodes),
+  };
+}
+
+/** Every key under `prefix` (on every master of a cluster), sorted. */
+export async function keysUnder(client: RedisClient, prefix: string): Promise<string[]> {
+  const servers = client instanceof Cluster ? client.nodes('master') : [client];
   const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await client.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  for (const server of servers) {
+    let cursor = '0';
+    do {
+      const [next, batch] = await server.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      keys.push(...batch);
+    } while (cursor !== '0');
+  }
   return keys.sort();
 }
 
-/** Deletes every key under `prefix`. */
-export async function deleteKeysUnder(client: Redis, prefix: string): Promise<void> {
+/** Deletes every key under `prefix` (one DEL per key: on a cluster they live in many slots). */
+export async function deleteKeysUnder(client: RedisClient, prefix: string): Promise<void> {
   const keys = await keysUnder(client, prefix);
-  if (keys.length > 0) await client.del(...keys);
+  await Promise.all(keys.map((key) => client.del(key)));
+}
+
+/** Where RedisSessionStore keeps a session, its "ended" marker and its indexes, under `prefix`. */
+export function layout(prefix: string) {
+  return {
+    session: (id: string) => `${prefix}session:{${id}}`,
+    ended: (id: string) => `${prefix}ended:{${id}}`,
+    bySub: (sub: string) => `${prefix}by-sub:${sub}`,
+    bySid: (sid: string) => `${prefix}by-sid:${sid}`,
+  };
 }
 
 /** Calls counted per command by `INFO commandstats` (`{ get: 1, evalsha: 2, ... }`). */

@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { connect as netConnect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { freePort } from './servers';
 
@@ -110,10 +112,18 @@ class LaunchError extends Error {
   }
 }
 
-/** Spawns redis-server on `port`; resolves the child once it answers PING (10 s at most). */
-function launch(binary: string, port: number): Promise<ChildProcess> {
+/**
+ * Spawns redis-server on `port` (in `dir`, with `extra` arguments); resolves the child once it
+ * answers PING (10 s at most).
+ */
+function launch(
+  binary: string,
+  port: number,
+  extra: readonly string[] = [],
+  dir = tmpdir(),
+): Promise<ChildProcess> {
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'];
-  const child = spawn(binary, [...args, '--dir', tmpdir(), '--loglevel', 'warning'], {
+  const child = spawn(binary, [...args, '--dir', dir, '--loglevel', 'warning', ...extra], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -231,4 +241,98 @@ export async function startRedisServer(): Promise<RedisTestServer | undefined> {
       current = await launch(binary, port);
     },
   };
+}
+
+/** A Redis Cluster of a test's own, see {@link startRedisCluster}. */
+export interface RedisTestCluster {
+  /** Its masters, as ioredis's `Cluster` takes them. */
+  readonly nodes: ReadonlyArray<{ host: string; port: number }>;
+  /** Stops every node; resolves once all have exited. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private Redis Cluster of three masters on free loopback ports (no persistence, no
+ * replicas), joined with `redis-cli --cluster create`; resolves once every node says
+ * `cluster_state:ok`. The binaries are `REDIS_SERVER_BIN` (or `redis-server`) and
+ * `REDIS_CLI_BIN` (or `redis-cli`); when one is missing, resolves undefined after printing why
+ * outside CI and throws under CI. Stop it in `afterAll`.
+ *
+ * @example
+ * const cluster = await startRedisCluster();
+ * const client = new Cluster(cluster.nodes);
+ */
+export async function startRedisCluster(): Promise<RedisTestCluster | undefined> {
+  const server = process.env.REDIS_SERVER_BIN || 'redis-server';
+  const cli = process.env.REDIS_CLI_BIN || 'redis-cli';
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-cluster-'));
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(terminate));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const ports: number[] = [];
+  try {
+    while (children.length < 3) {
+      const port = await freePort();
+      try {
+        children.push(
+          await launch(
+            server,
+            port,
+            ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`],
+            dir,
+          ),
+        );
+        ports.push(port);
+      } catch (error) {
+        if (error instanceof LaunchError && error.missingBinary) {
+          await stop();
+          return cannotRun(`${server} is not installed (set REDIS_SERVER_BIN to its path).`);
+        }
+        if (!(error instanceof LaunchError && error.portTaken)) throw error;
+      }
+    }
+    const addresses = ports.map((port) => `127.0.0.1:${port}`);
+    const created = await runCli(cli, ['--cluster', 'create', ...addresses, '--cluster-yes']);
+    if (created.missing) {
+      await stop();
+      return cannotRun(`${cli} is not installed (set REDIS_CLI_BIN to its path).`);
+    }
+    if (created.code !== 0) throw new Error(`redis-cli --cluster create failed: ${created.output}`);
+    const deadline = Date.now() + 20_000;
+    for (const port of ports) {
+      while (
+        !/cluster_state:ok/.test(
+          (await runCli(cli, ['-p', String(port), 'cluster', 'info'])).output,
+        )
+      ) {
+        if (Date.now() > deadline) throw new Error(`the cluster on ${addresses} did not become ok`);
+        await new Promise((wait) => setTimeout(wait, 100));
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { nodes: ports.map((port) => ({ host: '127.0.0.1', port })), stop };
+}
+
+/** Runs redis-cli; resolves its exit code and output, or `missing` when it is not installed. */
+function runCli(
+  binary: string,
+  args: readonly string[],
+): Promise<{ code: number | null; output: string; missing: boolean }> {
+  return new Promise((resolve) => {
+    const child = spawn(binary, ['-h', '127.0.0.1', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', (error: NodeJS.ErrnoException) =>
+      resolve({ code: null, output: error.message, missing: error.code === 'ENOENT' }),
+    );
+    child.once('close', (code) => resolve({ code, output, missing: false }));
+  });
 }
