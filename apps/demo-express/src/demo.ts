@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
+  createAuditLog,
   createLatchkey,
   type LatchkeyOptions,
   type PrivateJwk,
@@ -32,6 +33,8 @@ export interface Demo {
   apiUrl: string;
   /** True when the demo started its own dev IdP (no OIDC_ISSUER given). */
   devIdp: boolean;
+  /** With AUDIT_LOG: the file, and the key that verifies its checkpoints. */
+  audit: { file: string; publicKey: string } | undefined;
   warnings: string[];
   stop(): Promise<void>;
 }
@@ -44,6 +47,8 @@ export interface Demo {
  * STEP_UP_ASSERTION_KEY (a private EC P-256 or Ed25519 JWK, as JSON) signs step-up assertions
  * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
  * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY, OIDC_PAR and OIDC_DPOP: see {@link clientSettings}.
+ * AUDIT_LOG names a file the tamper-evident audit log is appended to, under the secret AUDIT_KEY
+ * (default: SESSION_SECRET); its checkpoints verify with `demo.audit.publicKey`.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -101,8 +106,12 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     );
   }
 
+  const audit = env.AUDIT_LOG
+    ? createAuditLog({ sink: env.AUDIT_LOG, key: env.AUDIT_KEY ?? secret })
+    : undefined;
   app = createApp(
     createLatchkey({
+      ...(audit ? { audit } : {}),
       issuer,
       clientId,
       ...client.options,
@@ -123,10 +132,12 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     issuer,
     apiUrl,
     devIdp: stopIdp !== undefined,
+    audit: audit && { file: env.AUDIT_LOG!, publicKey: await audit.publicKey() },
     warnings,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      await audit?.close();
       await stopIdp?.();
     },
   };

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { DEV_OTP, defaultUsers } from '@latchkey/dev-idp';
 import { startDemo } from './demo';
 
@@ -13,6 +14,13 @@ if (demo.devIdp) {
     console.log(`  ${user.username} / ${user.password}   (roles: ${roles})`);
   }
   console.log(`One-time code for step-up: ${DEV_OTP}`);
+}
+if (demo.audit) {
+  const file = resolve(demo.audit.file);
+  console.log(`Audit log: ${file}; verify it (from the repository) with`);
+  console.log(
+    `  pnpm --filter @latchkey/demo-express exec latchkey-audit verify ${file} --public-key ${demo.audit.publicKey}`,
+  );
 }
 console.log('Press Ctrl+C to stop.');
 

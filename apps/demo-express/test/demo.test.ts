@@ -1,5 +1,9 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifyAuditLog } from '@latchkey/core';
 import { createApi } from '@latchkey/demo-fastify';
 import { DEV_OTP, signInAtDevIdp } from '@latchkey/dev-idp';
 import { close, freePort, listen, TestBrowser } from '@latchkey/test-utils';
@@ -43,6 +47,42 @@ describe('demo-express with its own dev IdP', () => {
         : afterSignOut;
     expect(home2.url).toBe(`${demo.url}/`);
     expect(home2.body).toContain('You are signed out.');
+  });
+});
+
+describe('demo-express with AUDIT_LOG', () => {
+  it('appends sign-in and sign-out to a tamper-evident log that verifies with the key it prints', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'demo-audit-')), 'audit.ndjson');
+    const demo = await startDemo({
+      PORT: '0',
+      DEV_IDP_PORT: '0',
+      SESSION_SECRET: 'demo-test-secret-demo-test-secret-0001',
+      AUDIT_LOG: file,
+    });
+    try {
+      const browser = new TestBrowser();
+      const loginPage = await browser.get(`${demo.url}/auth/login?returnTo=/profile`);
+      await signInAtDevIdp(browser, loginPage, { username: 'alice', password: 'alice-password' });
+      await browser.request(`${demo.url}/auth/logout`, {
+        method: 'POST',
+        headers: { origin: demo.url },
+      });
+    } finally {
+      await demo.stop();
+    }
+    const written = readFileSync(file, 'utf8');
+    expect(written).not.toContain('alice');
+    expect(
+      written
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line).type),
+    ).toEqual(['login', 'logout', 'checkpoint']);
+    expect(await verifyAuditLog(written, { publicKey: demo.audit!.publicKey })).toEqual({
+      records: 3,
+      checkpoints: 1,
+      unsigned: 0,
+    });
   });
 });
 

@@ -1,3 +1,4 @@
+import type { AuditLog } from './audit-log';
 import type { Awaitable } from './awaitable';
 import {
   type ClientAssertionKey,
@@ -176,6 +177,11 @@ export interface LatchkeyOptions {
   /** Receives audit events (`login`, `logout`, `refresh`, ...). Must not throw. */
   onEvent?: (event: LatchkeyEvent) => void;
   /**
+   * A tamper-evident audit log of the same events (`createAuditLog({ sink, key })`): hash-chained,
+   * MACed, pseudonymous records with signed checkpoints. Default: none.
+   */
+  audit?: AuditLog;
+  /**
    * Passkeys for signed-in users (`createPasskeys(...)` from `@latchkey/passkeys`): adds the
    * routes `GET /auth/passkeys`, `POST /auth/passkeys/register/options|verify` and
    * `PATCH|DELETE /auth/passkeys/:id`, and passkey sign-in and step-up
@@ -348,6 +354,7 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   revocations: RevocationList | undefined;
   roles: RoleMapper;
   onEvent: (event: LatchkeyEvent) => void;
+  audit: AuditLog | undefined;
   errorPage: ErrorPage | undefined;
   passkeys: PasskeyService | undefined;
   /** The `acr` a passkey proves (`stepUp.passkey.acr`), if set. */
@@ -745,6 +752,7 @@ function resolveOne(options: LatchkeyOptions): ResolvedConfig {
     revocations: options.revocations,
     roles: options.roles ?? roleMappers.claim('roles'),
     onEvent: options.onEvent ?? (() => {}),
+    audit: options.audit,
     errorPage: options.errorPage,
     passkeys: options.passkeys,
     passkeyAcr,

@@ -7,6 +7,16 @@
  */
 export { acrSatisfies } from './acr';
 export {
+  type AuditLog,
+  type AuditLogDefect,
+  type AuditLogOptions,
+  type AuditLogVerdict,
+  type AuditRecord,
+  createAuditLog,
+  type VerifyAuditLogOptions,
+  verifyAuditLog,
+} from './audit-log';
+export {
   type AccessTokenClaims,
   type BearerRequest,
   type BearerRequirement,

@@ -52,7 +52,16 @@ export class Latchkey {
           keyring,
           config.revocations ?? new MemoryRevocationList({ now: config.now }),
         );
-    const emit = auditEmitter(config.onEvent);
+    const { onEvent, audit } = config;
+    // The audit log records first: it never throws, and the app's hook may.
+    const emit = auditEmitter(
+      audit
+        ? (event) => {
+            audit.record(event);
+            onEvent(event);
+          }
+        : onEvent,
+    );
     const { routes } = config;
     const path = (name: RouteName) => `${routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     this.#contexts = new SessionContexts(
