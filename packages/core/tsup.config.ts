@@ -1,3 +1,8 @@
 import { nodeLibrary } from '../../tsup.node';
 
-export default nodeLibrary(['src/index.ts', 'src/adapter.ts', 'src/contract.ts', 'src/audit-cli.ts']);
+export default nodeLibrary([
+  'src/index.ts',
+  'src/adapter.ts',
+  'src/contract.ts',
+  'src/audit-cli.ts',
+]);
