@@ -615,6 +615,17 @@ function clockFailure(
 export function toLatchkeyError(error: unknown, context: FailureContext): LatchkeyError {
   if (error instanceof LatchkeyError) return error;
   if (isNetworkError(error)) return unreachable(error, context);
+  if (isUnreadableBody(error)) {
+    // The connection broke while the body was read (a network failure as its cause), or the IdP
+    // answered something that is not JSON: neither is about an ID token.
+    return error.cause instanceof SyntaxError
+      ? new LatchkeyError(
+          ErrorCodes.idpInvalidResponse,
+          `The IdP answered a body that is not JSON${context.url ? ` at ${context.url}` : ''}.`,
+          { cause: error },
+        )
+      : unreachable(error.cause, context);
+  }
   if (error instanceof oauth.AuthorizationResponseError) {
     return error.error === 'access_denied'
       ? new LatchkeyError(
@@ -715,6 +726,15 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
     ErrorCodes.idpInvalidResponse,
     'The IdP response could not be processed.',
     { cause: error },
+  );
+}
+
+/** oauth4webapi could not read a response's body as JSON (a JWT it could not parse is another). */
+function isUnreadableBody(error: unknown): error is oauth.OperationProcessingError {
+  return (
+    error instanceof oauth.OperationProcessingError &&
+    error.code === oauth.PARSE_ERROR &&
+    error.message.startsWith('failed to parse "response" body')
   );
 }
 

@@ -5,6 +5,7 @@ import {
   type Latchkey,
   type LatchkeyOptions,
   requireAuth,
+  toResponse,
   toWebRequest,
 } from '@latchkey/core';
 import {
@@ -41,11 +42,16 @@ export async function startCoreApp(
     let response = await latchkey!.handle(request);
     if (!response) {
       const context = await latchkey!.authenticate(request, (lines) => setCookies.push(...lines));
-      response =
-        apiUrl && new URL(request.url).pathname.startsWith('/api/')
-          ? await forward(context, apiUrl, { mountPath: '/api' })
-          : (requireAuth(context) ??
-            Response.json({ accessToken: await context.getAccessToken() }));
+      try {
+        response =
+          apiUrl && new URL(request.url).pathname.startsWith('/api/')
+            ? await forward(context, apiUrl, { mountPath: '/api' })
+            : (requireAuth(context) ??
+              Response.json({ accessToken: await context.getAccessToken() }));
+      } catch (error) {
+        // What an adapter does with a failed getAccessToken(): the typed error's answer.
+        response = toResponse(error, { as: 'json' });
+      }
     }
     res.statusCode = response.status;
     response.headers.forEach((value, name) => {

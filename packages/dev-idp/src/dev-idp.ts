@@ -37,6 +37,11 @@ export interface DevIdpOptions {
   port?: number;
   /** Host name used in the issuer URL; default `'127.0.0.1'` (the demo uses `'localhost'`). The IdP always binds 127.0.0.1. */
   hostname?: string;
+  /**
+   * The issuer URL, for an IdP reached through a proxy (an outage test's, or a TLS terminator):
+   * every URL it publishes starts with it. Default `http://<hostname>:<port>`.
+   */
+  issuer?: string;
   /** The relying parties registered at the IdP; no other client can sign in. */
   clients: DevIdpClient[];
   /** Default {@link defaultUsers} (alice and bob). */
@@ -300,7 +305,8 @@ export async function startDevIdp(options: DevIdpOptions): Promise<DevIdp> {
     });
   });
   const port = await listenOn(server, options.port ?? 0);
-  const issuer = `http://${options.hostname ?? '127.0.0.1'}:${port}`;
+  const issuer =
+    options.issuer?.replace(/\/+$/, '') ?? `http://${options.hostname ?? '127.0.0.1'}:${port}`;
   const userBySub = (sub: string | undefined) => users.find((user) => user.sub === sub);
 
   const configuration = (): Record<string, unknown> => ({

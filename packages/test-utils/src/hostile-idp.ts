@@ -24,7 +24,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  * another user), `'hs256'` (signed with the client secret, and advertised in discovery).
  *
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
- * drops the connection. `'token-silent'`: the token endpoint never answers. `'no-id-token'`: token
+ * drops the connection. `'token-silent'`: the token endpoint never answers; `'token-not-json'`:
+ * it answers 200 with a JSON content type and a body that is not JSON. `'no-id-token'`: token
  * responses carry no ID token (as many IdPs answer a refresh). `'other-discovery-issuer'`: the
  * discovery document names `<issuer>/other` as its issuer. `'raw-basic'`: the token endpoint
  * compares Basic credentials without form-decoding them and answers a mismatch with 403
@@ -47,6 +48,7 @@ export type HostileMode =
   | 'jwks-silent'
   | 'jwks-broken'
   | 'token-silent'
+  | 'token-not-json'
   | 'no-id-token'
   | 'access-denied'
   | 'wrong-iss-param'
@@ -473,6 +475,10 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
   async function token(req: IncomingMessage, res: ServerResponse): Promise<void> {
     requireMethod(req, 'POST');
     if (idp.mode === 'token-silent') return; // the connection stays open, unanswered
+    if (idp.mode === 'token-not-json') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end('<html>Service Unavailable</html>');
+    }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
       throw new OAuthError(

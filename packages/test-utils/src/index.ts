@@ -3,6 +3,7 @@ export * from './browser';
 export * from './chromium';
 export * from './cookie-jar';
 export * from './examples';
+export * from './fault-proxy';
 export * from './fuzz';
 export * from './hostile-idp';
 export * from './processes';
