@@ -3,22 +3,13 @@
 // (idp_invalid_response), not the ID token's. A body cut short by the network is idp_unreachable
 // (test/outages.test.ts, through the fault proxy).
 import { expect, it } from 'vitest';
-import { cookiesAfter, coreParts, useHostileIdp } from '../test/hostile';
-import { SignIn } from './sign-in';
+import { cookiesAfter, signInParts, useHostileIdp } from '../test/hostile';
 
 const hostile = useHostileIdp();
 
 it('answers a token response that is not JSON with idp_invalid_response, and writes no session', async () => {
   hostile.idp.mode = 'valid';
-  const parts = coreParts(hostile.idp.issuer);
-  const signIn = new SignIn(
-    parts.config,
-    parts.keyring,
-    parts.providers,
-    parts.sessions,
-    parts.contexts,
-    parts.emit,
-  );
+  const { signIn } = signInParts(hostile.idp.issuer);
   const login = await signIn.login(new Request('http://127.0.0.1:3999/auth/login'));
   const back = (await fetch(login.headers.get('location')!, { redirect: 'manual' })).headers.get(
     'location',

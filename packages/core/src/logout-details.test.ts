@@ -2,53 +2,19 @@
 // on demand): what the end-session request names, what happens when the IdP or the store is down,
 // and each step of back-channel logout. The routes' ordinary use is in logout.test.ts.
 import { describe, expect, it } from 'vitest';
-import { coreParts, useHostileIdp } from '../test/hostile';
+import { type coreParts, logoutParts, sessionCookieOf, useHostileIdp } from '../test/hostile';
 import { ErrorCodes, LatchkeyError } from './errors';
-import { Logout } from './logout';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
-import { createRecord } from './session-record';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
 
 function logoutFor(options: Parameters<typeof coreParts>[1] = {}, issuer = hostile.idp.issuer) {
   hostile.idp.mode = 'valid';
-  const parts = coreParts(issuer, options);
-  const logout = new Logout(
-    parts.config,
-    parts.providers,
-    parts.sessions,
-    parts.contexts,
-    parts.emit,
-    '/auth/logout',
-  );
-  return { ...parts, logout };
+  return logoutParts(issuer, options);
 }
 
-const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-/** The cookie of a session whose ID token carries `claims`. */
-async function sessionCookie(
-  parts: ReturnType<typeof logoutFor>,
-  claims: Record<string, unknown> = { sub: 'alice', sid: 'idp-sid' },
-): Promise<string> {
-  const now = Date.now();
-  const idToken = `${part({ alg: 'RS256' })}.${part(claims)}.c2ln`;
-  const record = createRecord(
-    {
-      idToken,
-      claims: undefined,
-      accessToken: 'at',
-      accessTokenExpiresAt: now / 1000 + 3600,
-      refreshToken: undefined,
-      scope: 'openid',
-      tokenType: 'bearer',
-    },
-    now,
-  );
-  const lines = await parts.sessions.save(record, new Map(), now);
-  return lines.map((line) => line.split(';')[0]).join('; ');
-}
+const sessionCookie = sessionCookieOf;
 
 const post = (headers: Record<string, string>) =>
   new Request(`${app}/auth/logout`, { method: 'POST', headers });

@@ -2,47 +2,24 @@
 // the end-session endpoint). Logout-token validation is tested in logout-token.test.ts, and
 // back-channel logout end to end in the shared adapter suite against the dev IdP.
 import { describe, expect, it } from 'vitest';
-import { coreParts, useHostileIdp } from '../test/hostile';
-import { Logout } from './logout';
-import { createRecord } from './session-record';
+import {
+  type coreParts,
+  logoutParts,
+  sessionCookieOf,
+  standInIdToken,
+  useHostileIdp,
+} from '../test/hostile';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
 
 function logoutFor(options: Parameters<typeof coreParts>[1] = {}) {
   hostile.idp.mode = 'valid';
-  const parts = coreParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye', ...options });
-  const logout = new Logout(
-    parts.config,
-    parts.providers,
-    parts.sessions,
-    parts.contexts,
-    parts.emit,
-    '/auth/logout',
-  );
-  return { ...parts, logout };
+  return logoutParts(hostile.idp.issuer, { postLogoutRedirectPath: '/bye', ...options });
 }
 
-const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-const idToken = `${part({ alg: 'RS256' })}.${part({ sub: 'alice', sid: 'idp-sid' })}.c2ln`;
-
-async function sessionCookie(parts: ReturnType<typeof logoutFor>): Promise<string> {
-  const now = Date.now();
-  const record = createRecord(
-    {
-      idToken,
-      claims: undefined,
-      accessToken: 'at',
-      accessTokenExpiresAt: now / 1000 + 3600,
-      refreshToken: undefined,
-      scope: 'openid',
-      tokenType: 'bearer',
-    },
-    now,
-  );
-  const lines = await parts.sessions.save(record, new Map(), now);
-  return lines.map((line) => line.split(';')[0]).join('; ');
-}
+const idToken = standInIdToken({ sub: 'alice', sid: 'idp-sid' });
+const sessionCookie = (parts: ReturnType<typeof logoutFor>) => sessionCookieOf(parts);
 
 const post = (headers: Record<string, string>, body?: string) =>
   new Request(`${app}/auth/logout`, { method: 'POST', headers, body: body ?? null });

@@ -1,9 +1,8 @@
 // Sign-in against test-utils' hostile IdP in its well-behaved mode (the core package cannot depend
 // on the dev IdP); the hostile modes are tested in test/hostile-idp.test.ts.
 import { describe, expect, it } from 'vitest';
-import { cookiesAfter, coreParts, useHostileIdp } from '../test/hostile';
+import { cookiesAfter, signInParts, useHostileIdp } from '../test/hostile';
 import type { LatchkeyOptions } from './config';
-import { SignIn } from './sign-in';
 import { transactionSlot } from './transaction';
 
 const hostile = useHostileIdp();
@@ -11,16 +10,7 @@ const hostile = useHostileIdp();
 function signInFor(overrides: Partial<LatchkeyOptions> = {}) {
   hostile.idp.mode = 'valid';
   hostile.idp.claims = {};
-  const parts = coreParts(hostile.idp.issuer, { acrLevels: ['pwd', 'mfa'], ...overrides });
-  const signIn = new SignIn(
-    parts.config,
-    parts.keyring,
-    parts.providers,
-    parts.sessions,
-    parts.contexts,
-    parts.emit,
-  );
-  return { ...parts, signIn };
+  return signInParts(hostile.idp.issuer, { acrLevels: ['pwd', 'mfa'], ...overrides });
 }
 
 const at = (path: string, cookie = '') =>

@@ -3,11 +3,14 @@ import { afterAll, beforeAll } from 'vitest';
 import { type LatchkeyOptions, resolveConfig } from '../src/config';
 import type { LatchkeyEvent } from '../src/events';
 import { Guards } from '../src/guards';
+import { Logout } from '../src/logout';
 import { MemoryRevocationList } from '../src/memory';
 import { Providers } from '../src/providers';
 import { Keyring } from '../src/seal';
 import { CookieSessions } from '../src/session-backends';
 import { SessionContexts } from '../src/session-context';
+import { createRecord } from '../src/session-record';
+import { SignIn } from '../src/sign-in';
 import { TokenRefresher } from '../src/tokens';
 
 /** The base URL of the apps under test (never listened on: requests go to `handle` directly). */
@@ -72,4 +75,52 @@ export function cookiesAfter(...responses: Response[]): string {
     }
   }
   return [...jar].map(([name, value]) => `${name}=${value}`).join('; ');
+}
+
+/** {@link coreParts} with the sign-in module over them. */
+export function signInParts(issuer: string, overrides: Partial<LatchkeyOptions> = {}) {
+  const parts = coreParts(issuer, overrides);
+  const { config, keyring, providers, sessions, contexts, emit } = parts;
+  return { ...parts, signIn: new SignIn(config, keyring, providers, sessions, contexts, emit) };
+}
+
+/** {@link coreParts} with the logout module over them (its form posts to `/auth/logout`). */
+export function logoutParts(issuer: string, overrides: Partial<LatchkeyOptions> = {}) {
+  const parts = coreParts(issuer, overrides);
+  const { config, providers, sessions, contexts, emit } = parts;
+  return {
+    ...parts,
+    logout: new Logout(config, providers, sessions, contexts, emit, '/auth/logout'),
+  };
+}
+
+const jsonPart = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+/** An unsigned stand-in for an ID token with `claims`, for sessions made without an IdP. */
+export const standInIdToken = (claims: Record<string, unknown>) =>
+  `${jsonPart({ alg: 'RS256' })}.${jsonPart(claims)}.c2ln`;
+
+/**
+ * The `Cookie` header of a session saved by `parts`, made without an IdP: its ID token is the
+ * {@link standInIdToken} of `claims` (only its claims are read back).
+ */
+export async function sessionCookieOf(
+  parts: ReturnType<typeof coreParts>,
+  claims: Record<string, unknown> = { sub: 'alice', sid: 'idp-sid' },
+): Promise<string> {
+  const now = Date.now();
+  const record = createRecord(
+    {
+      idToken: standInIdToken(claims),
+      claims: undefined,
+      accessToken: 'at',
+      accessTokenExpiresAt: now / 1000 + 3600,
+      refreshToken: undefined,
+      scope: 'openid',
+      tokenType: 'bearer',
+    },
+    now,
+  );
+  const lines = await parts.sessions.save(record, new Map(), now);
+  return lines.map((line) => line.split(';')[0]).join('; ');
 }
