@@ -48,7 +48,7 @@ export interface Demo {
  * for the API after a passkey step-up; the API needs its public half (see demo-fastify).
  * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY, OIDC_PAR and OIDC_DPOP: see {@link clientSettings}.
  * AUDIT_LOG names a file the tamper-evident audit log is appended to, under the secret AUDIT_KEY
- * (default: SESSION_SECRET); its checkpoints verify with `demo.audit.publicKey`.
+ * (default: a random one); its checkpoints verify with `demo.audit.publicKey`.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
@@ -106,9 +106,14 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     );
   }
 
-  const audit = env.AUDIT_LOG
-    ? createAuditLog({ sink: env.AUDIT_LOG, key: env.AUDIT_KEY ?? secret })
-    : undefined;
+  let auditKey = env.AUDIT_KEY;
+  if (env.AUDIT_LOG && !auditKey) {
+    auditKey = randomBytes(32).toString('base64url');
+    warnings.push(
+      'AUDIT_KEY is not set: the audit log uses a random key, so it cannot be continued (nor its MACs checked) after a restart.',
+    );
+  }
+  const audit = env.AUDIT_LOG ? createAuditLog({ sink: env.AUDIT_LOG, key: auditKey! }) : undefined;
   app = createApp(
     createLatchkey({
       ...(audit ? { audit } : {}),

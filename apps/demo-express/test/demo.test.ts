@@ -58,6 +58,7 @@ describe('demo-express with AUDIT_LOG', () => {
       DEV_IDP_PORT: '0',
       SESSION_SECRET: 'demo-test-secret-demo-test-secret-0001',
       AUDIT_LOG: file,
+      AUDIT_KEY: 'demo-audit-key-demo-audit-key-000001',
     });
     try {
       const browser = new TestBrowser();

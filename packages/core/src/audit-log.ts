@@ -1,5 +1,5 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { importJWK, type JWK } from 'jose';
 import type { LatchkeyEvent } from './events';
@@ -24,7 +24,10 @@ export interface AuditLogOptions {
   checkpointSeconds?: number;
   /** The name checkpoints are signed under (the signed note's key name). Default `latchkey-audit`. */
   name?: string;
-  /** Receives what could not be written (the request that raised the event goes on). */
+  /**
+   * Receives what could not be written (the request that raised the event goes on). Default: a
+   * `console.warn` naming the failure.
+   */
   onError?: (error: unknown) => void;
   /** Current time in epoch ms. Default `Date.now`. */
   now?: () => number;
@@ -159,7 +162,21 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   const now = options.now ?? Date.now;
   const everyRecords = options.checkpointRecords ?? 100;
   const everyMs = (options.checkpointSeconds ?? 60) * 1000;
-  const onError = options.onError ?? (() => {});
+  if (!(Number.isInteger(everyRecords) && everyRecords > 0 && everyMs >= 1000)) {
+    throw new TypeError(
+      'createAuditLog: checkpointRecords must be a whole number above 0, checkpointSeconds at least 1.',
+    );
+  }
+  const report =
+    options.onError ??
+    ((error: unknown) =>
+      console.warn(`[latchkey] audit log: ${(error as Error)?.message ?? String(error)}`));
+  // A throwing onError must not stop the log, nor become an unhandled rejection.
+  const onError = (error: unknown) => {
+    try {
+      report(error);
+    } catch {}
+  };
   const signer = (async () => {
     const privateKey =
       options.signingKey === undefined
@@ -173,7 +190,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
   })();
   signer.catch(onError);
 
-  const { write, end, last } = openSink(options.sink);
+  const { write, end, last } = openSink(options.sink, onError);
+  let closed = false;
   let seq = last?.seq ?? 0;
   let head = last ? recordHash(last) : '';
   let sinceCheckpoint = 0;
@@ -217,6 +235,7 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 
   return {
     record(event) {
+      if (closed) return;
       enqueue(async () => {
         const fields: Record<string, string | undefined> = {
           type: event.type,
@@ -236,6 +255,8 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     },
     checkpoint,
     async close() {
+      if (closed) return;
+      closed = true;
       clearInterval(timer);
       await checkpoint();
       await end();
@@ -249,7 +270,10 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
 }
 
 /** The sink's writer, its closer, and the last record of a log file already there. */
-function openSink(sink: AuditLogOptions['sink']): {
+function openSink(
+  sink: AuditLogOptions['sink'],
+  onError: (error: unknown) => void,
+): {
   write: (line: string) => void;
   end: () => Promise<void>;
   last: AuditRecord | undefined;
@@ -258,29 +282,47 @@ function openSink(sink: AuditLogOptions['sink']): {
     return { write: (line) => sink(line.slice(0, -1)), end: async () => {}, last: undefined };
   }
   if (typeof sink === 'string') {
-    const last = existsSync(sink) ? lastRecord(readFileSync(sink, 'utf8')) : undefined;
-    // Created with owner-only permissions; appended to, never rewritten.
-    closeSync(openSync(sink, 'a', 0o600));
+    // Created owner-only; appended to, never rewritten.
+    const fd = openSync(sink, 'a+', 0o600);
+    let tail: { last: AuditRecord | undefined; endsLine: boolean };
+    try {
+      tail = tailOf(fd);
+    } finally {
+      closeSync(fd);
+    }
     const stream = createWriteStream(sink, { flags: 'a' });
+    stream.on('error', onError);
+    // A last record written without its newline (a crash mid-write) gets it before the next one.
+    let pending = tail.endsLine ? '' : '\n';
     return {
-      write: (line) => void stream.write(line),
+      write: (line) => {
+        stream.write(pending + line);
+        pending = '';
+      },
       end: () => new Promise((resolve) => stream.end(resolve)),
-      last,
+      last: tail.last,
     };
   }
   return { write: (line) => void sink.write(line), end: async () => {}, last: undefined };
 }
 
-/** The last complete record of a log's text, to continue its chain. */
-function lastRecord(text: string): AuditRecord | undefined {
+/** Bytes read from a log's end to find its last record (records are far shorter). */
+const TAIL_BYTES = 65_536;
+
+/** The last record of an open log file, read from its end, and whether the file ends a line. */
+function tailOf(fd: number): { last: AuditRecord | undefined; endsLine: boolean } {
+  const { size } = fstatSync(fd);
+  if (size === 0) return { last: undefined, endsLine: true };
+  const length = Math.min(size, TAIL_BYTES);
+  const buffer = Buffer.alloc(length);
+  readSync(fd, buffer, 0, length, size - length);
+  const text = buffer.toString('utf8');
   const lines = text.split('\n').filter((line) => line.trim() !== '');
-  const line = lines.at(-1);
-  if (line === undefined) return undefined;
   try {
-    return JSON.parse(line) as AuditRecord;
+    return { last: JSON.parse(lines.at(-1) ?? '') as AuditRecord, endsLine: text.endsWith('\n') };
   } catch {
     throw new Error(
-      'createAuditLog: the log file ends with a line that is no record (run latchkey-audit verify on it).',
+      'createAuditLog: the log file ends with a line that is no record (a torn write, or not an audit log): run latchkey-audit verify on it, and start a new file.',
     );
   }
 }
@@ -345,8 +387,8 @@ export async function verifyAuditLog(
     } catch {
       return verdict({ line: at, message: 'not a JSON record (edited or truncated)' });
     }
-    if (record?.v !== 1 || typeof record.seq !== 'number') {
-      return verdict({ line: at, message: 'not an audit record' });
+    if (record?.v !== 1 || typeof record.seq !== 'number' || JSON.stringify(record) !== line) {
+      return verdict({ line: at, message: 'not an audit record as latchkey writes one' });
     }
     if (record.seq !== at) {
       return verdict({
@@ -370,6 +412,13 @@ export async function verifyAuditLog(
       lastCheckpoint = at;
     }
     heads.push(recordHash(record));
+  }
+  if (heads.length > 1 && checkpoints === 0 && macKey === undefined) {
+    return verdict({
+      line: heads.length - 1,
+      message:
+        'no signed checkpoint: without one (or the key, for the MACs) the log cannot be told from a forgery',
+    });
   }
   if (options.checkpoint !== undefined) {
     const size = Number(options.checkpoint.split('\n')[1]);

@@ -39,6 +39,12 @@ const sample: LatchkeyEvent[] = [
 ];
 const text = (lines: string[]) => `${lines.join('\n')}\n`;
 
+/** The first defect verification finds in `lines`. */
+const defectOf = async (lines: string[], more: { key?: string; checkpoint?: string } = {}) => {
+  const { publicKey } = await logOf([]);
+  return (await verifyAuditLog(text(lines), { publicKey, ...more })).defect;
+};
+
 describe('the audit log of an app', () => {
   it('records sign-in, refresh and sign-out without naming anyone, and verifies', async () => {
     const file = join(dir, 'app.ndjson');
@@ -126,10 +132,6 @@ describe('the audit log of an app', () => {
 
 describe('tampering with the audit log', () => {
   // sample: login, refresh, access_denied, checkpoint (line 4), login_failed, logout, checkpoint.
-  const defectOf = async (lines: string[], more: { key?: string; checkpoint?: string } = {}) => {
-    const { publicKey } = await logOf([]);
-    return (await verifyAuditLog(text(lines), { publicKey, ...more })).defect;
-  };
 
   it('accepts the log as written', async () => {
     const { lines, publicKey } = await logOf(sample);
@@ -227,6 +229,48 @@ describe('tampering with the audit log', () => {
     ).toEqual({
       line: 4,
       message: "the checkpoint does not sign this log's first 3 records",
+    });
+  });
+});
+
+describe('what the log refuses to take for itself', () => {
+  it('refuses a log with no checkpoint (anyone can write such a chain), unless the key checks it', async () => {
+    const { lines, publicKey } = await logOf(sample.slice(0, 2), 100);
+    const unsigned = lines.filter((line) => !line.includes('"checkpoint"'));
+    expect((await verifyAuditLog(text(unsigned), { publicKey })).defect).toEqual({
+      line: 2,
+      message:
+        'no signed checkpoint: without one (or the key, for the MACs) the log cannot be told from a forgery',
+    });
+    expect((await verifyAuditLog(text(unsigned), { publicKey, key: KEY })).defect).toBeUndefined();
+  });
+
+  it('refuses a line re-spaced or with a key written twice, though its record reads the same', async () => {
+    const { lines } = await logOf(sample);
+    for (const changed of [
+      lines[0]!.replace('"seq":1', '"seq": 1'),
+      lines[0]!.replace('{"v":1,', '{"v":1,"v":1,'),
+    ]) {
+      expect(await defectOf([changed, ...lines.slice(1)])).toEqual({
+        line: 1,
+        message: 'not an audit record as latchkey writes one',
+      });
+    }
+  });
+
+  it('ends a torn last record before appending, and ignores events after close()', async () => {
+    const file = join(dir, 'torn.ndjson');
+    const { lines, publicKey } = await logOf(sample.slice(0, 1), 100);
+    writeFileSync(file, lines.join('\n')); // the last newline never made it to disk
+    const log = createAuditLog({ sink: file, key: KEY, checkpointRecords: 100 });
+    log.record(sample[1]!);
+    await log.close();
+    log.record(sample[2]!);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await verifyAuditLog(readFileSync(file, 'utf8'), { publicKey, key: KEY })).toEqual({
+      records: 4,
+      checkpoints: 2,
+      unsigned: 0,
     });
   });
 });

@@ -169,6 +169,8 @@ describe('a slow JWKS endpoint', () => {
       );
       expect(answers.map((answer) => answer.response?.status)).toEqual(Array(50).fill(401));
       expect(fetches).toBe(1);
+      // All of them waited for the one slow fetch, and no longer.
+      expect(performance.now() - started).toBeGreaterThan(300);
       expect(performance.now() - started).toBeLessThan(3000);
     } finally {
       await slow.stop();

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Cluster, Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
 
 /** Longest delay between two reconnection attempts, in milliseconds. */
 const MAX_RECONNECT_DELAY_MS = 500;
@@ -208,6 +208,11 @@ export class Connection {
     if (typeof prefix !== 'string') throw new TypeError(`${owner}: \`prefix\` must be a string.`);
     this.prefix = prefix;
 
+    if (client instanceof Cluster && prefix.includes('{')) {
+      throw new TypeError(
+        `${owner}: on Redis Cluster, \`prefix\` must not hold '{': it would decide the hash slot of every key.`,
+      );
+    }
     if (client !== undefined) {
       // ioredis would prefix the keys it sees but not those the scripts derive from stored data.
       if (client.options.keyPrefix) {

@@ -23,10 +23,11 @@ import { LuaScript } from './connection';
 export const INDEX_SESSION = new LuaScript(`
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local ttl = tonumber(ARGV[2])
-redis.call('ZADD', KEYS[1], now + ttl * 1000, ARGV[1])
+local ttl = tonumber(ARGV[2]) * 1000
+redis.call('ZADD', KEYS[1], now + ttl, ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
-if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+-- A second longer than its longest session: an entry never outlives its index.
+if redis.call('PTTL', KEYS[1]) < ttl + 1000 then redis.call('PEXPIRE', KEYS[1], ttl + 1000) end
 return 1
 `);
 
@@ -46,18 +47,22 @@ return {1}
 `);
 
 /**
- * Ends a session: deletes it and leaves an "ended" marker for the rest of its lifetime, so that a
- * write in flight is dropped. With a field and value, only a session whose field has that value
- * (or cannot be read) ends. With a fence, an id whose session is not there (yet) is marked ended
- * for that long: its write, if one is in flight, is dropped too.
+ * Ends a session: deletes it and leaves an "ended" marker for the rest of its lifetime (at least a
+ * minute, and never shortening a marker already there), so that a write in flight is dropped.
+ * With a field and value, only a session whose field has that value (or cannot be read) ends.
+ * With a fence, an id whose session is not there (yet) is marked ended for that long: its write,
+ * if one is in flight, is dropped too.
  * KEYS: session key, ended key
  * ARGV: field ('' for none), value, fence milliseconds (0 for none)
  * Returns the value of the session that ended, or false.
  */
 export const END_SESSION = new LuaScript(`
+local function mark(ms)
+  if ms > redis.call('PTTL', KEYS[2]) then redis.call('SET', KEYS[2], '1', 'PX', ms) end
+end
 local value = redis.call('GET', KEYS[1])
 if not value then
-  if tonumber(ARGV[3]) > 0 then redis.call('SET', KEYS[2], '1', 'PX', ARGV[3]) end
+  if tonumber(ARGV[3]) > 0 then mark(tonumber(ARGV[3])) end
   return false
 end
 if ARGV[1] ~= '' then
@@ -69,7 +74,7 @@ if ARGV[1] ~= '' then
 end
 local pttl = redis.call('PTTL', KEYS[1])
 redis.call('DEL', KEYS[1])
-if pttl > 0 then redis.call('SET', KEYS[2], '1', 'PX', pttl) end
+mark(math.max(pttl, 60000))
 return value
 `);
 

@@ -126,11 +126,16 @@ export class RedisSessionStore implements SessionStore {
     const value = checkId(`filter.${field}`, (filter as Record<string, unknown>)[field]);
     const index = this.#indexKey(field, value);
     return this.#redis.run(async (client) => {
-      const [ids, pttl] = await Promise.all([client.zrange(index, 0, -1), client.pttl(index)]);
-      // An id whose session is not written yet stays ended as long as the index could hold it.
-      const fence = String(Math.max(pttl, 1000));
+      const scored = await client.zrange(index, 0, -1, 'WITHSCORES');
+      const ids = scored.filter((_, i) => i % 2 === 0);
+      // An id whose session is not written yet stays ended as long as its entry says the session
+      // may live (its score: when it expires), and a minute at least.
+      const now = Date.now();
       const ended = await Promise.all(
-        ids.map((id) => END_SESSION.run(client, this.#sessionKeys(id), [field, value, fence])),
+        ids.map((id, i) => {
+          const fence = String(Math.max(Number(scored[2 * i + 1]) - now, 60_000));
+          return END_SESSION.run(client, this.#sessionKeys(id), [field, value, fence]);
+        }),
       );
       const unindex: Array<Promise<unknown>> = [];
       if (ids.length > 0) unindex.push(client.zrem(index, ...ids));

@@ -8,7 +8,8 @@ import { connect, createServer, type Server, type Socket } from 'node:net';
  * - `reset`: forwards the request, then resets the connection (RST) at the first byte of the
  *   answer: the server did the work, the client never hears of it;
  * - `blackhole`: accepts and never answers (the request goes nowhere);
- * - `half`: forwards the request, then sends half of the answer's first chunk and closes.
+ * - `half`: forwards the request, then sends the answer's headers and half of what follows them in
+ *   the same chunk (or of the next one), and closes: a body cut short.
  */
 export type FaultMode = 'pass' | 'delay' | 'drop' | 'reset' | 'blackhole' | 'half';
 
@@ -81,19 +82,23 @@ export async function startFaultProxy(target: {
     const upstream = connect(target.port, target.host ?? '127.0.0.1');
     track(upstream);
     client.on('data', (chunk: Buffer) => {
+      if (proxy.when) proxy.when.lastIndex = 0; // a /g or /y pattern would match every other time
       if (fault === 'pass' && proxy.when?.test(chunk.toString('latin1'))) fault = proxy.mode;
       if (fault === 'drop') return void client.destroy();
       if (fault !== 'blackhole') upstream.write(chunk);
     });
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
-    let answered = false;
+    let headersSent = false;
     upstream.on('data', (chunk: Buffer) => {
       if (fault === 'reset') return void client.resetAndDestroy();
       if (fault === 'half') {
-        if (!answered) client.end(chunk.subarray(0, Math.ceil(chunk.length / 2)));
-        answered = true;
-        return;
+        if (client.writableEnded) return;
+        const bodyAt = headersSent ? 0 : chunk.indexOf('\r\n\r\n') + 4;
+        if (bodyAt === 3) return void client.write(chunk); // the headers go on in the next chunk
+        headersSent = true;
+        if (bodyAt === chunk.length) return void client.write(chunk); // the body comes next
+        return void client.end(chunk.subarray(0, bodyAt + Math.ceil((chunk.length - bodyAt) / 2)));
       }
       if (fault === 'delay') {
         upstream.pause();
