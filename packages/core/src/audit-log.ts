@@ -1,7 +1,8 @@
 import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { closeSync, createWriteStream, fstatSync, openSync, readSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { importJWK, type JWK } from 'jose';
+import { importJWK } from 'jose';
+import type { PrivateJwk } from './client-auth';
 import type { LatchkeyEvent } from './events';
 
 /** Options of {@link createAuditLog}. */
@@ -17,7 +18,7 @@ export interface AuditLogOptions {
    */
   key: string;
   /** An Ed25519 private key (a `CryptoKey` or a JWK) that signs checkpoints. Default: from `key`. */
-  signingKey?: CryptoKey | JWK;
+  signingKey?: CryptoKey | PrivateJwk;
   /** A checkpoint after this many records. Default 100. */
   checkpointRecords?: number;
   /** A checkpoint after this many seconds with new records. Default 60. */
@@ -178,12 +179,15 @@ export function createAuditLog(options: AuditLogOptions): AuditLog {
     } catch {}
   };
   const signer = (async () => {
+    const given = options.signingKey;
     const privateKey =
-      options.signingKey === undefined
+      given === undefined
         ? await ed25519FromSeed(keys.seed)
-        : 'type' in options.signingKey
-          ? options.signingKey
-          : ((await importJWK(options.signingKey, 'Ed25519', { extractable: true })) as CryptoKey);
+        : given instanceof CryptoKey
+          ? given
+          : ((await importJWK(given as Parameters<typeof importJWK>[0], 'Ed25519', {
+              extractable: true,
+            })) as CryptoKey);
     const { x } = await crypto.subtle.exportKey('jwk', privateKey);
     const publicKey = Buffer.from(x!, 'base64url');
     return { privateKey, publicKey, keyHash: noteKeyHash(name, publicKey) };

@@ -233,6 +233,29 @@ describe('tampering with the audit log', () => {
   });
 });
 
+describe('a signing key of its own', () => {
+  it('signs checkpoints with a given Ed25519 key (a JWK or a CryptoKey), apart from the MAC key', async () => {
+    const pair = (await crypto.subtle.generateKey({ name: 'Ed25519' }, true, [
+      'sign',
+      'verify',
+    ])) as CryptoKeyPair;
+    const jwk = await crypto.subtle.exportKey('jwk', pair.privateKey);
+    const derived = (await logOf([])).publicKey;
+    for (const signingKey of [{ ...jwk }, pair.privateKey]) {
+      const lines: string[] = [];
+      const log = createAuditLog({ sink: (line) => lines.push(line), key: KEY, signingKey });
+      log.record(sample[0]!);
+      await log.close();
+      const publicKey = await log.publicKey();
+      expect(publicKey).not.toBe(derived);
+      expect((await verifyAuditLog(text(lines), { publicKey })).checkpoints).toBe(1);
+      expect((await verifyAuditLog(text(lines), { publicKey: derived })).defect?.message).toBe(
+        'the checkpoint signature does not verify with the public key (forged)',
+      );
+    }
+  });
+});
+
 describe('what the log refuses to take for itself', () => {
   it('refuses a log with no checkpoint (anyone can write such a chain), unless the key checks it', async () => {
     const { lines, publicKey } = await logOf(sample.slice(0, 2), 100);
