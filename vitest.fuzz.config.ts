@@ -10,6 +10,8 @@ export default defineConfig({
   resolve: { alias: sourceAliases },
   test: {
     include: ['packages/*/{src,test}/**/*.fuzz.test.ts'],
+    // One file at a time: the 100 ms limit per input is measured on a CPU the run does not share.
+    fileParallelism: false,
     testTimeout: 3_600_000,
     hookTimeout: 30_000,
   },

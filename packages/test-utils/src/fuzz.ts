@@ -47,7 +47,7 @@ export async function fuzz<T>(
   );
   if (details.failed) {
     throw new Error(
-      `${fc.defaultReportMessage(details)}\nReplay it: LATCHKEY_FUZZ_SEED=${details.seed} LATCHKEY_FUZZ_PATH=${details.counterexamplePath} pnpm fuzz -t ${JSON.stringify(escapeRegExp(name))}`,
+      `${fc.defaultReportMessage(details)}\nFailure: ${String(details.errorInstance)}\nReplay it: LATCHKEY_FUZZ_SEED=${details.seed} LATCHKEY_FUZZ_PATH=${details.counterexamplePath} pnpm fuzz -t ${JSON.stringify(escapeRegExp(name))}`,
     );
   }
 }
