@@ -131,6 +131,12 @@ it('answers any JSON body of the passkey routes with a typed answer', async () =
     if (started instanceof Response) return typed(started);
     const [method, path, valid] = started;
     const body = 'raw' in given ? given.raw : JSON.stringify(changed(valid, given.changes));
-    await typed(await call(method, path, body));
+    const answer = await call(method, path, body);
+    await typed(answer);
+    // A passkey an input registered is removed again: a user with thousands of passkeys would
+    // make every later ceremony slower than the property allows.
+    if (answer.status === 201) {
+      expect((await call('DELETE', `/${(await answer.json()).id}`)).status).toBe(204);
+    }
   });
 });
