@@ -3,7 +3,7 @@
 // (Ctrl+C, SIGTERM, or npm going away) stops every server.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 
 /** How often the demo checks that the process that started it (npm) is still there. */
@@ -185,6 +185,12 @@ export async function startDemo(root, env, parentPid) {
       `  Users:             ${users[0]}`,
       ...users.slice(1).map((user) => `                     ${user}`),
       `  One-time code:     ${devIdp.DEV_OTP} (for step-up to ${devIdp.ACR_MFA})`,
+      ...(demo.audit
+        ? [
+            `  Audit log:         ${resolve(demo.audit.file)}; verify it with`,
+            `    pnpm --filter @latchkey/demo-express exec latchkey-audit verify ${resolve(demo.audit.file)} --public-key ${demo.audit.publicKey}`,
+          ]
+        : []),
       ...demo.warnings.map((warning) => `  Note: ${warning}`),
       // oidc-provider 9 warns on every Node.js before 22 LTS ("Jod") when it loads.
       ...(typeof lts !== 'string' || lts < 'Jod'
