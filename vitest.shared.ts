@@ -14,6 +14,7 @@ export const sourceAliases = {
   '@latchkey/test-utils': source('test-utils'),
   '@latchkey/adapter-tests': source('adapter-tests'),
   '@latchkey/fastify': source('fastify'),
+  '@latchkey/redis/passkeys': source('redis', 'passkey-stores.ts'),
   '@latchkey/redis': source('redis'),
   '@latchkey/passkeys/browser': source('passkeys', 'browser.ts'),
   '@latchkey/passkeys': source('passkeys'),

@@ -191,6 +191,9 @@ export async function startDemo(root, env, parentPid) {
             `    pnpm --filter @latchkey/demo-express exec latchkey-audit verify ${resolve(demo.audit.file)} --public-key ${demo.audit.publicKey}`,
           ]
         : []),
+      ...(demo.redis
+        ? [`  Sessions:          Redis at ${demo.redis.host}, keys under '${demo.redis.prefix}'`]
+        : []),
       ...demo.warnings.map((warning) => `  Note: ${warning}`),
       // oidc-provider 9 warns on every Node.js before 22 LTS ("Jod") when it loads.
       ...(typeof lts !== 'string' || lts < 'Jod'

@@ -16,6 +16,8 @@ import {
   startDevIdp,
 } from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
+import { RedisSessionStore } from '@latchkey/redis';
+import { RedisChallengeStore, RedisCredentialStore } from '@latchkey/redis/passkeys';
 import type { Express } from 'express';
 import { exportJWK, generateKeyPair } from 'jose';
 
@@ -35,6 +37,8 @@ export interface Demo {
   devIdp: boolean;
   /** With AUDIT_LOG: the file, and the key that verifies its checkpoints. */
   audit: { file: string; publicKey: string } | undefined;
+  /** With REDIS_URL: the server's host and port (never its credentials), and the key prefix. */
+  redis: { host: string; prefix: string } | undefined;
   warnings: string[];
   stop(): Promise<void>;
 }
@@ -49,12 +53,22 @@ export interface Demo {
  * OIDC_CLIENT_AUTH, OIDC_CLIENT_PRIVATE_KEY, OIDC_PAR and OIDC_DPOP: see {@link clientSettings}.
  * AUDIT_LOG names a file the tamper-evident audit log is appended to, under the secret AUDIT_KEY
  * (default: a random one); its checkpoints verify with `demo.audit.publicKey`.
+ * REDIS_URL (`redis://` or `rediss://`) keeps sessions and passkeys in that Redis, under the key
+ * prefix REDIS_PREFIX (default `latchkey:`), shared by every instance with the same SESSION_SECRET;
+ * without it they live in this process's memory.
  */
 export async function startDemo(env: Record<string, string | undefined>): Promise<Demo> {
   const warnings: string[] = [];
   const apiUrl = env.API_URL ?? DEFAULT_API_URL;
   if (!URL.canParse(apiUrl) || !/^https?:$/.test(new URL(apiUrl).protocol)) {
     throw new Error(`API_URL must be an http(s) URL such as ${DEFAULT_API_URL}, not '${apiUrl}'.`);
+  }
+  const redisUrl = env.REDIS_URL;
+  if (redisUrl && !(URL.canParse(redisUrl) && /^rediss?:$/.test(new URL(redisUrl).protocol))) {
+    // The value stays out of the message: a Redis URL may hold a password.
+    throw new Error(
+      'REDIS_URL must be a redis:// or rediss:// URL such as redis://localhost:6379.',
+    );
   }
   // Before anything listens: a wrong client setting stops the demo at once.
   const client = await clientSettings(env);
@@ -114,6 +128,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     );
   }
   const audit = env.AUDIT_LOG ? createAuditLog({ sink: env.AUDIT_LOG, key: auditKey! }) : undefined;
+  const redis = redisUrl ? redisStores(redisUrl, env.REDIS_PREFIX ?? 'latchkey:') : undefined;
   app = createApp(
     createLatchkey({
       ...(audit ? { audit } : {}),
@@ -126,8 +141,13 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       policy: { roles: { admin: ['*'], viewer: ['reports:read'] } },
       resource: env.API_AUDIENCE ?? 'urn:latchkey:demo-api',
       scopes: ['openid', 'profile', 'email', 'offline_access', 'reports:read', 'payments:write'],
-      // Passkeys live in this process: they are gone when the demo stops.
-      passkeys: createPasskeys({ baseUrl, credentials: new MemoryCredentialStore() }),
+      ...(redis ? { store: redis.sessions } : {}),
+      // Without Redis, passkeys live in this process: they are gone when the demo stops.
+      passkeys: createPasskeys({
+        baseUrl,
+        credentials: redis?.credentials ?? new MemoryCredentialStore(),
+        ...(redis ? { challenges: redis.challenges } : {}),
+      }),
       stepUp: { passkey: { acr: ACR_MFA, ...(assertionKey ? { assertionKey } : {}) } },
     }),
     { apiUrl, spa },
@@ -138,12 +158,33 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
     apiUrl,
     devIdp: stopIdp !== undefined,
     audit: audit && { file: env.AUDIT_LOG!, publicKey: await audit.publicKey() },
+    redis: redis && { host: redis.host, prefix: redis.prefix },
     warnings,
     async stop() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       await audit?.close();
+      await redis?.close();
       await stopIdp?.();
+    },
+  };
+}
+
+/** The demo's Redis stores: sessions, passkeys and passkey challenges, under one key prefix. */
+function redisStores(url: string, prefix: string) {
+  const options = { url, prefix };
+  const sessions = new RedisSessionStore(options);
+  const credentials = new RedisCredentialStore(options);
+  const challenges = new RedisChallengeStore(options);
+  const { hostname, port } = new URL(url);
+  return {
+    sessions,
+    credentials,
+    challenges,
+    host: `${hostname}:${port || '6379'}`,
+    prefix,
+    close: async () => {
+      await Promise.all([sessions.close(), credentials.close(), challenges.close()]);
     },
   };
 }

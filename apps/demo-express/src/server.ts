@@ -22,6 +22,11 @@ if (demo.audit) {
     `  pnpm --filter @latchkey/demo-express exec latchkey-audit verify ${file} --public-key ${demo.audit.publicKey}`,
   );
 }
+if (demo.redis) {
+  console.log(
+    `Sessions and passkeys: Redis at ${demo.redis.host}, keys under '${demo.redis.prefix}'`,
+  );
+}
 console.log('Press Ctrl+C to stop.');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
