@@ -46,7 +46,7 @@ export class Latchkey {
     const keyring = new Keyring(config.secrets);
     const providers = new Providers(config);
     const sessions = config.store
-      ? new StoreSessions(config, config.store)
+      ? new StoreSessions(config, config.store, keyring)
       : new CookieSessions(
           config,
           keyring,

@@ -1,8 +1,11 @@
-import { createHash, hkdfSync } from 'node:crypto';
+import { createHash, createHmac, hkdfSync } from 'node:crypto';
 import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
 
-/** What a derived key is for: a key for one purpose never opens data sealed for another. */
-export type KeyPurpose = 'session' | 'transaction' | 'revocation';
+/**
+ * What a derived key is for: a key for one purpose never opens data sealed for another. `store`
+ * seals session records kept in a store; `store-key` names them there (see {@link Keyring.tags}).
+ */
+export type KeyPurpose = 'session' | 'transaction' | 'store' | 'store-key';
 
 /**
  * Version of the sealed payload format: `{ v: 2, data }`, the value apart from the JWT's own
@@ -55,6 +58,16 @@ export class Keyring {
       this.keys.set(purpose, keys);
     }
     return keys;
+  }
+
+  /**
+   * HMAC-SHA256 of `value` under each secret's key for `purpose`, base64url, the sealing secret's
+   * first: a name for `value` that tells nothing about it to whoever lacks the secrets.
+   */
+  tags(purpose: KeyPurpose, value: string): string[] {
+    return this.forPurpose(purpose).map(({ key }) =>
+      createHmac('sha256', key).update(value).digest('base64url'),
+    );
   }
 
   /** Encrypts `value` as a JWE (`dir` + `A256GCM`) that expires at `expiresAt` (epoch seconds). */

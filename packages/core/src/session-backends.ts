@@ -11,7 +11,7 @@ import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
 import { expiryOf, logoutSubjectOf, readRecord, type SessionRecord } from './session-record';
-import type { SessionFilter, SessionStore } from './store';
+import type { SessionFilter, SessionStore, StoredSession } from './store';
 
 /** Outcome of reading a request's session. */
 export type ReadResult =
@@ -60,6 +60,11 @@ const expired = () =>
   new LatchkeyError(ErrorCodes.sessionExpired, 'The session has expired; sign in again.');
 const revoked = () =>
   new LatchkeyError(ErrorCodes.sessionRevoked, 'The session was signed out; sign in again.');
+const unreadableRecord = () =>
+  new LatchkeyError(
+    ErrorCodes.sessionInvalid,
+    'The stored session could not be opened: it was altered, moved or sealed with an unknown secret.',
+  );
 
 /** A store failure as `store_unavailable` (latchkey's own errors pass through). */
 function storeFailure(cause: unknown): never {
@@ -206,17 +211,52 @@ const SESSION_ID_PATTERN = /^[A-Za-z0-9_-]{43}$/;
 const LOCK_MS = 10_000;
 const LOCK_POLL_MS = 50;
 
-/** Sessions in a {@link SessionStore}; the cookie holds only a random 256-bit session id. */
+const sealedOf = (data: Record<string, unknown> | undefined) =>
+  typeof data?.jwe === 'string' ? data.jwe : undefined;
+
+/**
+ * Sessions in a {@link SessionStore}; the cookie holds only a random 256-bit session id. The store
+ * sees no secret and no personal data: each record is sealed (JWE, a key of its own purpose) and
+ * opens only under the session id it was written for, and the store's keys and indexes are HMACs
+ * of the session id, `sub` and IdP `sid`. Under rotated secrets, records written with an older
+ * secret are still found, and sign-outs end them.
+ */
 export class StoreSessions implements SessionBackend {
+  private readonly unsealed = new CredentialCache<SessionRecord>(UNSEALED_CACHE_SIZE);
+
   constructor(
     private readonly config: ResolvedConfig,
     private readonly store: SessionStore,
+    private readonly keyring: Keyring,
   ) {}
 
-  private async load(sessionId: string): Promise<SessionRecord | undefined> {
-    const stored = await viaStore(() => this.store.get(sessionId));
-    const record = readRecord(stored?.data);
-    return record?.sessionId === sessionId ? record : undefined;
+  /** The store's names of a session id, a `sub` or a `sid`: current secret first. */
+  private tags(value: string): string[] {
+    return this.keyring.tags('store-key', value);
+  }
+
+  /** The record stored for `sessionId`; null when one is there but does not open to it. */
+  private async load(sessionId: string): Promise<SessionRecord | null | undefined> {
+    for (const key of this.tags(sessionId)) {
+      const stored = await viaStore(() => this.store.get(key));
+      if (stored) return this.open(sealedOf(stored.data), sessionId);
+    }
+    return undefined;
+  }
+
+  private async open(jwe: string | undefined, sessionId: string): Promise<SessionRecord | null> {
+    if (jwe === undefined) return null;
+    const now = this.config.now();
+    let record = this.unsealed.get(jwe, now);
+    if (!record) {
+      const opened = await this.keyring.unseal<unknown>('store', jwe, Math.floor(now / 1000));
+      const read = readRecord(opened?.value);
+      if (!opened || !read) return null;
+      this.unsealed.set(jwe, read, opened.expiresAt * 1000);
+      record = read;
+    }
+    // A record moved to another session's key opens, but is not that session's.
+    return record.sessionId === sessionId ? record : null;
   }
 
   async read(cookies: CookieReader, now: number): Promise<ReadResult> {
@@ -224,15 +264,22 @@ export class StoreSessions implements SessionBackend {
     if (sessionId === undefined) return { problem: undefined };
     if (!SESSION_ID_PATTERN.test(sessionId)) return { problem: invalidCookie() };
     const record = await this.load(sessionId);
+    if (record === null) return { problem: unreadableRecord() };
     if (!record) return { problem: revoked() };
     if (expiryOf(record, this.config) <= now) return { problem: expired() };
     return { record };
   }
 
   private async persist(record: SessionRecord, now: number): Promise<void> {
-    const session = { ...logoutSubjectOf(record), data: record };
+    const { sub, idpSid } = logoutSubjectOf(record);
+    const sealUntil = Math.floor(record.createdAt / 1000) + this.config.absoluteTimeout + 60;
+    const session: StoredSession = {
+      sub: this.tags(sub)[0]!,
+      ...(idpSid === undefined ? {} : { idpSid: this.tags(idpSid)[0]! }),
+      data: { jwe: await this.keyring.seal('store', record, sealUntil) },
+    };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));
-    await viaStore(() => this.store.set(record.sessionId, session, ttl));
+    await viaStore(() => this.store.set(this.tags(record.sessionId)[0]!, session, ttl));
   }
 
   async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
@@ -251,12 +298,19 @@ export class StoreSessions implements SessionBackend {
   }
 
   async end(record: SessionRecord | undefined, cookies: CookieReader): Promise<string[]> {
-    if (record) await viaStore(() => this.store.destroy(record.sessionId));
+    if (record) {
+      const keys = this.tags(record.sessionId);
+      await Promise.all(keys.map((key) => viaStore(() => this.store.destroy(key))));
+    }
     return this.clear(cookies);
   }
 
   async endBy(filter: SessionFilter): Promise<void> {
-    await viaStore(() => this.store.destroyBy(filter));
+    const tagged: SessionFilter[] =
+      'sub' in filter
+        ? this.tags(filter.sub).map((sub) => ({ sub }))
+        : this.tags(filter.idpSid).map((idpSid) => ({ idpSid }));
+    await Promise.all(tagged.map((each) => viaStore(() => this.store.destroyBy(each))));
   }
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
@@ -273,8 +327,9 @@ export class StoreSessions implements SessionBackend {
     refresh: (current: SessionRecord) => Promise<SessionRecord>,
   ): Promise<SessionRecord> {
     const deadline = this.config.now() + this.config.idpTimeout + LOCK_MS;
+    const lockKey = `refresh:${this.tags(record.sessionId)[0]}`;
     for (;;) {
-      const release = await viaStore(() => this.store.lock(`refresh:${record.sessionId}`, LOCK_MS));
+      const release = await viaStore(() => this.store.lock(lockKey, LOCK_MS));
       if (release) {
         try {
           const current = (await this.load(record.sessionId)) ?? record;

@@ -108,19 +108,109 @@ describe('cookie sessions', () => {
     expect(claimsOf(read.record!)).toMatchObject({ sub: 'alice', name: 'Alice' });
   });
 
-  it('reads a stored session that an earlier release wrote (its id named sid)', async () => {
+  it('hands the store no session id, token, claim or sub: HMAC names and a sealed record', async () => {
+    const config = configFor('http://localhost:3000');
+    const seen: string[] = [];
+    const store = new MemorySessionStore({ now: () => now });
+    const spied = new Proxy(store, {
+      get: (target, name) => {
+        const value = Reflect.get(target, name);
+        return typeof value === 'function'
+          ? (...args: unknown[]) => {
+              seen.push(JSON.stringify(args));
+              return value.apply(target, args);
+            }
+          : value;
+      },
+    });
+    const sessions = new StoreSessions(config, spied, new Keyring(config.secrets));
+    const record = recordWith({
+      name: 'Alice Example',
+      email: 'alice@example.com',
+      sid: 'idp-sid-1',
+    });
+    const written = browserCookies(new Map(), await sessions.save(record, new Map(), now));
+    expect(written.get('lk_session')).toBe(record.sessionId);
+    await sessions.coordinateRefresh(record, async (current) => ({ ...current, rt: 'rt-2' }));
+    await sessions.endBy({ idpSid: 'idp-sid-1' });
+    const told = seen.join('\n');
+    expect(seen.length).toBeGreaterThan(3);
+    for (const secretValue of [
+      record.sessionId,
+      'alice',
+      'Alice Example',
+      'idp-sid-1',
+      '"at"',
+      '"rt"',
+      'rt-2',
+      record.idt!,
+    ]) {
+      expect(told).not.toContain(secretValue);
+    }
+    // The IdP session's HMAC matched: its session ended.
+    expect((await sessions.read(written, now)).problem?.code).toBe('session_revoked');
+  });
+
+  it('refuses records swapped between two sessions, and records it did not seal, with session_invalid', async () => {
     const config = configFor('http://localhost:3000');
     const store = new MemorySessionStore({ now: () => now });
-    const sessions = new StoreSessions(config, store);
-    const { sessionId, ...record } = recordWith({ name: 'Alice' });
-    await store.set(sessionId, { sub: 'alice', data: { ...record, sid: sessionId } }, 3600);
-    const read = await sessions.read(new Map([['lk_session', sessionId]]), now);
-    expect(read.record).toEqual({ ...record, sessionId });
-    // A record whose id is not the one asked for is no session.
-    await store.set('x'.repeat(43), { sub: 'alice', data: { ...record, sid: sessionId } }, 3600);
-    expect((await sessions.read(new Map([['lk_session', 'x'.repeat(43)]]), now)).record).toBe(
-      undefined,
-    );
+    const keyring = new Keyring(config.secrets);
+    const sessions = new StoreSessions(config, store, keyring);
+    const first = recordWith({ name: 'A' });
+    const second = recordWith({ name: 'B' });
+    const [firstKey] = keyring.tags('store-key', first.sessionId);
+    const [secondKey] = keyring.tags('store-key', second.sessionId);
+    const firstCookies = browserCookies(new Map(), await sessions.save(first, new Map(), now));
+    const secondCookies = browserCookies(new Map(), await sessions.save(second, new Map(), now));
+    expect((await sessions.read(firstCookies, now)).record).toEqual(first);
+    const firstStored = (await store.get(firstKey!))!;
+    const secondStored = (await store.get(secondKey!))!;
+    await store.set(firstKey!, secondStored, 3600);
+    await store.set(secondKey!, firstStored, 3600);
+    for (const cookies of [firstCookies, secondCookies]) {
+      expect((await sessions.read(cookies, now)).problem?.code).toBe('session_invalid');
+    }
+    // A record in the clear (as no release of latchkey writes) or sealed for cookies opens to nothing.
+    await store.set(firstKey!, { sub: 'alice', data: { ...first } }, 3600);
+    expect((await sessions.read(firstCookies, now)).problem?.code).toBe('session_invalid');
+    const cookieSeal = await keyring.seal('session', first, now / 1000 + 3600);
+    await store.set(firstKey!, { sub: 'alice', data: { jwe: cookieSeal } }, 3600);
+    expect((await sessions.read(firstCookies, now)).problem?.code).toBe('session_invalid');
+    // A session id the store has nothing under is a session that ended.
+    expect(
+      (await sessions.read(new Map([['lk_session', 'x'.repeat(43)]]), now)).problem?.code,
+    ).toBe('session_revoked');
+  });
+
+  it('reads and ends store sessions written under a secret since rotated out of first place', async () => {
+    const store = new MemorySessionStore({ now: () => now });
+    const before = configFor('http://localhost:3000');
+    const old = new StoreSessions(before, store, new Keyring(before.secrets));
+    const record = recordWith({ sid: 'idp-sid-2' });
+    const other = recordWith({ sid: 'idp-sid-3' });
+    const cookies = browserCookies(new Map(), await old.save(record, new Map(), now));
+    const otherCookies = browserCookies(new Map(), await old.save(other, new Map(), now));
+    const after = configFor('http://localhost:3000', [
+      'a-new-secret-a-new-secret-a-new-secret',
+      secret,
+    ]);
+    const rotated = new StoreSessions(after, store, new Keyring(after.secrets));
+    expect((await rotated.read(cookies, now)).record).toEqual(record);
+    // Only the secrets open it: without the old one, the record is unreadable.
+    const only = configFor('http://localhost:3000', ['a-new-secret-a-new-secret-a-new-secret']);
+    const forgot = new StoreSessions(only, store, new Keyring(only.secrets));
+    expect((await forgot.read(cookies, now)).problem?.code).toBe('session_revoked');
+    // A refresh writes under the new secret; sign-out ends it under every secret.
+    const refreshed = await rotated.coordinateRefresh(record, async (current) => ({
+      ...current,
+      rt: 'rt-new',
+    }));
+    expect((await rotated.read(cookies, now)).record).toEqual(refreshed);
+    await rotated.end(refreshed, cookies);
+    expect((await rotated.read(cookies, now)).problem?.code).toBe('session_revoked');
+    // Back-channel logout finds sessions indexed under the old secret.
+    await rotated.endBy({ idpSid: 'idp-sid-3' });
+    expect((await rotated.read(otherCookies, now)).problem?.code).toBe('session_revoked');
   });
 
   it('refuses to seal a session too large for a request header, with session_too_large', async () => {

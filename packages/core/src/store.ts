@@ -4,17 +4,24 @@
  * `@latchkey/redis` implements these on Redis; the memory versions serve one process.
  */
 
-/** What a store keeps per session: the indexes it needs plus the record, opaque to it. */
+/**
+ * What a store keeps per session: the indexes it needs plus the record, opaque to it. latchkey
+ * hands a store no secret and no personal data: the session ids it passes, and these indexes, are
+ * HMACs under the app's secrets, and the record is sealed (encrypted and authenticated).
+ */
 export interface StoredSession {
-  /** The user, indexed for `destroyBy({ sub })`. */
+  /** The user (an HMAC of `sub`), indexed for `destroyBy({ sub })`. */
   sub: string;
-  /** The IdP's session id (`sid` claim), indexed for `destroyBy({ idpSid })`. */
+  /** The IdP session (an HMAC of the `sid` claim), indexed for `destroyBy({ idpSid })`. */
   idpSid?: string | undefined;
-  /** The session record: plain JSON, opaque to the store. */
+  /** The sealed session record: plain JSON, opaque to the store. */
   data: Record<string, unknown>;
 }
 
-/** Which sessions `destroyBy` ends: those of one IdP session, or every session of a user. */
+/**
+ * Which sessions `destroyBy` ends: those of one IdP session, or every session of a user. A
+ * {@link SessionStore} receives the same HMACs it was given in {@link StoredSession}.
+ */
 export type SessionFilter =
   | {
       /** The IdP's session id (`sid` claim): the sessions of that IdP session. */

@@ -7,13 +7,17 @@ import express from 'express';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisRevocationList, RedisSessionStore } from '../src/index';
-import { adminClient, layout, sleep } from './support';
+import { adminClient, keysUnder, layout, sleep, storeNameOf } from './support';
 
 const keys = layout('latchkey:');
 
 const server = await startRedisServer();
 
 const SECRET = 'redis-test-secret-redis-test-secret-123';
+/** Where the store keeps the session of latchkey's session id `id`. */
+const sessionKey = (id: string) => keys.session(storeNameOf(SECRET, id));
+/** The apps' time: `offset` ms ahead of the real one, to make access tokens expire. */
+const clock = { offset: 0, now: () => Date.now() + clock.offset };
 const CLIENT = { clientId: 'redis-app', clientSecret: 'redis-app-secret' };
 const alice = { username: 'alice', password: 'alice-password' };
 const json = { accept: 'application/json' };
@@ -31,11 +35,21 @@ async function startApp(
   let app: ReturnType<typeof express> | undefined;
   const http = createServer((req, res) => app!(req, res));
   const url = await listen(http);
-  const auth = createLatchkey({ ...CLIENT, issuer, baseUrl: url, secrets: [SECRET], ...backend });
+  const auth = createLatchkey({
+    ...CLIENT,
+    issuer,
+    baseUrl: url,
+    secrets: [SECRET],
+    now: clock.now,
+    ...backend,
+  });
   app = express();
   app.use(latchkey(auth));
   app.get('/profile', requireAuth(), (req, res) => {
     res.json({ user: req.auth.session!.user });
+  });
+  app.get('/token', requireAuth(), async (req, res) => {
+    res.json({ token: await req.auth.getAccessToken() });
   });
   return { url, stop: () => close(http) };
 }
@@ -102,13 +116,70 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
     expect(cookies.map((c) => c.name)).toEqual(['lk_session']);
     const sessionId = cookies[0]!.value;
     expect(sessionId).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    const stored = JSON.parse((await admin.get(keys.session(sessionId)))!);
-    expect(stored).toMatchObject({ sub: expect.any(String), data: { sessionId } });
-    expect(await admin.zscore(keys.bySub(stored.sub), sessionId)).not.toBeNull();
+    const stored = JSON.parse((await admin.get(sessionKey(sessionId)))!);
+    expect(stored).toEqual({
+      sub: storeNameOf(SECRET, 'usr_alice'),
+      idpSid: expect.stringMatching(/^[\w-]{43}$/),
+      data: { jwe: expect.any(String) },
+    });
+    expect(
+      await admin.zscore(keys.bySub(stored.sub), storeNameOf(SECRET, sessionId)),
+    ).not.toBeNull();
 
     const other = await browser.request(`${storeB.url}/profile`, { headers: json });
     expect(other.status).toBe(200);
     expect(other.json()).toMatchObject({ user: { name: expect.stringContaining('Alice') } });
+  });
+
+  it('leaves in Redis no token, email, name or session id, after sign-in and after a refresh', async () => {
+    const { browser, cookies } = await signIn(storeA);
+    const sessionId = cookies[0]!.value;
+    clock.offset = 3601 * 1000; // the access token has expired: the next use refreshes it
+    const refreshes = () => idp.grants.filter((grant) => grant.grantType === 'refresh_token');
+    const before = refreshes().length;
+    let token: string;
+    try {
+      const refreshed = await browser.request(`${storeB.url}/token`, { headers: json });
+      expect(refreshed.status).toBe(200);
+      token = (refreshed.json() as { token: string }).token;
+    } finally {
+      clock.offset = 0;
+    }
+    expect(refreshes().length).toBe(before + 1);
+    const dump: string[] = [];
+    for (const key of await keysUnder(admin, '')) {
+      const type = await admin.type(key);
+      const value =
+        type === 'string'
+          ? await admin.get(key)
+          : type === 'zset'
+            ? (await admin.zrange(key, 0, -1)).join(' ')
+            : type;
+      dump.push(`${key} ${value}`);
+    }
+    const everything = dump.join('\n');
+    expect(everything).toContain(storeNameOf(SECRET, sessionId));
+    for (const secret of [sessionId, token, 'usr_alice', 'alice@example.com', 'Alice', 'Example']) {
+      expect(everything).not.toContain(secret);
+    }
+    // No JWT (ID, access or logout token) and no opaque token outside the sealed records.
+    expect(everything).not.toMatch(/eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+(?!\.)/);
+  });
+
+  it('refuses both sessions when their records are swapped in Redis', async () => {
+    const first = await signIn(storeA);
+    const second = await signIn(storeA);
+    const [a, b] = [sessionKey(first.cookies[0]!.value), sessionKey(second.cookies[0]!.value)];
+    const [valueA, valueB] = [await admin.get(a), await admin.get(b)];
+    await admin.set(a, valueB!, 'KEEPTTL');
+    await admin.set(b, valueA!, 'KEEPTTL');
+    for (const { cookie } of [first, second]) {
+      const page = await new TestBrowser().request(`${storeB.url}/profile`, {
+        headers: { ...json, cookie },
+      });
+      expect(page.status).toBe(401);
+      expect(page.json()).toMatchObject({ error: 'session_invalid' });
+    }
   });
 
   it('signing out on one instance ends the session on all of them', async () => {
@@ -118,7 +189,7 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
       headers: { origin: storeA.url },
     });
     expect(logout.status).toBe(303);
-    expect(await admin.exists(keys.session(cookies[0]!.value))).toBe(0);
+    expect(await admin.exists(sessionKey(cookies[0]!.value))).toBe(0);
     const replay = await new TestBrowser().request(`${storeB.url}/profile`, {
       headers: { ...json, cookie },
     });
@@ -134,15 +205,15 @@ describe.skipIf(!server)('Express apps on one Redis (a private redis-server)', (
     expect(other.url).toBe(`${storeB.url}/profile`);
     const otherId = (await browser.cookies(storeB.url)).find((c) => c.name === 'lk_session')!.value;
     expect(otherId).not.toBe(cookies[0]!.value);
-    expect(await admin.exists(keys.session(cookies[0]!.value))).toBe(0);
+    expect(await admin.exists(sessionKey(cookies[0]!.value))).toBe(0);
     const ids = [otherId];
-    for (const id of ids) expect(await admin.exists(keys.session(id))).toBe(1);
+    for (const id of ids) expect(await admin.exists(sessionKey(id))).toBe(1);
 
     const discovery = await (await fetch(`${idp.issuer}/.well-known/openid-configuration`)).json();
     const confirm = await browser.get(discovery.end_session_endpoint);
     await browser.submitForm(confirm);
     const started = performance.now();
-    while ((await admin.exists(...ids.map((id) => keys.session(id)))) > 0) {
+    while ((await admin.exists(...ids.map((id) => sessionKey(id)))) > 0) {
       expect(performance.now() - started).toBeLessThan(3000);
       await sleep(20);
     }
