@@ -1,4 +1,4 @@
-import { MemoryRevocationList, MemorySessionStore } from '@latchkey/core';
+import { createAuditLog, MemoryRevocationList, MemorySessionStore } from '@latchkey/core';
 import { ACR_MFA } from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import { beforeEach, describe } from 'vitest';
@@ -11,11 +11,15 @@ import { forwardingTests } from './suite/forwarding';
 import { hardeningTests } from './suite/hardening';
 import { idpDownTests } from './suite/idp-down';
 import { instanceTests } from './suite/instances';
+import { LeakWatch, leakTests } from './suite/leaks';
 import { PASSKEY_ORIGIN, passkeyTests, STEP_UP_ASSERTION_KEY } from './suite/passkeys';
 import { routeTests } from './suite/routes';
 import { sessionTests } from './suite/session';
 import { signInTests } from './suite/sign-in';
 import { signOutTests } from './suite/sign-out';
+
+/** The audit key of the main suite's app. */
+const AUDIT_KEY = 'adapter-suite-audit-key-adapter-suite-audit';
 
 /**
  * Registers the behaviour every latchkey adapter must have, as vitest `describe` blocks named
@@ -27,9 +31,12 @@ import { signOutTests } from './suite/sign-out';
 export function adapterSuite(name: string, startApp: StartAdapterApp): void {
   describe(`${name} adapter against the dev IdP`, () => {
     const clock = new FakeClock();
+    const leaks = new LeakWatch();
     const running = useDevIdpWithApps(startApp, {
       app: {
         now: clock.now,
+        debug: leaks.debug,
+        audit: createAuditLog({ sink: leaks.audit, key: AUDIT_KEY }),
         bodyTimeout: 500,
         passkeys: createPasskeys({
           baseUrl: PASSKEY_ORIGIN,
@@ -71,6 +78,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
     routeTests(env);
     hardeningTests(env);
     passkeyTests(env);
+    leakTests(env, leaks);
   });
 
   describe(`${name}: DPoP-bound tokens through requireBearer`, () => {

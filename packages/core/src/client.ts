@@ -1,8 +1,9 @@
-import { createRemoteJWKSet, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import { createRemoteJWKSet, customFetch, type JWTVerifyGetKey, jwtVerify } from 'jose';
 import * as oauth from 'oauth4webapi';
 import { clientAuthentication } from './client-auth';
 import type { ResolvedConfig } from './config';
 import { isLoopback } from './config';
+import { loggedFetch } from './debug';
 import { type DpopKey, DpopKeys, withDpopNonce } from './dpop';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { type LogoutRequest, validateLogoutToken } from './logout-token';
@@ -89,6 +90,8 @@ export class OidcClient {
   private readonly client: oauth.Client;
   #clientAuth: Promise<oauth.ClientAuth> | undefined;
   readonly #clientSecretKey: Uint8Array;
+  /** With `debug`, the `fetch` that logs each call to the IdP. */
+  readonly #fetch: ReturnType<typeof loggedFetch> | undefined;
   /** The DPoP keys the tokens are bound to (`dpop` option), if any. */
   readonly dpop: DpopKeys | undefined;
 
@@ -98,6 +101,7 @@ export class OidcClient {
       [oauth.clockTolerance]: config.clockTolerance,
     };
     this.#clientSecretKey = new TextEncoder().encode(config.clientSecret ?? '');
+    this.#fetch = config.log && loggedFetch(config.log);
     this.dpop = config.dpop && new DpopKeys(this.client, config.dpop);
   }
 
@@ -112,6 +116,7 @@ export class OidcClient {
       signal: AbortSignal.timeout(this.config.idpTimeout),
       [oauth.allowInsecureRequests]:
         this.config.issuer.protocol === 'http:' && isLoopback(this.config.issuer),
+      ...(this.#fetch ? { [oauth.customFetch]: this.#fetch } : {}),
     };
   }
 
@@ -126,6 +131,11 @@ export class OidcClient {
       ...(this.config.resource ? { additionalParameters: { resource: this.config.resource } } : {}),
       ...(dpop ? { DPoP: dpop } : {}),
     };
+  }
+
+  /** Runs a token or PAR request, again once if the IdP asks for a DPoP nonce. */
+  private withNonce<T>(call: () => Promise<T>): Promise<T> {
+    return withDpopNonce(call, this.config.log);
   }
 
   /** What a failure's message names: the URL tried, and how long latchkey waited. */
@@ -189,6 +199,7 @@ export class OidcClient {
     this.jwks = createRemoteJWKSet(jwksUri, {
       timeoutDuration: this.config.idpTimeout,
       cooldownDuration: 1000,
+      ...(this.#fetch ? { [customFetch]: this.#fetch } : {}),
     });
     return as;
   }
@@ -279,7 +290,7 @@ export class OidcClient {
     }
     const clientAuth = await this.clientAuth();
     const pushed = await this.withTypedErrors(endpoint, () =>
-      withDpopNonce(async () =>
+      this.withNonce(async () =>
         oauth.processPushedAuthorizationResponse(
           as,
           this.client,
@@ -321,7 +332,7 @@ export class OidcClient {
     const clientAuth = await this.clientAuth();
     const options = await this.tokenRequestOptions(expected.dpopKey);
     const result = await this.withTypedErrors(as.token_endpoint, () =>
-      withDpopNonce(async () =>
+      this.withNonce(async () =>
         oauth.processAuthorizationCodeResponse(
           as,
           this.client,
@@ -354,7 +365,7 @@ export class OidcClient {
     const clientAuth = await this.clientAuth();
     const options = await this.tokenRequestOptions(dpopKey);
     const result = await this.withTypedErrors(as.token_endpoint, () =>
-      withDpopNonce(async () =>
+      this.withNonce(async () =>
         oauth.processRefreshTokenResponse(
           as,
           this.client,
@@ -442,6 +453,9 @@ export class OidcClient {
       if (header.alg?.startsWith('HS')) return this.#clientSecretKey;
       // Outside the cooldown, jose refetches by itself.
       const coolingDown = jwks.coolingDown;
+      this.config.log?.(
+        `jwks: ID token key ${jwks.fresh ? 'looked up in the cached keys' : 'needs the keys fetched'}`,
+      );
       try {
         return await jwks(header, token);
       } catch (error) {

@@ -7,6 +7,7 @@ import {
   resolveClientAuth,
 } from './client-auth';
 import { chunkLimit } from './cookies';
+import { type DebugLog, debugLog } from './debug';
 import { type DpopOption, resolveDpop } from './dpop';
 import { ErrorCodes, LatchkeyError } from './errors';
 import type { LatchkeyEvent } from './events';
@@ -212,8 +213,12 @@ export interface LatchkeyOptions {
     };
   };
   /**
-   * Logs each failed sign-in once, with its code and what to fix (never a token, a secret or a
-   * user's data): `true` writes to `console.error`, a function receives each line. Default off.
+   * Logs each protocol step: discovery, the authorization redirect, the callback and code exchange,
+   * refresh, logout, JWKS fetches and cache hits, store calls, DPoP nonce retries, each event, and
+   * each failed sign-in with its code and what to fix. No line holds a token, a code, a cookie, a
+   * secret or a claim's value: claims are named, URLs lose their query, and whatever is shaped like
+   * a credential or an email address is replaced by `[redacted]`. `true` writes to
+   * `console.error`, a function receives each line. Default off.
    */
   debug?: boolean | ((line: string) => void);
   /** Current time in epoch milliseconds. Default `Date.now`; tests pass a fake clock. */
@@ -361,8 +366,8 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   passkeyAcr: string | undefined;
   /** The private key that signs step-up assertions for APIs (`stepUp.passkey.assertionKey`). */
   passkeyAssertionKey: StepUpKey | undefined;
-  /** Where `debug` lines go, if anywhere. */
-  log: ((line: string) => void) | undefined;
+  /** Where `debug` lines go, redacted, if anywhere. */
+  log: DebugLog | undefined;
   now: () => number;
 }
 
@@ -757,10 +762,17 @@ function resolveOne(options: LatchkeyOptions): ResolvedConfig {
     passkeys: options.passkeys,
     passkeyAcr,
     passkeyAssertionKey: options.stepUp?.passkey?.assertionKey,
-    log:
-      options.debug === true
-        ? (line) => console.error(`[latchkey] ${line}`)
-        : options.debug || undefined,
+    log: options.debug
+      ? debugLog(
+          options.debug === true ? (line) => console.error(`[latchkey] ${line}`) : options.debug,
+          [
+            ...secrets,
+            ...[options, ...Object.values(options.providers ?? {})].map(
+              (provider) => provider.clientSecret ?? '',
+            ),
+          ],
+        )
+      : undefined,
     now: options.now ?? Date.now,
   });
 }

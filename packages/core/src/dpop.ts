@@ -1,5 +1,6 @@
 import { exportJWK, generateKeyPair, importJWK } from 'jose';
 import * as oauth from 'oauth4webapi';
+import type { DebugLog } from './debug';
 import { ErrorCodes, LatchkeyError } from './errors';
 
 /**
@@ -74,11 +75,15 @@ async function importPair({ d, ...publicJwk }: DpopKey): Promise<CryptoKeyPair> 
  * Runs a DPoP-bound request, and once more when the server answers `use_dpop_nonce` (RFC 9449
  * sections 8 and 9): the handle has kept the nonce it sent, and puts it in the new proof.
  */
-export async function withDpopNonce<T>(call: () => Promise<T>): Promise<T> {
+export async function withDpopNonce<T>(
+  call: () => Promise<T>,
+  log?: DebugLog | undefined,
+): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (!oauth.isDPoPNonceError(error)) throw error;
+    log?.('dpop: the server asked for a nonce (use_dpop_nonce); sending the request again with it');
     return call();
   }
 }

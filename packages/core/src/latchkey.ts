@@ -7,6 +7,7 @@ import {
   type RouteName,
   resolveConfig,
 } from './config';
+import { eventLine } from './debug';
 import { Guards } from './guards';
 import { Logout } from './logout';
 import { MemoryRevocationList } from './memory';
@@ -52,16 +53,13 @@ export class Latchkey {
           keyring,
           config.revocations ?? new MemoryRevocationList({ now: config.now }),
         );
-    const { onEvent, audit } = config;
-    // The audit log records first: it never throws, and the app's hook may.
-    const emit = auditEmitter(
-      audit
-        ? (event) => {
-            audit.record(event);
-            onEvent(event);
-          }
-        : onEvent,
-    );
+    const { onEvent, audit, log } = config;
+    // The debug log and the audit log record first: they never throw, and the app's hook may.
+    const emit = auditEmitter((event) => {
+      log?.(eventLine(event));
+      audit?.record(event);
+      onEvent(event);
+    });
     const { routes } = config;
     const path = (name: RouteName) => `${routesPath}${routes[name] || DEFAULT_ROUTES[name]}`;
     this.#contexts = new SessionContexts(

@@ -7,6 +7,7 @@ import {
   writeChunkedCookie,
 } from './cookies';
 import { CredentialCache } from './credential-cache';
+import { timed } from './debug';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { RevocationList } from './revocation';
 import type { Keyring } from './seal';
@@ -214,6 +215,10 @@ const LOCK_POLL_MS = 50;
 const sealedOf = (data: Record<string, unknown> | undefined) =>
   typeof data?.jwe === 'string' ? data.jwe : undefined;
 
+const foundOrNot = (stored: StoredSession | undefined) => (stored ? 'found one' : 'found none');
+const firstOrReplay = (first: boolean) => (first ? 'first use' : 'replay');
+const takenOrNot = (release: unknown) => (release ? 'taken' : 'held elsewhere');
+
 /**
  * Sessions in a {@link SessionStore}; the cookie holds only a random 256-bit session id. The store
  * sees no secret and no personal data: each record is sealed (JWE, a key of its own purpose) and
@@ -230,6 +235,11 @@ export class StoreSessions implements SessionBackend {
     private readonly keyring: Keyring,
   ) {}
 
+  /** A store call, its failure as `store_unavailable`; with `debug`, logged and timed. */
+  private call<T>(what: string, operation: () => Promise<T>, outcome?: (result: T) => string) {
+    return timed(this.config.log, `store: ${what}`, async () => viaStore(operation), outcome);
+  }
+
   /** The store's names of a session id, a `sub` or a `sid`: current secret first. */
   private tags(value: string): string[] {
     return this.keyring.tags('store-key', value);
@@ -238,7 +248,7 @@ export class StoreSessions implements SessionBackend {
   /** The record stored for `sessionId`; null when one is there but does not open to it. */
   private async load(sessionId: string): Promise<SessionRecord | null | undefined> {
     for (const key of this.tags(sessionId)) {
-      const stored = await viaStore(() => this.store.get(key));
+      const stored = await this.call('get', () => this.store.get(key), foundOrNot);
       if (stored) return this.open(sealedOf(stored.data), sessionId);
     }
     return undefined;
@@ -279,7 +289,7 @@ export class StoreSessions implements SessionBackend {
       data: { jwe: await this.keyring.seal('store', record, sealUntil) },
     };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));
-    await viaStore(() => this.store.set(this.tags(record.sessionId)[0]!, session, ttl));
+    await this.call('set', () => this.store.set(this.tags(record.sessionId)[0]!, session, ttl));
   }
 
   async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
@@ -300,7 +310,7 @@ export class StoreSessions implements SessionBackend {
   async end(record: SessionRecord | undefined, cookies: CookieReader): Promise<string[]> {
     if (record) {
       const keys = this.tags(record.sessionId);
-      await Promise.all(keys.map((key) => viaStore(() => this.store.destroy(key))));
+      await Promise.all(keys.map((key) => this.call('destroy', () => this.store.destroy(key))));
     }
     return this.clear(cookies);
   }
@@ -310,11 +320,13 @@ export class StoreSessions implements SessionBackend {
       'sub' in filter
         ? this.tags(filter.sub).map((sub) => ({ sub }))
         : this.tags(filter.idpSid).map((idpSid) => ({ idpSid }));
-    await Promise.all(tagged.map((each) => viaStore(() => this.store.destroyBy(each))));
+    await Promise.all(
+      tagged.map((each) => this.call('destroyBy', () => this.store.destroyBy(each))),
+    );
   }
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
-    return viaStore(() => this.store.markSeen(key, ttlSeconds));
+    return this.call('markSeen', () => this.store.markSeen(key, ttlSeconds), firstOrReplay);
   }
 
   /**
@@ -329,7 +341,7 @@ export class StoreSessions implements SessionBackend {
     const deadline = this.config.now() + this.config.idpTimeout + LOCK_MS;
     const lockKey = `refresh:${this.tags(record.sessionId)[0]}`;
     for (;;) {
-      const release = await viaStore(() => this.store.lock(lockKey, LOCK_MS));
+      const release = await this.call('lock', () => this.store.lock(lockKey, LOCK_MS), takenOrNot);
       if (release) {
         try {
           const current = (await this.load(record.sessionId)) ?? record;

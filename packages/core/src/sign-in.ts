@@ -77,6 +77,8 @@ export class SignIn {
     const state = newState((slot) => !cookies.has(this.transactionCookie(slot)));
     const dpopKey = await provider.client.dpop?.newKey();
     const authorization = await provider.client.authorizationRequest(params, state, dpopKey);
+    const { origin, pathname } = authorization.url;
+    this.config.log?.(`sign-in: authorization redirect to ${origin}${pathname}`);
     const transaction: Transaction = {
       state,
       nonce: authorization.nonce,
@@ -209,6 +211,10 @@ export class SignIn {
         signedInAt.name,
         this.config.providerResolver && signedInAt.config.issuer.href,
       );
+      const claims = claimsOf(record);
+      this.config.log?.(
+        `callback: code exchanged; ID token claims ${Object.keys(claims).join(', ')}`,
+      );
       if (transaction.stepUp) {
         const session = this.contexts.sessionOf(record);
         verifyStepUp(
@@ -223,7 +229,6 @@ export class SignIn {
       const response = redirectResponse(transaction.returnTo);
       for (const line of [...clearTransaction, ...sessionCookies])
         response.headers.append('set-cookie', line);
-      const claims = claimsOf(record);
       this.emit({
         type: 'login',
         sub: String(claims.sub),

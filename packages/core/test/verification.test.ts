@@ -639,7 +639,9 @@ describe('failures that name their cause and their fix', () => {
     expect(body.message).toMatch(/clientAuth/);
     expect(body.message).not.toContain('not-the-registered-secret');
     expect(events).toEqual(['client_auth_failed']);
-    expect(logged).toEqual([`sign-in failed (client_auth_failed): ${body.message}`]);
+    expect(logged.filter((line) => line.startsWith('sign-in failed'))).toEqual([
+      `sign-in failed (client_auth_failed): ${body.message}`,
+    ]);
   });
 
   it('names client_secret_post when an IdP refuses form-encoded Basic credentials with unauthorized_client', async () => {
@@ -682,7 +684,9 @@ describe('failures that name their cause and their fix', () => {
     expect(status).toBe(500);
     expect(body.error).toBe('internal_error');
     expect(events).toEqual(['internal_error']);
-    expect(logged).toEqual(['sign-in failed (internal_error): an unexpected error.']);
+    expect(logged.filter((line) => line.startsWith('sign-in failed'))).toEqual([
+      'sign-in failed (internal_error): an unexpected error.',
+    ]);
   });
 
   it('names the URL and the cause when the IdP refuses the connection or does not answer', async () => {

@@ -106,6 +106,15 @@ function navigationCookieContext(site: FetchSite, method: string): SameSiteConte
   return method === 'GET' || method === 'HEAD' ? 'lax' : 'none';
 }
 
+/** One request a {@link TestBrowser} sent and the response it got (see {@link TestBrowser.watch}). */
+export interface Exchange {
+  url: URL;
+  method: string;
+  status: number;
+  headers: Headers;
+  body: string;
+}
+
 /** A response as read off the wire. */
 interface HttpResponse {
   status: number;
@@ -242,6 +251,17 @@ function formEntries(
  *   `Authorization` is dropped on a cross-origin redirect.
  */
 export class TestBrowser {
+  static readonly #watchers = new Set<(exchange: Exchange) => void>();
+
+  /**
+   * Calls `watcher` with every request any TestBrowser sends and the response it gets, redirects
+   * included, until the returned function is called: for tests that audit all an app said.
+   */
+  static watch(watcher: (exchange: Exchange) => void): () => void {
+    TestBrowser.#watchers.add(watcher);
+    return () => TestBrowser.#watchers.delete(watcher);
+  }
+
   /** The cookie jar; inspect or seed it directly when a test needs to. */
   readonly jar: CookieJar;
   readonly #maxRedirects: number;
@@ -449,6 +469,8 @@ export class TestBrowser {
       if (cookie !== '') headers.set('cookie', cookie);
     }
     const response = await exchange(hop.url, hop.method, headers, hop.body);
+    for (const watcher of TestBrowser.#watchers)
+      watcher({ ...response, url: hop.url, method: hop.method });
     for (const line of response.headers.getSetCookie()) {
       await this.jar.setCookie(line, hop.url.href, { ignoreError: true });
     }
