@@ -229,6 +229,24 @@ describe('refresh', () => {
     expect(after.session).toBeNull();
   });
 
+  it('keeps the session when the IdP answers a refresh with a 502 page, and refreshes once it is back', async () => {
+    idp.expiresIn = 30;
+    const latchkey = latchkeyFor();
+    const jar = await signedIn(latchkey);
+    idp.mode = 'token-502';
+    const cleared: string[] = [];
+    const context = await contextOf(latchkey, jar, (lines) => cleared.push(...lines));
+    await expect(context.getAccessToken()).rejects.toMatchObject({
+      code: 'idp_unreachable',
+      status: 503,
+      message: `The IdP answered HTTP 502 at ${idp.issuer}/token: it is failing for now; try again shortly.`,
+    });
+    expect(cleared).toEqual([]);
+    idp.mode = 'valid';
+    const after = await contextOf(latchkey, jar, () => {});
+    await expect(after.getAccessToken()).resolves.toEqual(expect.any(String));
+  });
+
   it('refreshes again once the refreshed token expires, with the new refresh token', async () => {
     idp.expiresIn = 30;
     const latchkey = latchkeyFor();

@@ -25,7 +25,8 @@ import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT 
  *
  * `'jwks-silent'`: the JWKS endpoint accepts the request and never answers; `'jwks-broken'`: it
  * drops the connection. `'token-silent'`: the token endpoint never answers; `'token-not-json'`:
- * it answers 200 with a JSON content type and a body that is not JSON. `'no-id-token'`: token
+ * it answers 200 with a JSON content type and a body that is not JSON; `'token-502'`: it answers
+ * 502 with a proxy's HTML page. `'no-id-token'`: token
  * responses carry no ID token (as many IdPs answer a refresh). `'other-discovery-issuer'`: the
  * discovery document names `<issuer>/other` as its issuer. `'raw-basic'`: the token endpoint
  * compares Basic credentials without form-decoding them and answers a mismatch with 403
@@ -49,6 +50,7 @@ export type HostileMode =
   | 'jwks-broken'
   | 'token-silent'
   | 'token-not-json'
+  | 'token-502'
   | 'no-id-token'
   | 'access-denied'
   | 'wrong-iss-param'
@@ -478,6 +480,10 @@ export async function startHostileIdp(options: HostileIdpOptions): Promise<Hosti
     if (idp.mode === 'token-not-json') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end('<html>Service Unavailable</html>');
+    }
+    if (idp.mode === 'token-502') {
+      res.writeHead(502, { 'content-type': 'text/html' });
+      return void res.end('<html><h1>502 Bad Gateway</h1></html>');
     }
     const contentType = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
     if (contentType !== 'application/x-www-form-urlencoded') {
