@@ -20,9 +20,9 @@ export default {
     'packages/core/src/guards.ts',
     // Multi-tenant issuers; pushed authorization requests; ID-token, refresh and logout-token
     // verification; which provider a session, a sign-in or a logout token belongs to.
-    'packages/core/src/client.ts:172-212',
-    'packages/core/src/client.ts:253-394',
-    'packages/core/src/client.ts:396-507',
+    'packages/core/src/client.ts:182-223',
+    'packages/core/src/client.ts:264-405',
+    'packages/core/src/client.ts:407-521',
     'packages/core/src/providers.ts',
     'packages/core/src/tokens.ts',
     'packages/core/src/logout-token.ts',
