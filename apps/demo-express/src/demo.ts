@@ -144,6 +144,7 @@ export async function startDemo(env: Record<string, string | undefined>): Promis
       ...(redis ? { store: redis.sessions } : {}),
       // Without Redis, passkeys live in this process: they are gone when the demo stops.
       passkeys: createPasskeys({
+        secrets: [secret],
         baseUrl,
         credentials: redis?.credentials ?? new MemoryCredentialStore(),
         ...(redis ? { challenges: redis.challenges } : {}),

@@ -11,15 +11,18 @@ const baseUrl = 'http://localhost:3000';
 /** Users your app has switched off: a stand-in for your own user records. */
 const disabledUsers = new Set<string>();
 
+const secrets = [process.env.SESSION_SECRET ?? developmentSecret()];
+
 const auth = createLatchkey({
   issuer: 'http://localhost:4000',
   clientId: 'latchkey-demo',
   clientSecret: 'latchkey-demo-secret',
   baseUrl,
-  secrets: [process.env.SESSION_SECRET ?? developmentSecret()],
+  secrets,
   acrLevels: ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'],
   // Development only: a MemoryCredentialStore forgets every passkey when the process ends.
-  passkeys: createPasskeys({ baseUrl, credentials: new MemoryCredentialStore() }),
+  // The same secrets seal the passkey store's names and profiles.
+  passkeys: createPasskeys({ baseUrl, credentials: new MemoryCredentialStore(), secrets }),
   // The level a passkey proves: a passkey sign-in starts at it, a passkey step-up raises to it.
   stepUp: { passkey: { acr: 'urn:latchkey:acr:mfa' } },
   // Runs for every sign-in, at the IdP and with a passkey: `false` refuses it (403 access_denied).

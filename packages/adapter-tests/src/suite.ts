@@ -3,7 +3,7 @@ import { ACR_MFA } from '@latchkey/dev-idp';
 import { createPasskeys, MemoryCredentialStore } from '@latchkey/passkeys';
 import { beforeEach, describe } from 'vitest';
 import type { StartAdapterApp } from './app';
-import { FakeClock, useDevIdpWithApps } from './fixtures';
+import { FakeClock, TEST_SECRET, useDevIdpWithApps } from './fixtures';
 import { authorizationTests } from './suite/authorization';
 import { dpopTests } from './suite/dpop';
 import type { SuiteEnv } from './suite/env';
@@ -39,6 +39,7 @@ export function adapterSuite(name: string, startApp: StartAdapterApp): void {
         audit: createAuditLog({ sink: leaks.audit, key: AUDIT_KEY }),
         bodyTimeout: 500,
         passkeys: createPasskeys({
+          secrets: [TEST_SECRET],
           baseUrl: PASSKEY_ORIGIN,
           credentials: new MemoryCredentialStore(),
         }),

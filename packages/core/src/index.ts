@@ -73,6 +73,7 @@ export {
 export { type HttpRequest, safeReturnTo, wantsJson } from './request';
 export { type ErrorPage, toResponse } from './responses';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
+export { type KeyPurpose, Keyring, type Unsealed } from './seal';
 export type { AuthContext, SetCookieSink } from './session-context';
 export type { SessionJson, SessionUser } from './session-json';
 export { type Session, sessionJson } from './session-record';

@@ -3,9 +3,16 @@ import { EncryptJWT, type JWTPayload, jwtDecrypt } from 'jose';
 
 /**
  * What a derived key is for: a key for one purpose never opens data sealed for another. `store`
- * seals session records kept in a store; `store-key` names them there (see {@link Keyring.tags}).
+ * seals session records kept in a store and `store-key` names them there (see
+ * {@link Keyring.tags}); `passkey` and `passkey-key` do the same for `@latchkey/passkeys`' records.
  */
-export type KeyPurpose = 'session' | 'transaction' | 'store' | 'store-key';
+export type KeyPurpose =
+  | 'session'
+  | 'transaction'
+  | 'store'
+  | 'store-key'
+  | 'passkey'
+  | 'passkey-key';
 
 /**
  * Version of the sealed payload format: `{ v: 2, data }`, the value apart from the JWT's own
@@ -19,7 +26,9 @@ const KEY_VERSION = 1;
 
 /** A value opened by {@link Keyring.unseal}, and when its seal expires (epoch seconds). */
 export interface Unsealed<T> {
+  /** The value that was sealed. */
   value: T;
+  /** When its seal expires, epoch seconds. */
   expiresAt: number;
 }
 
@@ -37,7 +46,11 @@ interface DerivedKey {
   key: Uint8Array;
 }
 
-/** Per-purpose keys derived from the configured secrets; the first seals, all unseal. */
+/**
+ * Per-purpose keys derived (HKDF-SHA256) from an app's secrets: the first secret seals and names,
+ * every one unseals and is tried when looking a name up, so secrets can be rotated. latchkey's own
+ * sealing; exported for `@latchkey/passkeys`, which seals its records with the same secrets.
+ */
 export class Keyring {
   private readonly keys: Map<KeyPurpose, DerivedKey[]> = new Map();
 

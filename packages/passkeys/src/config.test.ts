@@ -2,25 +2,38 @@ import { describe, expect, it } from 'vitest';
 import { MemoryCredentialStore } from './credential-store';
 import { createPasskeys } from './passkeys';
 
+const SECRETS = ['passkey-test-secret-passkey-test-secret-01'];
+
 const credentials = new MemoryCredentialStore();
 const configure = (options: Record<string, unknown>) => () =>
-  createPasskeys({ credentials, ...options } as unknown as Parameters<typeof createPasskeys>[0]);
+  createPasskeys({ credentials, secrets: SECRETS, ...options } as unknown as Parameters<
+    typeof createPasskeys
+  >[0]);
 
 describe('passkey configuration', () => {
   it("defaults the rpID to the base URL's host and the origins to its origin", () => {
-    const passkeys = createPasskeys({ baseUrl: 'https://app.example.com/base/', credentials });
+    const passkeys = createPasskeys({
+      baseUrl: 'https://app.example.com/base/',
+      credentials,
+      secrets: SECRETS,
+    });
     expect(passkeys.rpID).toBe('app.example.com');
     expect(passkeys.origins).toEqual(['https://app.example.com']);
   });
 
   it('works on http://localhost with a port', () => {
-    const passkeys = createPasskeys({ baseUrl: 'http://localhost:3000', credentials });
+    const passkeys = createPasskeys({
+      baseUrl: 'http://localhost:3000',
+      credentials,
+      secrets: SECRETS,
+    });
     expect(passkeys.rpID).toBe('localhost');
     expect(passkeys.origins).toEqual(['http://localhost:3000']);
   });
 
   it('accepts a parent domain as rpID, and origins on its subdomains', () => {
     const passkeys = createPasskeys({
+      secrets: SECRETS,
       baseUrl: 'https://app.example.com',
       rpID: 'example.com',
       origins: ['https://app.example.com', 'https://accounts.example.com'],

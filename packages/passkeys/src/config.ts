@@ -1,6 +1,7 @@
-import { ErrorCodes, LatchkeyError } from '@latchkey/core';
+import { ErrorCodes, Keyring, LatchkeyError } from '@latchkey/core';
 import { type ChallengeStore, MemoryChallengeStore } from './challenges';
 import type { CredentialStore } from './credential-store';
+import { SealedCredentials } from './sealed-credentials';
 
 /** Options of {@link createPasskeys}. */
 export interface PasskeyOptions {
@@ -29,6 +30,13 @@ export interface PasskeyOptions {
    * forgets every passkey when the process ends, which suits tests and development only.
    */
   credentials: CredentialStore;
+  /**
+   * Secrets of at least 32 characters (the same as core's `secrets` will do), the first in use and
+   * the others still read, as in core. The credential store never sees a user's `sub`, only an HMAC
+   * of it, and each passkey's name and each stored profile reach it sealed (encrypted and
+   * authenticated) with these. Required.
+   */
+  secrets: string | readonly string[];
   /**
    * Where pending challenges live until they are used. Default: a {@link MemoryChallengeStore},
    * right for one process; several instances need one store they share.
@@ -124,6 +132,16 @@ export function resolvePasskeyConfig(options: PasskeyOptions): PasskeyConfig {
   });
   if (origins.length === 0) invalid('origins must list at least one origin.');
   if (!options.credentials) invalid('a credential store is required (`credentials`).');
+  const secrets =
+    typeof options.secrets === 'string' ? [options.secrets] : [...(options.secrets ?? [])];
+  if (
+    secrets.length === 0 ||
+    secrets.some((secret) => typeof secret !== 'string' || secret.length < 32)
+  ) {
+    invalid(
+      "`secrets` must be one or more secrets of at least 32 characters (core's `secrets` will do).",
+    );
+  }
   const userVerification = options.userVerification ?? 'required';
   const residentKey = options.residentKey ?? 'required';
   for (const [name, value] of [
@@ -141,7 +159,7 @@ export function resolvePasskeyConfig(options: PasskeyOptions): PasskeyConfig {
     origins,
     userVerification,
     residentKey,
-    credentials: options.credentials,
+    credentials: new SealedCredentials(options.credentials, new Keyring(secrets)),
     challenges: options.challenges ?? new MemoryChallengeStore({ now }),
     now,
   };

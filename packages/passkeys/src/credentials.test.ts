@@ -35,11 +35,11 @@ describe('managing passkeys', () => {
     const { register, passkeys } = setup();
     const { credential } = await register('alice');
     for (const attempt of [
-      passkeys.rename('mallory', credential.id, 'Mine'),
-      passkeys.remove('mallory', credential.id),
-      passkeys.remove('alice', 'no-such-id'),
+      () => passkeys.rename('mallory', credential.id, 'Mine'),
+      () => passkeys.remove('mallory', credential.id),
+      () => passkeys.remove('alice', 'no-such-id'),
     ]) {
-      expect(await failure(attempt)).toMatchObject({ code: 'passkey_not_found', status: 404 });
+      expect(await failure(attempt())).toMatchObject({ code: 'passkey_not_found', status: 404 });
     }
     expect(await passkeys.list('alice')).toHaveLength(1);
   });

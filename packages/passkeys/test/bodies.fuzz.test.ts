@@ -72,7 +72,11 @@ it('answers any JSON body of the passkey routes with a typed answer', async () =
     baseUrl: app,
     secrets: ['passkey-fuzz-secret-passkey-fuzz-0001'],
     acrLevels: [MFA],
-    passkeys: createPasskeys({ baseUrl: app, credentials: new MemoryCredentialStore() }),
+    passkeys: createPasskeys({
+      baseUrl: app,
+      credentials: new MemoryCredentialStore(),
+      secrets: ['passkey-test-secret-passkey-test-secret-01'],
+    }),
     stepUp: { passkey: { acr: MFA } },
   });
   const jar = new CookieJar();

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { Keyring } from '@latchkey/core';
 import { SoftwareAuthenticator, type Tamper } from '@latchkey/test-utils';
 import {
   createPasskeys,
@@ -6,8 +7,12 @@ import {
   type PasskeyCredential,
   type PasskeyOptions,
 } from '../src/index';
+import { SealedCredentials } from '../src/sealed-credentials';
 
 export const ORIGIN = 'https://app.example.com';
+
+/** The fixture's secrets. */
+export const SECRETS = ['passkey-test-secret-passkey-test-secret-01'];
 
 /** A random browser binding, as the cookie would carry it. */
 export const newBrowser = () => randomBytes(16).toString('base64url');
@@ -27,10 +32,13 @@ interface Answerer {
 export function setup(options: Partial<PasskeyOptions> & { synced?: boolean } = {}) {
   const { synced, ...passkeyOptions } = options;
   const clock = { now: Date.UTC(2025, 5, 1, 12, 0, 0) };
-  const credentials = new MemoryCredentialStore();
+  // What the store holds (`stored`), and what the passkeys know of it (`credentials`).
+  const stored = new MemoryCredentialStore();
+  const credentials = new SealedCredentials(stored, new Keyring(SECRETS));
   const passkeys = createPasskeys({
     baseUrl: ORIGIN,
-    credentials,
+    credentials: stored,
+    secrets: SECRETS,
     now: () => clock.now,
     ...passkeyOptions,
   });
@@ -78,6 +86,7 @@ export function setup(options: Partial<PasskeyOptions> & { synced?: boolean } = 
 
   return {
     clock,
+    stored,
     credentials,
     passkeys,
     browser,

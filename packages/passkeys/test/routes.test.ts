@@ -41,7 +41,7 @@ const appAt = (more: Partial<LatchkeyOptions>, baseUrl = app): Latchkey =>
 
 /** Passkeys of `baseUrl` in memory. */
 const memoryPasskeys = (baseUrl = app, credentials = new MemoryCredentialStore()) =>
-  createPasskeys({ baseUrl, credentials });
+  createPasskeys({ baseUrl, credentials, secrets: ['passkey-test-secret-passkey-test-secret-01'] });
 
 /** An app with passkeys (proving `MFA`), recording its audit events. */
 function passkeyApp(more: Partial<LatchkeyOptions> = {}) {
@@ -437,6 +437,7 @@ describe('passkey sign-in and step-up routes', () => {
   it('gives no level to a passkey that did not verify the user, and no step-up', async () => {
     const { latchkey } = passkeyApp({
       passkeys: createPasskeys({
+        secrets: ['passkey-test-secret-passkey-test-secret-01'],
         baseUrl: app,
         credentials: new MemoryCredentialStore(),
         userVerification: 'preferred',

@@ -87,6 +87,7 @@ function parseCredential(raw: string | null): PasskeyCredential | undefined {
  *   baseUrl: 'https://app.example.com',
  *   credentials: new RedisCredentialStore({ url: process.env.REDIS_URL }),
  *   challenges: new RedisChallengeStore({ url: process.env.REDIS_URL }),
+ *   secrets: [process.env.SESSION_SECRET!],
  * });
  */
 export class RedisCredentialStore implements CredentialStore {
