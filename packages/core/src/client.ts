@@ -694,7 +694,8 @@ export function toLatchkeyError(error: unknown, context: FailureContext): Latchk
   if (error instanceof oauth.OperationProcessingError) {
     const status = error.cause instanceof Response ? error.cause.status : 0;
     if (error.code === oauth.RESPONSE_IS_NOT_CONFORM && status >= 500) {
-      // A server error (a proxy's HTML page, an outage): the IdP is failing for now, not refusing.
+      // A server error (an outage, a proxy's page; oauth4webapi reads no OAuth error body from a
+      // 5xx): the IdP is failing for now, not refusing.
       return new LatchkeyError(
         ErrorCodes.idpUnreachable,
         `The IdP answered HTTP ${status}${context.url ? ` at ${context.url}` : ''}: it is failing for now; try again shortly.`,

@@ -18,19 +18,28 @@ const CREDENTIAL_SHAPES = [
   /[\w-]{32,}/g,
 ];
 
+/** Longest line written: what is longer is cut (an attacker's callback parameters, say). */
+const MAX_LINE = 2000;
+
 /**
  * A debug log that writes to `sink`, each line with `secrets` (the client secret and session
- * secrets) and anything shaped like a credential or an email address replaced by `[redacted]`.
+ * secrets) and anything shaped like a credential or an email address replaced by `[redacted]`,
+ * control characters by spaces, and cut at 2,000 characters; a sink that throws is ignored.
  * Lines are built from names, URLs without their query, statuses and codes; this is the second
  * line of defence.
  */
 export function debugLog(sink: (line: string) => void, secrets: readonly string[]): DebugLog {
   const known = secrets.filter((secret) => secret.length >= 4);
   return (line) => {
-    let redacted = line;
+    // One line, of bounded length, whatever an IdP or a request put in it.
+    let redacted = line.slice(0, MAX_LINE).replace(/\p{Cc}/gu, ' ');
     for (const secret of known) redacted = redacted.replaceAll(secret, '[redacted]');
     for (const shape of CREDENTIAL_SHAPES) redacted = redacted.replace(shape, '[redacted]');
-    sink(redacted);
+    try {
+      sink(redacted);
+    } catch {
+      // A debug sink that throws must not break a sign-in, a refresh or the audit log.
+    }
   };
 }
 

@@ -31,6 +31,11 @@ export interface SessionBackend {
   read(cookies: CookieReader, now: number): Awaitable<ReadResult>;
   /** Saves the record; resolves the `Set-Cookie` lines the response must carry. */
   save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]>;
+  /**
+   * Saves a session that exists already (a rolling session made active again); one that ended
+   * meanwhile stays ended. Resolves the `Set-Cookie` lines.
+   */
+  touch(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]>;
   /** The `Set-Cookie` lines for a record already saved (by {@link coordinateRefresh}). */
   cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]>;
   /** Ends one session (logout); resolves the `Set-Cookie` lines that clear it. */
@@ -94,6 +99,13 @@ const clearSessionCookie = (config: ResolvedConfig, cookies: CookieReader) =>
 const maxAgeOf = (record: SessionRecord, config: ResolvedConfig, now: number) =>
   Math.floor((expiryOf(record, config) - now) / 1000);
 
+/**
+ * When a session's seal expires (epoch seconds): a minute after the session can last, so that
+ * expiry is reported as such, not as tampering.
+ */
+const sealExpiry = (record: SessionRecord, config: ResolvedConfig) =>
+  Math.floor(record.createdAt / 1000) + config.absoluteTimeout + 60;
+
 /** Seconds a revocation or a seen `jti` must be remembered: as long as any session can live. */
 const rememberFor = (config: ResolvedConfig) => config.absoluteTimeout + 60;
 
@@ -154,9 +166,12 @@ export class CookieSessions implements SessionBackend {
     return this.cookiesFor(record, cookies, now);
   }
 
+  touch(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
+    return this.cookiesFor(record, cookies, now);
+  }
+
   async cookiesFor(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
-    // The seal outlives the cookie by a minute, so expiry is reported as such, not as tampering.
-    const sealUntil = Math.floor(record.createdAt / 1000) + this.config.absoluteTimeout + 60;
+    const sealUntil = sealExpiry(record, this.config);
     const sealed = await this.keyring.seal('session', record, sealUntil);
     if (sealed.length > this.config.maxSessionSize) {
       throw new LatchkeyError(
@@ -245,13 +260,27 @@ export class StoreSessions implements SessionBackend {
     return this.keyring.tags('store-key', value);
   }
 
-  /** The record stored for `sessionId`; null when one is there but does not open to it. */
-  private async load(sessionId: string): Promise<SessionRecord | null | undefined> {
+  /**
+   * The session's record and the key it is stored under (the first of its names the store holds:
+   * every instance finds the same one, whichever secret it lists first). `record` is null when the
+   * stored record does not open to this session; undefined when none is stored (it ended).
+   */
+  private async find(
+    sessionId: string,
+  ): Promise<{ key: string; record: SessionRecord | null } | undefined> {
     for (const key of this.tags(sessionId)) {
       const stored = await this.call('get', () => this.store.get(key), foundOrNot);
-      if (stored) return this.open(sealedOf(stored.data), sessionId);
+      if (stored) return { key, record: await this.open(sealedOf(stored.data), sessionId) };
     }
     return undefined;
+  }
+
+  /** {@link find}'s record, or the session's problem: it ended, or its record does not open. */
+  private async load(sessionId: string): Promise<{ key: string; record: SessionRecord }> {
+    const found = await this.find(sessionId);
+    if (!found) throw revoked();
+    if (!found.record) throw unreadableRecord();
+    return found as { key: string; record: SessionRecord };
   }
 
   private async open(jwe: string | undefined, sessionId: string): Promise<SessionRecord | null> {
@@ -273,27 +302,38 @@ export class StoreSessions implements SessionBackend {
     const sessionId = cookies.get(this.config.sessionCookie);
     if (sessionId === undefined) return { problem: undefined };
     if (!SESSION_ID_PATTERN.test(sessionId)) return { problem: invalidCookie() };
-    const record = await this.load(sessionId);
-    if (record === null) return { problem: unreadableRecord() };
-    if (!record) return { problem: revoked() };
-    if (expiryOf(record, this.config) <= now) return { problem: expired() };
-    return { record };
+    const found = await this.find(sessionId);
+    if (!found) return { problem: revoked() };
+    if (!found.record) return { problem: unreadableRecord() };
+    if (expiryOf(found.record, this.config) <= now) return { problem: expired() };
+    return { record: found.record };
   }
 
-  private async persist(record: SessionRecord, now: number): Promise<void> {
+  /** Writes `record` under `key`; a session ended meanwhile stays ended (see `SessionStore.set`). */
+  private async persist(record: SessionRecord, now: number, key: string): Promise<void> {
     const { sub, idpSid } = logoutSubjectOf(record);
-    const sealUntil = Math.floor(record.createdAt / 1000) + this.config.absoluteTimeout + 60;
+    const sealUntil = sealExpiry(record, this.config);
     const session: StoredSession = {
       sub: this.tags(sub)[0]!,
       ...(idpSid === undefined ? {} : { idpSid: this.tags(idpSid)[0]! }),
       data: { jwe: await this.keyring.seal('store', record, sealUntil) },
     };
     const ttl = Math.max(1, maxAgeOf(record, this.config, now));
-    await this.call('set', () => this.store.set(this.tags(record.sessionId)[0]!, session, ttl));
+    await this.call('set', () => this.store.set(key, session, ttl));
   }
 
   async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
-    await this.persist(record, now);
+    // A new session id: stored under the first secret's name.
+    await this.persist(record, now, this.tags(record.sessionId)[0]!);
+    return this.cookiesFor(record, cookies, now);
+  }
+
+  async touch(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
+    // Where it is: under one secret, its only name (the store drops a write to an ended session);
+    // under rotated ones, the name it is stored under, and no write when it is stored under none.
+    const keys = this.tags(record.sessionId);
+    const key = keys.length === 1 ? keys[0] : (await this.find(record.sessionId))?.key;
+    if (key) await this.persist(record, now, key);
     return this.cookiesFor(record, cookies, now);
   }
 
@@ -339,22 +379,23 @@ export class StoreSessions implements SessionBackend {
     refresh: (current: SessionRecord) => Promise<SessionRecord>,
   ): Promise<SessionRecord> {
     const deadline = this.config.now() + this.config.idpTimeout + LOCK_MS;
-    const lockKey = `refresh:${this.tags(record.sessionId)[0]}`;
+    // The lock is named after the key the session is stored under, the same on every instance.
+    const lockKey = `refresh:${(await this.load(record.sessionId)).key}`;
     for (;;) {
       const release = await this.call('lock', () => this.store.lock(lockKey, LOCK_MS), takenOrNot);
       if (release) {
         try {
-          const current = (await this.load(record.sessionId)) ?? record;
+          const { key, record: current } = await this.load(record.sessionId);
           if (current.rt !== record.rt) return current;
           const refreshed = await refresh(current);
-          await this.persist(refreshed, this.config.now());
+          await this.persist(refreshed, this.config.now(), key);
           return refreshed;
         } finally {
           await release().catch(() => {});
         }
       }
-      const current = await this.load(record.sessionId);
-      if (current && current.rt !== record.rt) return current;
+      const { record: current } = await this.load(record.sessionId);
+      if (current.rt !== record.rt) return current;
       if (this.config.now() > deadline) {
         throw new LatchkeyError(
           ErrorCodes.storeUnavailable,

@@ -210,7 +210,7 @@ export class SessionContexts {
     const touched = { ...record, touchedAt: now };
     let lines: string[];
     try {
-      lines = await this.sessions.save(touched, cookies, now);
+      lines = await this.sessions.touch(touched, cookies, now);
     } catch (error) {
       if (!isLatchkeyError(error)) throw error;
       return this.context(request, null, error, cookies, setCookie);

@@ -200,17 +200,63 @@ describe('cookie sessions', () => {
     const only = configFor('http://localhost:3000', ['a-new-secret-a-new-secret-a-new-secret']);
     const forgot = new StoreSessions(only, store, new Keyring(only.secrets));
     expect((await forgot.read(cookies, now)).problem?.code).toBe('session_revoked');
-    // A refresh writes under the new secret; sign-out ends it under every secret.
+    // A refresh and a touch write where the session is stored, not under the new secret's name.
     const refreshed = await rotated.coordinateRefresh(record, async (current) => ({
       ...current,
       rt: 'rt-new',
     }));
     expect((await rotated.read(cookies, now)).record).toEqual(refreshed);
+    // Mid-rotation, an instance that lists the new secret second reads what it wrote.
+    const midway = configFor('http://localhost:3000', [
+      secret,
+      'a-new-secret-a-new-secret-a-new-secret',
+    ]);
+    const stepOne = new StoreSessions(midway, store, new Keyring(midway.secrets));
+    expect((await stepOne.read(cookies, now)).record).toEqual(refreshed);
+    const touched = { ...refreshed, touchedAt: now + 1000 };
+    await rotated.touch(touched, cookies, now);
+    expect((await stepOne.read(cookies, now)).record).toEqual(touched);
+    // Sign-out ends it under every secret.
     await rotated.end(refreshed, cookies);
     expect((await rotated.read(cookies, now)).problem?.code).toBe('session_revoked');
-    // Back-channel logout finds sessions indexed under the old secret.
+    // Back-channel logout finds sessions indexed under the old secret, by sid and by sub.
     await rotated.endBy({ idpSid: 'idp-sid-3' });
     expect((await rotated.read(otherCookies, now)).problem?.code).toBe('session_revoked');
+    const third = recordWith({ sid: 'idp-sid-4' });
+    const thirdCookies = browserCookies(new Map(), await old.save(third, new Map(), now));
+    await rotated.endBy({ sub: 'alice' });
+    expect((await stepOne.read(thirdCookies, now)).problem?.code).toBe('session_revoked');
+  });
+
+  it('keeps a session ended while it was being refreshed or touched ended, under rotated secrets', async () => {
+    const store = new MemorySessionStore({ now: () => now });
+    const before = configFor('http://localhost:3000');
+    const old = new StoreSessions(before, store, new Keyring(before.secrets));
+    const after = configFor('http://localhost:3000', [
+      'a-new-secret-a-new-secret-a-new-secret',
+      secret,
+    ]);
+    const rotated = new StoreSessions(after, store, new Keyring(after.secrets));
+    const record = recordWith({});
+    const cookies = browserCookies(new Map(), await old.save(record, new Map(), now));
+    // Signed out (on another instance) while the IdP answered the refresh.
+    const refreshed = await rotated.coordinateRefresh(record, async (current) => {
+      await old.end(current, new Map());
+      return { ...current, rt: 'rt-late' };
+    });
+    expect(refreshed.rt).toBe('rt-late');
+    expect((await rotated.read(cookies, now)).problem?.code).toBe('session_revoked');
+    // A touch of the ended session writes nothing, and a refresh of it is refused at once.
+    await rotated.touch({ ...record, touchedAt: now + 1000 }, cookies, now);
+    expect((await rotated.read(cookies, now)).problem?.code).toBe('session_revoked');
+    let refreshedAgain = false;
+    await expect(
+      rotated.coordinateRefresh(record, async (current) => {
+        refreshedAgain = true;
+        return current;
+      }),
+    ).rejects.toMatchObject({ code: 'session_revoked' });
+    expect(refreshedAgain).toBe(false);
   });
 
   it('refuses to seal a session too large for a request header, with session_too_large', async () => {

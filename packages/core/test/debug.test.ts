@@ -2,11 +2,12 @@
 // session id or a user. Against the dev IdP over HTTP, with DPoP nonces and a session store, so
 // that every kind of step (discovery, JWKS, code exchange, refresh, store calls, a DPoP nonce
 // retry, sign-out) shows.
+import { createServer } from 'node:http';
 import { MemorySessionStore } from '@latchkey/core';
 import { signInAtDevIdp } from '@latchkey/dev-idp';
-import { TestBrowser } from '@latchkey/test-utils';
+import { close, listen, TestBrowser } from '@latchkey/test-utils';
 import { afterAll, describe, expect, it } from 'vitest';
-import { debugLog, eventLine } from '../src/debug';
+import { debugLog, eventLine, loggedFetch } from '../src/debug';
 import { startAppWithIdp } from './helpers';
 
 const SECRET = 'debug-test-secret-debug-test-secret-0001';
@@ -109,6 +110,34 @@ describe('debugLog', () => {
     const opaque = 'Xy1_'.repeat(8);
     log(`a-secret-value ${jwt} mail alice@example.com, ${opaque} abc short_value`);
     expect(lines).toEqual(['[redacted] [redacted] mail [redacted], [redacted] abc short_value']);
+  });
+
+  it('keeps each line one line of at most 2,000 characters, and ignores a sink that throws', () => {
+    const lines: string[] = [];
+    debugLog((line) => lines.push(line), [])(`error 'x\r\nforged: line' ${'a.'.repeat(5000)}`);
+    expect(lines[0]).toMatch(/^error 'x {2}forged: line' (a\.)+$/);
+    expect(lines[0]).toHaveLength(2000);
+    const throwing = debugLog(() => {
+      throw new Error('the sink is broken');
+    }, []);
+    expect(() => throwing('a line')).not.toThrow();
+  });
+
+  it('logs a call to the IdP by method, origin and path: never its query', async () => {
+    const server = createServer((_, res) => res.writeHead(204).end());
+    const url = await listen(server);
+    try {
+      const lines: string[] = [];
+      const call = loggedFetch(debugLog((line) => lines.push(line), []));
+      expect((await call(`${url}/token?code=the-code&state=s`, { method: 'GET' })).status).toBe(
+        204,
+      );
+      expect(lines).toEqual([
+        expect.stringMatching(new RegExp(`^idp: GET ${url}/token answered 204 in \\d+ ms$`)),
+      ]);
+    } finally {
+      await close(server);
+    }
   });
 
   it('writes an event as its type and codes, never its user or session', () => {

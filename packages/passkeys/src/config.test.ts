@@ -69,6 +69,16 @@ describe('passkey configuration', () => {
     ],
     ['an unknown residentKey', { baseUrl: 'https://app.example.com', residentKey: 'discouraged' }],
     ['no credential store', { baseUrl: 'https://app.example.com', credentials: undefined }],
+    ['no secrets', { baseUrl: 'https://app.example.com', secrets: undefined }],
+    ['an empty list of secrets', { baseUrl: 'https://app.example.com', secrets: [] }],
+    [
+      'a secret under 32 characters',
+      { baseUrl: 'https://app.example.com', secrets: 'x'.repeat(31) },
+    ],
+    [
+      'a secret that is not a string',
+      { baseUrl: 'https://app.example.com', secrets: [SECRETS[0], 42] },
+    ],
   ])('refuses %s (config_invalid)', (_, options) => {
     expect(configure(options)).toThrow(expect.objectContaining({ code: 'config_invalid' }));
   });

@@ -51,6 +51,25 @@ describe('what the credential store is given', () => {
     await expect(signIn()).rejects.toMatchObject({ code: 'passkey_not_found' });
   });
 
+  it("opens nothing grafted: a victim's sealed name and handle on another public key or id", async () => {
+    const { stored, register, signIn, credentials } = setup();
+    const { credential } = await register('alice');
+    const mallory = new SoftwareAuthenticator({ origin: ORIGIN });
+    const { credential: own } = await setup().register('mallory', {}, mallory);
+    const victim = (await stored.get(credential.id))!;
+    // The victim's record with mallory's public key in it.
+    await stored.delete(credential.id, victim.sub);
+    await stored.create({ ...victim, publicKey: own.publicKey });
+    expect(await credentials.get(credential.id)).toBeUndefined();
+    await expect(signIn()).rejects.toMatchObject({ code: 'passkey_not_found' });
+    // And under mallory's credential id, or with another user handle.
+    await stored.create({ ...victim, id: own.id, publicKey: own.publicKey });
+    expect(await credentials.get(own.id)).toBeUndefined();
+    await stored.delete(credential.id, victim.sub);
+    await stored.create({ ...victim, userHandle: 'another-handle' });
+    expect(await credentials.get(credential.id)).toBeUndefined();
+  });
+
   it('finds users stored under a secret rotated out of first place, and only with it', async () => {
     const inner = new MemoryCredentialStore();
     const before = new SealedCredentials(inner, new Keyring(SECRETS));
@@ -70,5 +89,11 @@ describe('what the credential store is given', () => {
     );
     expect(await forgot.getProfile('alice')).toBeUndefined();
     expect(await forgot.getProfile('carol')).toBeUndefined(); // no profile stored for carol
+    // Forgetting alice forgets her under every secret.
+    await rotated.setProfile('carol', { name: 'Carol' });
+    await before.setProfile('alice', { name: 'Alice' });
+    await rotated.deleteUser('alice');
+    expect(await before.getProfile('alice')).toBeUndefined();
+    expect(await rotated.getProfile('carol')).toEqual({ name: 'Carol' });
   });
 });

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Keyring } from '@latchkey/core';
 import type {
   CredentialStore,
@@ -6,13 +7,24 @@ import type {
   PasskeyProfile,
 } from './credential-store';
 
+/** SHA-256 of a public key, base64url. */
+const digest = (publicKey: Uint8Array) =>
+  createHash('sha256').update(publicKey).digest('base64url');
+
 /** Seals never expire on their own: a passkey lives until it is removed (epoch seconds, year 9999). */
 const NEVER = 253_402_300_799;
 
-/** What a passkey's `name` holds in the store: its owner and its name, sealed together. */
+/**
+ * What a passkey's `name` holds in the store: its owner and its name, sealed together with what
+ * makes it that passkey (its id, a digest of its public key, its user handle), so that none of
+ * those can be swapped under it.
+ */
 interface SealedName {
   sub: string;
   name: string;
+  id: string;
+  key: string;
+  userHandle: string;
 }
 
 /** What a profile holds in the store: its owner and the claims, sealed together. */
@@ -25,7 +37,8 @@ interface SealedProfile {
  * A {@link CredentialStore} as the app's secrets let the store see it: users are named by an HMAC
  * of their `sub`, and each passkey's name and each profile (the claims a passkey sign-in rebuilds a
  * session from) are sealed (JWE) together with the `sub` they belong to, so a record moved to
- * another user opens to nothing. Public keys, counters and user handles (random) stay as they are.
+ * another user, or given another public key or user handle, opens to nothing. Public keys, counters
+ * and user handles (random) are stored as they are.
  * Under rotated secrets, users stored under an older secret are still found.
  */
 export class SealedCredentials implements CredentialStore {
@@ -60,11 +73,24 @@ export class SealedCredentials implements CredentialStore {
       : undefined;
   }
 
-  /** A stored passkey as its owner knows it; undefined when it does not open under its owner. */
+  /** The sealed `name` of `credential` (its real owner and name). */
+  #sealName(credential: PasskeyCredential, sub: string, name: string): Promise<string> {
+    const { id, publicKey, userHandle } = credential;
+    return this.#seal({ sub, name, id, key: digest(publicKey), userHandle });
+  }
+
+  /**
+   * A stored passkey as its owner knows it; undefined when it does not open under its owner, or
+   * its id, public key or user handle is not the one sealed with it.
+   */
   async #open(stored: PasskeyCredential | undefined): Promise<PasskeyCredential | undefined> {
     if (!stored) return undefined;
     const named = await this.#unseal<SealedName>(stored.name, stored.sub);
-    return named && { ...stored, sub: named.sub, name: named.name };
+    const intact =
+      named?.id === stored.id &&
+      named.key === digest(stored.publicKey) &&
+      named.userHandle === stored.userHandle;
+    return intact ? { ...stored, sub: named.sub, name: named.name } : undefined;
   }
 
   async userHandleOf(sub: string, candidate: string): Promise<string> {
@@ -76,7 +102,7 @@ export class SealedCredentials implements CredentialStore {
     return this.inner.create({
       ...credential,
       sub: await this.#user(sub),
-      name: await this.#seal({ sub, name }),
+      name: await this.#sealName(credential, sub, name),
     });
   }
 
@@ -100,11 +126,22 @@ export class SealedCredentials implements CredentialStore {
   }
 
   async rename(id: string, sub: string, name: string): Promise<boolean> {
-    return this.inner.rename(id, await this.#user(sub), await this.#seal({ sub, name }));
+    const credential = await this.get(id);
+    if (credential?.sub !== sub) return false;
+    return this.inner.rename(
+      id,
+      await this.#user(sub),
+      await this.#sealName(credential, sub, name),
+    );
   }
 
   async delete(id: string, sub: string): Promise<boolean> {
-    return this.inner.delete(id, await this.#user(sub));
+    // Under every name of the user: records a rolling rotation split between them go too.
+    let deleted = false;
+    for (const tag of this.keyring.tags('passkey-key', sub)) {
+      deleted = (await this.inner.delete(id, tag)) || deleted;
+    }
+    return deleted;
   }
 
   async setProfile(sub: string, profile: PasskeyProfile): Promise<void> {
@@ -119,6 +156,10 @@ export class SealedCredentials implements CredentialStore {
   }
 
   async deleteUser(sub: string): Promise<number> {
-    return this.inner.deleteUser(await this.#user(sub));
+    let deleted = 0;
+    for (const tag of this.keyring.tags('passkey-key', sub)) {
+      deleted += await this.inner.deleteUser(tag);
+    }
+    return deleted;
   }
 }
