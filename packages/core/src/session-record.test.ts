@@ -507,3 +507,113 @@ describe('passkey records', () => {
     expect(readRecord({ sessionId: 'x', createdAt: now, touchedAt: now, own: 1 })).toBeNull();
   });
 });
+
+describe('store sessions in detail', () => {
+  const config = (debug?: (line: string) => void) =>
+    resolveConfig({
+      issuer: 'https://idp.example.com',
+      clientId: 'app',
+      clientSecret: 's',
+      baseUrl: 'http://localhost:3000',
+      secrets: [secret],
+      ...(debug ? { debug } : {}),
+    });
+
+  it('refuses what a store hands back that is no sealed record, without throwing', async () => {
+    const keyring = new Keyring([secret]);
+    const record = recordWith({});
+    const [key] = keyring.tags('store-key', record.sessionId);
+    const cookies = new Map([['lk_session', record.sessionId]]);
+    for (const stored of [
+      { sub: 'x', data: { jwe: 42 } },
+      { sub: 'x' },
+      {
+        sub: 'x',
+        data: { jwe: await keyring.seal('store', { not: 'a record' }, now / 1000 + 60) },
+      },
+    ]) {
+      const store = new MemorySessionStore({ now: () => now });
+      await store.set(key!, stored as never, 60);
+      const sessions = new StoreSessions(config(), store, keyring);
+      expect((await sessions.read(cookies, now)).problem?.code).toBe('session_invalid');
+    }
+  });
+
+  it('opens a stored record once, not per request', async () => {
+    const keyring = new Keyring([secret]);
+    let opened = 0;
+    const unseal = keyring.unseal.bind(keyring);
+    keyring.unseal = (async (...args: Parameters<typeof unseal>) => {
+      opened++;
+      return unseal(...args);
+    }) as typeof keyring.unseal;
+    const sessions = new StoreSessions(
+      config(),
+      new MemorySessionStore({ now: () => now }),
+      keyring,
+    );
+    const record = recordWith({});
+    const cookies = browserCookies(new Map(), await sessions.save(record, new Map(), now));
+    for (let i = 0; i < 3; i++) expect((await sessions.read(cookies, now)).record).toEqual(record);
+    expect(opened).toBe(1);
+  });
+
+  it('logs each store call by name and outcome with debug on', async () => {
+    const lines: string[] = [];
+    const store = new MemorySessionStore({ now: () => now });
+    const sessions = new StoreSessions(
+      config((line) => lines.push(line)),
+      store,
+      new Keyring([secret]),
+    );
+    const record = recordWith({ sid: 'idp-sid-9' });
+    const cookies = browserCookies(new Map(), await sessions.save(record, new Map(), now));
+    await sessions.read(cookies, now);
+    await sessions.markSeen('jti:1', 60);
+    await sessions.markSeen('jti:1', 60);
+    await sessions.endBy({ idpSid: 'idp-sid-9' });
+    await sessions.read(cookies, now);
+    expect(lines.map((line) => line.replace(/ in \d+ ms$/, ''))).toEqual([
+      'store: set done',
+      'store: get found one',
+      'store: markSeen first use',
+      'store: markSeen replay',
+      'store: destroyBy done',
+      'store: get found none',
+    ]);
+  });
+
+  it('waits for another instance that holds the refresh lock, takes its result, and frees its own lock', async () => {
+    const lines: string[] = [];
+    const keyring = new Keyring([secret]);
+    const store = new MemorySessionStore();
+    const sessions = new StoreSessions(
+      config((line) => lines.push(line)),
+      store,
+      keyring,
+    );
+    const record = recordWith({});
+    await sessions.save(record, new Map(), Date.now());
+    const lockKey = `refresh:${keyring.tags('store-key', record.sessionId)[0]}`;
+    // Another instance holds the lock, refreshes, and lets go.
+    const release = (await store.lock(lockKey, 10_000))!;
+    const elsewhere = { ...record, rt: 'rt-from-elsewhere' };
+    setTimeout(async () => {
+      await sessions.save(elsewhere, new Map(), Date.now());
+      await release();
+    }, 120);
+    let refreshed = false;
+    const result = await sessions.coordinateRefresh(record, async (current) => {
+      refreshed = true;
+      return current;
+    });
+    expect(result).toEqual(elsewhere);
+    expect(refreshed).toBe(false);
+    expect(lines.map((line) => line.replace(/ in \d+ ms$/, ''))).toContain(
+      'store: lock held elsewhere',
+    );
+    // This instance's own refresh lets go of its lock.
+    await sessions.coordinateRefresh(elsewhere, async (current) => ({ ...current, rt: 'rt-3' }));
+    expect(await store.lock(lockKey, 1000)).toEqual(expect.any(Function));
+  });
+});
