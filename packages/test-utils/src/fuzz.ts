@@ -33,8 +33,12 @@ export async function fuzz<T>(
   };
   const seed = process.env.LATCHKEY_FUZZ_SEED;
   const path = process.env.LATCHKEY_FUZZ_PATH;
+  let runs = 0;
   const details = await fc.check(
     fc.asyncProperty(input, async (value) => {
+      // Checks that settle in microtasks alone would starve the event loop for the whole run, and
+      // vitest's worker would time out talking to its parent: let I/O in now and then.
+      if (++runs % 500 === 0) await new Promise((resolve) => setImmediate(resolve));
       if ((await timed(value)) > slowMs && (await timed(value)) > slowMs) {
         throw new Error(`one input took over ${slowMs} ms, twice`);
       }
