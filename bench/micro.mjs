@@ -1,9 +1,10 @@
 // Micro-benchmarks (mitata, in-process; the orchestrator starts this with `taskset -c 0`):
-// latchkey's session read, unseal and re-seal through the public `authenticate()`, and the bearer
-// verifier cold, uncached and warm, serial and 64 concurrent, next to jose's `jwtVerify`.
+// latchkey's session read, unseal and re-seal through the public `authenticate()`, seal and unseal
+// of 1, 4 and 12 KB sessions, and the bearer verifier cold, uncached and warm, serial and 64
+// concurrent, next to jose's `jwtVerify`.
 // Configured by BENCH_MICRO (JSON); prints one JSON line.
 import { createServer } from 'node:http';
-import { createBearerVerifier, createLatchkey, toWebRequest } from '@latchkey/core';
+import { createBearerVerifier, createLatchkey, Keyring, toWebRequest } from '@latchkey/core';
 import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { bench, do_not_optimize, run } from 'mitata';
@@ -185,6 +186,21 @@ add(
 add('bearer', 'verify() cold: new verifier, JWKS fetched over loopback, ES256', async () =>
   do_not_optimize(await createBearerVerifier(verifierOptions).verify(tokens.ES256[0], requirement)),
 );
+
+// Sealing as a session grows (a cookie session, or a record in a store): what seal and unseal
+// cost at 1, 4 and 12 KB of claims and tokens, through the keyring latchkey seals with.
+const keyring = new Keyring([config.secret]);
+const sealedUntil = Math.floor(Date.now() / 1000) + 3600;
+for (const kb of [1, 4, 12]) {
+  const value = { claims: 'x'.repeat(kb * 1024) };
+  const sealed = await keyring.seal('session', value, sealedUntil);
+  add('seal', `seal a ${kb} KB session (JWE dir + A256GCM)`, async () =>
+    do_not_optimize(await keyring.seal('session', value, sealedUntil)),
+  );
+  add('seal', `unseal a ${kb} KB session`, async () =>
+    do_not_optimize(await keyring.unseal('session', sealed, Math.floor(Date.now() / 1000))),
+  );
+}
 
 const { benchmarks } = await run({ format: 'quiet', throw: true });
 const results = benchmarks.map((trial, index) => {
