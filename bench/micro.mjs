@@ -1,10 +1,18 @@
 // Micro-benchmarks (mitata, in-process; the orchestrator starts this with `taskset -c 0`):
 // latchkey's session read, unseal and re-seal through the public `authenticate()`, seal and unseal
-// of 1, 4 and 12 KB sessions, and the bearer verifier cold, uncached and warm, serial and 64
+// of 1, 4 and 12 KB sessions, `can()` and `permissionsFor()` over 10 to 1,000 permissions, and the
+// bearer verifier cold, uncached and warm, serial and 64
 // concurrent, next to jose's `jwtVerify`.
 // Configured by BENCH_MICRO (JSON); prints one JSON line.
 import { createServer } from 'node:http';
-import { createBearerVerifier, createLatchkey, Keyring, toWebRequest } from '@latchkey/core';
+import {
+  can,
+  createBearerVerifier,
+  createLatchkey,
+  Keyring,
+  permissionsFor,
+  toWebRequest,
+} from '@latchkey/core';
 import { signInAtDevIdp } from '@latchkey/dev-idp';
 import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
 import { bench, do_not_optimize, run } from 'mitata';
@@ -199,6 +207,26 @@ for (const kb of [1, 4, 12]) {
   );
   add('seal', `unseal a ${kb} KB session`, async () =>
     do_not_optimize(await keyring.unseal('session', sealed, Math.floor(Date.now() / 1000))),
+  );
+}
+
+// How authorization grows with the policy: a user holding 10, 100 and 1,000 permissions (one
+// role each), `can()` for the last of them and for one they lack (both scan every grant), and
+// `permissionsFor()`, which builds a session's permissions from its roles.
+for (const size of [10, 100, 1000]) {
+  const roles = Array.from({ length: size }, (_, index) => `role-${index}`);
+  const policy = {
+    roles: Object.fromEntries(roles.map((role, index) => [role, [`resource-${index}:read`]])),
+  };
+  const subject = { roles, permissions: permissionsFor(roles, policy) };
+  add('rbac', `can(), ${size} permissions, the last one held`, () =>
+    do_not_optimize(can(subject, `resource-${size - 1}:read`)),
+  );
+  add('rbac', `can(), ${size} permissions, one not held`, () =>
+    do_not_optimize(can(subject, 'elsewhere:write')),
+  );
+  add('rbac', `permissionsFor(), ${size} roles`, () =>
+    do_not_optimize(permissionsFor(roles, policy)),
   );
 }
 

@@ -352,7 +352,7 @@ function microSection(micro) {
   return [
     '## Micro-benchmarks (mitata, in-process, `taskset -c 0`)',
     '',
-    'Times per call; for the 64-concurrent rows, per batch of 64 and per token. Session rows go through the public `createLatchkey().authenticate()` with a real sealed cookie (signed in through the dev IdP); the first rows reuse one instance (whatever it caches, it may); "cold" rows build a new instance per call, so nothing is cached; "re-seal" uses a clock 301 s ahead, so the call also seals a new cookie (what a rolling session pays once per touch interval). Uncached bearer rows cycle through 2,000 distinct tokens with a verifier whose cache holds 1,000, so every call misses; "cold" builds a new verifier each time and so includes fetching the JWKS over loopback. Seal and unseal rows time the keyring alone on a session of 1, 4 and 12 KB.',
+    'Times per call; for the 64-concurrent rows, per batch of 64 and per token. Session rows go through the public `createLatchkey().authenticate()` with a real sealed cookie (signed in through the dev IdP); the first rows reuse one instance (whatever it caches, it may); "cold" rows build a new instance per call, so nothing is cached; "re-seal" uses a clock 301 s ahead, so the call also seals a new cookie (what a rolling session pays once per touch interval). Uncached bearer rows cycle through 2,000 distinct tokens with a verifier whose cache holds 1,000, so every call misses; "cold" builds a new verifier each time and so includes fetching the JWKS over loopback. Seal and unseal rows time the keyring alone on a session of 1, 4 and 12 KB. RBAC rows time `can()` and `permissionsFor()` for a user holding 10, 100 and 1,000 permissions.',
     '',
     ...derivedSessionCosts(micro.results),
     table(
