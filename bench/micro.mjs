@@ -218,7 +218,8 @@ for (const size of [10, 100, 1000]) {
   const policy = {
     roles: Object.fromEntries(roles.map((role, index) => [role, [`resource-${index}:read`]])),
   };
-  const subject = { roles, permissions: permissionsFor(roles, policy) };
+  // Frozen, as a session's permissions are.
+  const subject = { roles, permissions: Object.freeze(permissionsFor(roles, policy)) };
   add('rbac', `can(), ${size} permissions, the last one held`, () =>
     do_not_optimize(can(subject, `resource-${size - 1}:read`)),
   );

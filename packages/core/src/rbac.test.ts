@@ -130,6 +130,37 @@ describe('policy and can', () => {
     expect(grantCovers('invoices:read', 'invoices:*')).toBe(false);
   });
 
+  it('answers the same for a long list of grants as grant by grant, and follows a list that changes', () => {
+    const filler = Array.from({ length: 40 }, (_, index) => `filler-${index}:read`);
+    const queries = [
+      'invoices:read',
+      'invoices:write',
+      'invoices',
+      'invoices:*',
+      'reports:read',
+      'filler-39:read',
+      'filler-40:read',
+      ':x',
+      'x',
+    ];
+    for (const extra of [[], ['invoices:*'], ['*'], ['reports:read', '*:read'], [':*']]) {
+      const grants = Object.freeze([...filler, ...extra]);
+      for (const query of queries) {
+        const expected = grants.some((grant) => grantCovers(grant, query));
+        expect(can({ roles: [], permissions: grants }, query), `${extra} ${query}`).toBe(expected);
+      }
+    }
+    expect(
+      can({ roles: [], permissions: Object.freeze([...filler, 'invoices:*']) }, 'invoices:read'),
+    ).toBe(true);
+    expect(can({ roles: [], permissions: Object.freeze(filler) }, 'invoices:read')).toBe(false);
+    // A list the app may still change is read as it is at each call.
+    const mutable = [...filler, 'invoices:read'];
+    expect(can({ roles: [], permissions: mutable }, 'invoices:read')).toBe(true);
+    mutable.pop();
+    expect(can({ roles: [], permissions: mutable }, 'invoices:read')).toBe(false);
+  });
+
   it('denies the signed-out and roles the policy does not know', () => {
     expect(can(null, 'reports:read')).toBe(false);
     expect(hasRole(null, 'admin')).toBe(false);

@@ -142,7 +142,47 @@ export function grantCovers(grant: string, permission: string): boolean {
 /** True when the session (or verified token) holds `permission`. Pure; never throws. */
 export function can(subject: Authorized | null | undefined, permission: Permission): boolean {
   if (!subject) return false;
-  return subject.permissions.some((grant) => grantCovers(grant, permission));
+  const { permissions } = subject;
+  if (!Object.isFrozen(permissions)) {
+    return permissions.some((grant) => grantCovers(grant, permission));
+  }
+  const index = grantIndexOf(permissions);
+  return (
+    index.all ||
+    index.exact.has(permission) ||
+    index.prefixes.some((prefix) => permission.startsWith(prefix))
+  );
+}
+
+/** What {@link grantCovers} asks of each grant, gathered once for a whole list. */
+interface GrantIndex {
+  all: boolean;
+  exact: ReadonlySet<string>;
+  /** `prefix:` of each `prefix:*` grant. */
+  prefixes: readonly string[];
+}
+
+/**
+ * Indexes of frozen permission lists (a session's are), kept as long as the list lives: {@link can}
+ * looks a permission up in one rather than trying each grant, which grows with the list (bench:
+ * micro, the "can()" rows: flat at about 60 ns from 10 to 1,000 grants). A list that is not frozen
+ * may still change, so it is read grant by grant at each call.
+ */
+const grantIndexes = new WeakMap<readonly string[], GrantIndex>();
+
+function grantIndexOf(permissions: readonly string[]): GrantIndex {
+  let index = grantIndexes.get(permissions);
+  if (!index) {
+    index = {
+      all: permissions.includes('*'),
+      exact: new Set(permissions),
+      prefixes: permissions
+        .filter((grant) => grant.endsWith(':*'))
+        .map((grant) => grant.slice(0, -1)),
+    };
+    grantIndexes.set(permissions, index);
+  }
+  return index;
 }
 
 /** True when the session holds `role`. */
