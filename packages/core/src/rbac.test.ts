@@ -139,6 +139,8 @@ describe('policy and can', () => {
       'invoices:*',
       'reports:read',
       'filler-39:read',
+      'filler-39:reads',
+      'filler-39:rea',
       'filler-40:read',
       ':x',
       'x',
