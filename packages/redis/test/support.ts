@@ -1,5 +1,6 @@
-import { createHmac, hkdfSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { tracingChannel } from 'node:diagnostics_channel';
+import { Keyring } from '@latchkey/core';
 import { Cluster, Redis } from 'ioredis';
 import { failFastRedisOptions, type RedisClient } from '../src/index';
 
@@ -122,9 +123,8 @@ export async function commandsSent(operation: () => Promise<unknown>): Promise<s
 
 /**
  * What latchkey names a session id (or a `sub`, or an IdP `sid`) in its store under the app secret
- * `secret`: an HMAC under a key HKDF derives for that purpose. Tests find stored sessions with it.
+ * `secret`: its keyring's HMAC for that purpose. Tests find stored sessions with it.
  */
 export function storeNameOf(secret: string, value: string): string {
-  const key = hkdfSync('sha256', secret, 'latchkey', 'latchkey store-key v1', 32);
-  return createHmac('sha256', new Uint8Array(key)).update(value).digest('base64url');
+  return new Keyring([secret]).tags('store-key', value)[0]!;
 }
