@@ -61,17 +61,20 @@ function redacted(url: URL): string {
   return `${url.protocol}//${url.host}`;
 }
 
+/** Where tests look for Redis when `REDIS_URL` is not set: the default port on this machine. */
+const LOCAL_REDIS = 'redis://127.0.0.1:6379';
+
 /**
- * The Redis URL for tests: `REDIS_URL`. Outside CI, when it is unset or the server does not answer
- * PING, resolves undefined after printing why (the tests then skip); under CI it throws.
+ * The Redis URL for tests: `REDIS_URL`, else a Redis on this machine's default port. Outside CI,
+ * when the server does not answer PING, resolves undefined after printing why (the tests then
+ * skip); under CI it throws.
  *
  * @example
  * const url = await redisUrlForTests();
  * describe.skipIf(!url)('on a shared Redis', () => { ... });
  */
 export async function redisUrlForTests(): Promise<string | undefined> {
-  const value = process.env.REDIS_URL;
-  if (!value) return cannotRun('REDIS_URL is not set (e.g. REDIS_URL=redis://127.0.0.1:6379).');
+  const value = process.env.REDIS_URL || LOCAL_REDIS;
   let url: URL;
   try {
     url = new URL(value);
@@ -84,7 +87,9 @@ export async function redisUrlForTests(): Promise<string | undefined> {
   const host = url.hostname.replace(/^\[|\]$/g, '') || '127.0.0.1';
   const port = Number(url.port || 6379);
   if (!(await answersPing(host, port, url.protocol === 'rediss:', 2000))) {
-    return cannotRun(`no Redis answers at REDIS_URL (${redacted(url)}).`);
+    return cannotRun(
+      `no Redis answers at ${redacted(url)} (${process.env.REDIS_URL ? 'REDIS_URL' : 'set REDIS_URL to use another'}).`,
+    );
   }
   return value;
 }
