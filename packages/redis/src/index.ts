@@ -10,5 +10,6 @@ export {
   type RedisStoreOptions,
   RedisUnavailableError,
 } from './connection';
+export type { SessionCacheOptions } from './read-cache';
 export { RedisRevocationList } from './revocation-list';
-export { RedisSessionStore } from './session-store';
+export { RedisSessionStore, type RedisSessionStoreOptions } from './session-store';

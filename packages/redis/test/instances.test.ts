@@ -40,6 +40,20 @@ function sharedBy(target: RedisTarget): void {
     });
   });
 
+  describe('as the session store, each instance with its own client and read cache', () => {
+    instanceTests(expressFactory(express), {
+      shared: () => ({
+        store: connect(target)(
+          (options) => new RedisSessionStore({ ...options, prefix, cache: true }),
+        ),
+      }),
+      perInstance: true,
+      // The bench's bar for a sign-out to reach another instance's cache (max of 100 samples).
+      propagationMs: 250,
+      locksRefresh: true,
+    });
+  });
+
   describe('as the revocation list of stateless cookie sessions', () => {
     instanceTests(expressFactory(express), {
       shared: () => ({

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Core's own test app: latchkey on node:http with the dev IdP, here with the Redis store.
 import { startAppWithIdp } from '../../core/test/helpers';
 import { RedisSessionStore, RedisUnavailableError } from '../src/index';
-import { sleep, uniquePrefix } from './support';
+import { commandsSent, sleep, uniquePrefix } from './support';
 
 const server = await startRedisServer();
 const JSON_HEADERS = { accept: 'application/json' };
@@ -21,8 +21,8 @@ describe.skipIf(!server)('when Redis goes away at the worst moment', () => {
   let proxy: FaultProxy;
   const stores: RedisSessionStore[] = [];
   /** A store through the proxy; those made with the same `prefix` share their keys. */
-  const storeVia = (prefix = uniquePrefix('outage')) => {
-    const store = new RedisSessionStore({ url: `redis://127.0.0.1:${proxy.port}`, prefix });
+  const storeVia = (prefix = uniquePrefix('outage'), cache = false) => {
+    const store = new RedisSessionStore({ url: `redis://127.0.0.1:${proxy.port}`, prefix, cache });
     stores.push(store);
     return store;
   };
@@ -101,5 +101,32 @@ describe.skipIf(!server)('when Redis goes away at the worst moment', () => {
     }
     expect(performance.now() - taken).toBeGreaterThan(3900);
     await next();
+  });
+
+  it('with the read cache on, a store that lost Redis answers nothing from memory', async () => {
+    const store = storeVia(uniquePrefix('cache'), true);
+    const session = { sub: 'alice', data: { jwe: 'sealed' } };
+    await store.set('s', session, 60);
+    // Once subscribed, and once the write's own message is back (it drops the key), a read is kept.
+    await sleep(50);
+    let kept = false;
+    for (let tries = 0; !kept && tries < 100; tries++) {
+      await store.get('s');
+      await sleep(10);
+      kept = (await commandsSent(() => store.get('s'))).length === 0;
+    }
+    expect(kept).toBe(true);
+    // Every connection cut, and none let back in: changes published now would be missed.
+    proxy.heal();
+    proxy.mode = 'drop';
+    await sleep(50);
+    await expect(store.get('s')).rejects.toBeInstanceOf(RedisUnavailableError);
+    proxy.heal();
+    let back = await store.get('s').catch(() => undefined);
+    for (let waited = 0; !back && waited < 5000; waited += 100) {
+      await sleep(100);
+      back = await store.get('s').catch(() => undefined);
+    }
+    expect(back).toEqual(session);
   });
 });
