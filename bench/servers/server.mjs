@@ -52,6 +52,17 @@ const scenarios = {
     return latchkeyExpress(store);
   },
 
+  async 'express-latchkey-redis-cached'() {
+    const { RedisSessionStore } = await import('@latchkey/redis');
+    const store = new RedisSessionStore({
+      url: config.redisUrl,
+      prefix: config.redisPrefix,
+      cache: true,
+    });
+    closers.push(() => store.close());
+    return latchkeyExpress(store);
+  },
+
   async 'express-eoc-cookie'() {
     return eocExpress();
   },
@@ -125,6 +136,54 @@ const scenarios = {
   async 'fastify-bare'() {
     const app = await fastifyApp();
     app.get('/api/hello', async () => json('anonymous'));
+    return fastifyListen(app);
+  },
+
+  async 'fastify-latchkey-cookie'() {
+    const { createLatchkey } = await import('@latchkey/core');
+    const { latchkeyPlugin, requireAuth } = await import('@latchkey/fastify');
+    const app = await fastifyApp();
+    await app.register(latchkeyPlugin, {
+      latchkey: createLatchkey({
+        issuer: config.issuer,
+        clientId: config.clientId,
+        clientSecret: config.clientSecret,
+        baseUrl,
+        secrets: [config.secret],
+      }),
+    });
+    app.get('/api/hello', { preHandler: requireAuth() }, async (request) =>
+      json(request.auth.session.user.sub),
+    );
+    return fastifyListen(app);
+  },
+
+  // Fastify's floors for latchkey's shapes, as for Express: a no-op `onRequest` hook setting
+  // `request.auth` and a no-op `preHandler` guard; a no-op guard setting `request.bearer`.
+  async 'fastify-noop-session'() {
+    const app = await fastifyApp();
+    const auth = { session: { user: { sub: 'anonymous' } } };
+    app.decorateRequest('auth');
+    app.addHook('onRequest', (request, _reply, done) => {
+      request.auth = auth;
+      done();
+    });
+    const guard = (_request, _reply, done) => done();
+    app.get('/api/hello', { preHandler: guard }, async (request) =>
+      json(request.auth.session.user.sub),
+    );
+    return fastifyListen(app);
+  },
+
+  async 'fastify-noop-bearer'() {
+    const app = await fastifyApp();
+    const bearer = { sub: 'anonymous' };
+    app.decorateRequest('bearer');
+    const guard = (request, _reply, done) => {
+      request.bearer = bearer;
+      done();
+    };
+    app.get('/api/hello', { preHandler: guard }, async (request) => json(request.bearer.sub));
     return fastifyListen(app);
   },
 

@@ -1,9 +1,10 @@
 // The parts of a run (README.md), in the order they run. Each takes the run's context and
 // resolves its slice of the results: `{ throughput, jwksFetches, notes }`, `{ profiles }`,
-// `{ memory }`, `{ micro }`, `{ size }`.
+// `{ revocation }`, `{ memory }`, `{ micro }`, `{ size }`.
 import { runMemory } from './memory.mjs';
 import { runMicro } from './micro.mjs';
 import { runProfiles } from './profile.mjs';
+import { runRevocation } from './revocation.mjs';
 import { runSizes } from './size.mjs';
 import { runThroughput } from './throughput.mjs';
 
@@ -21,6 +22,7 @@ import { runThroughput } from './throughput.mjs';
 export const PARTS = {
   throughput: runThroughput,
   profile: runProfiles,
+  revocation: runRevocation,
   memory: runMemory,
   micro: runMicro,
   size: runSizes,
