@@ -1,8 +1,8 @@
 // Micro-benchmarks (mitata, in-process; the orchestrator starts this with `taskset -c 0`):
 // latchkey's session read, unseal and re-seal through the public `authenticate()`, seal and unseal
-// of 1, 4 and 12 KB sessions, `can()` and `permissionsFor()` over 10 to 1,000 permissions, and the
-// bearer verifier cold, uncached and warm, serial and 64
-// concurrent, next to jose's `jwtVerify`.
+// of 1, 4, 8 and 12 KB sessions, `authenticate()` as the session cookie grows to 12 KB, `can()` and
+// `permissionsFor()` over 10 to 1,000 permissions, the bearer verifier cold, uncached and warm,
+// serial and 64 concurrent, next to jose's `jwtVerify`, and as the JWKS grows to 100 keys.
 // Configured by BENCH_MICRO (JSON); prints one JSON line.
 import { createServer } from 'node:http';
 import {
@@ -14,7 +14,7 @@ import {
   toWebRequest,
 } from '@latchkey/core';
 import { signInAtDevIdp } from '@latchkey/dev-idp';
-import { createLocalJWKSet, createRemoteJWKSet, jwtVerify } from 'jose';
+import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { bench, do_not_optimize, run } from 'mitata';
 import { Agent } from './lib/agent.mjs';
 import { AUDIENCE, fastMinter, REQUIRED_SCOPE } from './lib/tokens.mjs';
@@ -191,15 +191,53 @@ add(
   },
   64,
 );
-add('bearer', 'verify() cold: new verifier, JWKS fetched over loopback, ES256', async () =>
-  do_not_optimize(await createBearerVerifier(verifierOptions).verify(tokens.ES256[0], requirement)),
-);
+for (const alg of ['ES256', 'RS256']) {
+  add('bearer', `verify() cold: new verifier, JWKS fetched over loopback, ${alg}`, async () =>
+    do_not_optimize(
+      await createBearerVerifier(verifierOptions).verify(tokens[alg][0], requirement),
+    ),
+  );
+}
+
+// How verification grows with the issuer's JWKS: 1, 10 and 100 keys (the signing key last, so
+// every other key is passed over), served over loopback; cold (a new verifier fetches and reads
+// the set) and uncached (keys loaded, every token new).
+const otherKeys = [];
+for (let index = 0; index < 99; index++) {
+  const { publicKey } = await generateKeyPair('ES256', { extractable: true });
+  otherKeys.push({
+    ...(await exportJWK(publicKey)),
+    kid: `other-${index}`,
+    alg: 'ES256',
+    use: 'sig',
+  });
+}
+const jwksServer = createServer((req, res) => {
+  const size = Number(new URL(req.url, 'http://jwks').searchParams.get('keys'));
+  res.setHeader('content-type', 'application/json');
+  res.end(
+    JSON.stringify({ keys: [...otherKeys.slice(0, size - 1), config.bearer.keys.ES256.publicJwk] }),
+  );
+});
+await new Promise((resolve) => jwksServer.listen(0, '127.0.0.1', () => resolve(undefined)));
+const jwksBase = `http://127.0.0.1:${jwksServer.address().port}/jwks`;
+for (const size of [1, 10, 100]) {
+  const sized = { ...verifierOptions, jwksUri: `${jwksBase}?keys=${size}` };
+  const loaded = createBearerVerifier({ ...sized, cacheSize: CACHE });
+  await loaded.verify(tokens.ES256[0], requirement);
+  add('jwks', `verify() cold: new verifier, JWKS of ${size} keys fetched, ES256`, async () =>
+    do_not_optimize(await createBearerVerifier(sized).verify(tokens.ES256[0], requirement)),
+  );
+  add('jwks', `verify() uncached (keys loaded), JWKS of ${size} keys, ES256`, async () =>
+    do_not_optimize(await loaded.verify(nextOf(tokens.ES256), requirement)),
+  );
+}
 
 // Sealing as a session grows (a cookie session, or a record in a store): what seal and unseal
 // cost at 1, 4 and 12 KB of claims and tokens, through the keyring latchkey seals with.
 const keyring = new Keyring([config.secret]);
 const sealedUntil = Math.floor(Date.now() / 1000) + 3600;
-for (const kb of [1, 4, 12]) {
+for (const kb of [1, 4, 8, 12]) {
   const value = { claims: 'x'.repeat(kb * 1024) };
   const sealed = await keyring.seal('session', value, sealedUntil);
   add('seal', `seal a ${kb} KB session (JWE dir + A256GCM)`, async () =>
@@ -207,6 +245,38 @@ for (const kb of [1, 4, 12]) {
   );
   add('seal', `unseal a ${kb} KB session`, async () =>
     do_not_optimize(await keyring.unseal('session', sealed, Math.floor(Date.now() / 1000))),
+  );
+}
+
+// How a request's cost grows with its session cookie: the signed-in session as the dev IdP made
+// it, then padded (a claim in its ID token) to 4, 8 and 12 KB sealed, in chunks of at most
+// 3,800 characters as latchkey writes them; read warm (cached) and cold (a new instance unseals).
+const [cookieName, firstSealed] = cookies[0].split('; ')[0].split('=');
+const opened = await keyring.unseal('session', firstSealed, Math.floor(Date.now() / 1000));
+const sessionCookie = (sealed) => {
+  if (sealed.length <= 3800) return `${cookieName}=${sealed}`;
+  const parts = [];
+  for (let at = 0; at * 3800 < sealed.length; at++)
+    parts.push(`${cookieName}.${at}=${sealed.slice(at * 3800, (at + 1) * 3800)}`);
+  return parts.join('; ');
+};
+for (const kb of [0, 4, 8, 12]) {
+  const record = structuredClone(opened.value);
+  if (kb > 0) {
+    const claims = JSON.parse(record.idt.p);
+    // Sealing base64url-encodes the record: 4 characters per 3 bytes.
+    claims.pad = 'x'.repeat(Math.floor(((kb * 1024 - firstSealed.length) * 3) / 4));
+    record.idt.p = JSON.stringify(claims);
+  }
+  const sealed = await keyring.seal('session', record, opened.expiresAt);
+  const request = requestWith(sessionCookie(sealed));
+  await check(auth, request);
+  const size = `${(sealed.length / 1024).toFixed(1)} KB`;
+  add('cookie', `authenticate() warm, ${size} session cookie`, async () =>
+    do_not_optimize(await auth.authenticate(request, sink)),
+  );
+  add('cookie', `authenticate() cold (unseal), ${size} session cookie`, async () =>
+    do_not_optimize(await createLatchkey(options).authenticate(request, sink)),
   );
 }
 
@@ -232,6 +302,7 @@ for (const size of [10, 100, 1000]) {
 }
 
 const { benchmarks } = await run({ format: 'quiet', throw: true });
+jwksServer.close();
 const results = benchmarks.map((trial, index) => {
   const stats = trial.runs[0].stats;
   return {

@@ -243,6 +243,8 @@ const takenOrNot = (release: unknown) => (release ? 'taken' : 'held elsewhere');
  */
 export class StoreSessions implements SessionBackend {
   private readonly unsealed = new CredentialCache<SessionRecord>(UNSEALED_CACHE_SIZE);
+  /** Store names of recently seen session ids (see {@link names}). */
+  private readonly sessionNames = new CredentialCache<string[]>(UNSEALED_CACHE_SIZE);
 
   constructor(
     private readonly config: ResolvedConfig,
@@ -261,6 +263,20 @@ export class StoreSessions implements SessionBackend {
   }
 
   /**
+   * A session id's store names, remembered: its HMACs cost more than the cached store read they
+   * lead to (bench row `express-latchkey-redis-cached`). They never change for a given id and
+   * secrets.
+   */
+  private names(sessionId: string): string[] {
+    let names = this.sessionNames.get(sessionId, 0);
+    if (names === undefined) {
+      names = this.tags(sessionId);
+      this.sessionNames.set(sessionId, names, Number.POSITIVE_INFINITY);
+    }
+    return names;
+  }
+
+  /**
    * The session's record and the key it is stored under (the first of its names the store holds:
    * every instance finds the same one, whichever secret it lists first). `record` is null when the
    * stored record does not open to this session; undefined when none is stored (it ended).
@@ -268,7 +284,7 @@ export class StoreSessions implements SessionBackend {
   private async find(
     sessionId: string,
   ): Promise<{ key: string; record: SessionRecord | null } | undefined> {
-    for (const key of this.tags(sessionId)) {
+    for (const key of this.names(sessionId)) {
       const stored = await this.call('get', () => this.store.get(key), foundOrNot);
       if (stored) return { key, record: await this.open(sealedOf(stored.data), sessionId) };
     }
@@ -324,14 +340,14 @@ export class StoreSessions implements SessionBackend {
 
   async save(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     // A new session id: stored under the first secret's name.
-    await this.persist(record, now, this.tags(record.sessionId)[0]!);
+    await this.persist(record, now, this.names(record.sessionId)[0]!);
     return this.cookiesFor(record, cookies, now);
   }
 
   async touch(record: SessionRecord, cookies: CookieReader, now: number): Promise<string[]> {
     // Where it is: under one secret, its only name (the store drops a write to an ended session);
     // under rotated ones, the name it is stored under, and no write when it is stored under none.
-    const keys = this.tags(record.sessionId);
+    const keys = this.names(record.sessionId);
     const key = keys.length === 1 ? keys[0] : (await this.find(record.sessionId))?.key;
     if (key) await this.persist(record, now, key);
     return this.cookiesFor(record, cookies, now);
@@ -349,7 +365,7 @@ export class StoreSessions implements SessionBackend {
 
   async end(record: SessionRecord | undefined, cookies: CookieReader): Promise<string[]> {
     if (record) {
-      const keys = this.tags(record.sessionId);
+      const keys = this.names(record.sessionId);
       await Promise.all(keys.map((key) => this.call('destroy', () => this.store.destroy(key))));
     }
     return this.clear(cookies);
