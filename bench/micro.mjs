@@ -5,18 +5,10 @@
 // serial and 64 concurrent, next to jose's `jwtVerify`, and as the JWKS grows to 100 keys.
 // Configured by BENCH_MICRO (JSON); prints one JSON line.
 import { createServer } from 'node:http';
-import {
-  can,
-  createBearerVerifier,
-  createLatchkey,
-  Keyring,
-  permissionsFor,
-  toWebRequest,
-} from '@latchkey/core';
-import { signInAtDevIdp } from '@latchkey/dev-idp';
+import { can, createBearerVerifier, createLatchkey, Keyring, permissionsFor } from '@latchkey/core';
 import { createLocalJWKSet, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify } from 'jose';
 import { bench, do_not_optimize, run } from 'mitata';
-import { Agent } from './lib/agent.mjs';
+import { signInLocally } from './lib/local-sign-in.mjs';
 import { AUDIENCE, fastMinter, REQUIRED_SCOPE } from './lib/tokens.mjs';
 
 /**
@@ -42,29 +34,7 @@ const options = {
 };
 const auth = createLatchkey(options);
 
-// Sign in through the dev IdP with latchkey's own routes, served for the occasion.
-const server = createServer(async (req, res) => {
-  const response = (await auth.handle(toWebRequest(req, new URL(baseUrl)))) ?? new Response('ok');
-  res.statusCode = response.status;
-  response.headers.forEach((value, name) => {
-    if (name !== 'set-cookie') res.setHeader(name, value);
-  });
-  res.setHeader('set-cookie', response.headers.getSetCookie());
-  res.end(Buffer.from(await response.arrayBuffer()));
-});
-await new Promise((resolve) => server.listen(config.port, '127.0.0.1', () => resolve(undefined)));
-const cookies = [];
-for (let index = 0; index < config.sessions; index++) {
-  const agent = new Agent();
-  const user = index % 2 ? 'bob' : 'alice';
-  await signInAtDevIdp(agent, await agent.get(`${baseUrl}/auth/login?returnTo=/`), {
-    username: user,
-    password: `${user}-password`,
-  });
-  cookies.push(agent.cookieHeader(`${baseUrl}/`, (name) => name.startsWith('lk_session')));
-}
-server.close();
-if (cookies.some((cookie) => !cookie)) throw new Error('a sign-in produced no session cookie');
+const cookies = await signInLocally(options, config.sessions);
 
 const requestWith = (cookie) =>
   new Request(`${baseUrl}/api/hello`, { headers: { cookie, accept: 'application/json' } });

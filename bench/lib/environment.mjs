@@ -55,8 +55,11 @@ async function cleanRedis(redis) {
   }
 }
 
-/** @param {string} clientId @returns {Promise<Registration>} */
-const register = async (clientId) => ({
+/**
+ * A relying party's free port, client credentials and session secret.
+ * @param {string} clientId @returns {Promise<Registration>}
+ */
+export const register = async (clientId) => ({
   port: await freePort(),
   clientId,
   clientSecret: randomBytes(24).toString('base64url'),

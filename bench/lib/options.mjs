@@ -2,7 +2,7 @@
 // and where the report goes.
 
 /** Every part, in the order a run takes them. */
-const PART_NAMES = ['throughput', 'profile', 'revocation', 'memory', 'micro', 'size'];
+const PART_NAMES = ['throughput', 'profile', 'revocation', 'memory', 'micro', 'cold', 'size'];
 
 /**
  * @typedef {object} Options

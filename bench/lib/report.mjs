@@ -29,6 +29,8 @@ import { duration, fixed, mb, median, spread, table, withSpread } from './stats.
  * @property {any} [memory] lib/memory-verify.mjs's or lib/memory-load.mjs's result, plus `method`
  * @property {{ results: Array<{ name: string, avg: number, p50: number, p99: number, per: number }> }} [micro]
  *   micro.mjs's result (times in ns)
+ * @property {{ count: number } & Record<'latchkey' | 'eoc', Record<'callback' | 'refresh', { cpuUs: Range, wallMs: Range }>>} [cold]
+ *   lib/cold-paths.mjs's result
  * @property {Array<{ name: string, version: string, minified: number, gzip: number }>} [size] bytes
  * @property {string[]} notes
  *
@@ -45,6 +47,7 @@ import { duration, fixed, mb, median, spread, table, withSpread } from './stats.
  * @property {number} timeouts
  * @property {number} [retried] times the run was repeated
  *
+ * @typedef {{ median: number, min: number, max: number }} Range
  * @typedef {ReturnType<typeof summaries>} Summary
  */
 
@@ -62,6 +65,8 @@ export function renderReport(results) {
     ...profilesSection(results),
     ...revocationSection(results.revocation),
     ...memorySection(results.memory),
+    ...coldSection(results.cold),
+    ...growthSection(results.micro, results.memory),
     ...microSection(results.micro),
     ...sizeSection(results.size),
     ...(results.notes?.length
@@ -445,24 +450,138 @@ function memorySection(mem) {
   ];
 }
 
+/** The micro-benchmark groups that show how a cost grows, each as a table of its own. */
+const GROWTH = new Map([
+  [
+    'cookie',
+    'Session cookie size: `authenticate()` of one request, warm (the unsealed session cached) and cold (a new instance unseals it). The smallest is the session the dev IdP gives; the others carry a padding claim, split into cookies of at most 3,800 characters as latchkey writes them.',
+  ],
+  ['seal', 'Session size: sealing and unsealing alone, through the keyring latchkey seals with.'],
+  [
+    'rbac',
+    "Policy size: `can()` for a user holding 10, 100 and 1,000 permissions (one role each), for the last one held and for one not held, and `permissionsFor()`, which builds a session's permissions from its roles.",
+  ],
+  [
+    'jwks',
+    "JWKS size: an ES256 access token whose key is the last of the issuer's 1, 10 and 100 keys; cold (a new verifier fetches and reads the set over loopback) and uncached (keys loaded, every token new).",
+  ],
+]);
+
+/**
+ * How costs grow: the growth groups of the micro-benchmarks, and the caches as distinct sessions
+ * and tokens pass through them.
+ * @param {Results['micro']} micro @param {Results['memory']} memory
+ */
+function growthSection(micro, memory) {
+  const groups = [...GROWTH].flatMap(([group, text]) => {
+    const rows = (micro?.results ?? []).filter((r) => r.group === group);
+    if (!rows.length) return [];
+    return [
+      text,
+      '',
+      table(
+        ['Benchmark', 'p50', 'p99'],
+        rows.map((r) => [r.name, duration(r.p50), duration(r.p99)]),
+      ),
+      '',
+    ];
+  });
+  const caches = cacheRows(memory);
+  if (!groups.length && !caches.length) return [];
+  return ['## How cost grows', '', ...groups, ...caches];
+}
+
+/** The caches' rows: µs per request and memory as distinct sessions and tokens pass through. */
+function cacheRows(memory) {
+  const sessions = memory?.sessions?.points ?? [];
+  const tokens = memory?.hot ? [memory.hot, ...memory.checkpoints] : [];
+  if (!sessions.length && !tokens.length) return [];
+  const count = (n) => n.toLocaleString('en-US');
+  return [
+    "Caches: distinct sessions and tokens through one instance's caches (each holds 10,000 by default). The first row of each reads 1,000 over and over (cache hits); the others read ever new ones, each once, up to that many in all (misses: the session is unsealed, the token's signature checked), one session at a time and 64 tokens at a time. Memory after `gc()` in a process of its own (`node --expose-gc`), after that many.",
+    '',
+    table(
+      ['Cache', 'distinct', 'µs per request', 'RSS after GC', 'heap used after GC'],
+      [
+        ...sessions.map((point, index) => [
+          'unsealed sessions',
+          index === 0
+            ? `${count(point.sessions)}, read ${count(point.reads / point.sessions)} times each`
+            : count(point.sessions),
+          fixed(point.usPerRead, 1),
+          mb(point.rss),
+          mb(point.heapUsed),
+        ]),
+        ...tokens.map((point, index) => [
+          'verified tokens',
+          index === 0 ? `${count(point.requests)}, verified 10 times each` : count(point.requests),
+          fixed(point.usPerVerify ?? Number.NaN, 1),
+          mb(point.rss),
+          mb(point.heapUsed),
+        ]),
+      ],
+    ),
+    '',
+  ];
+}
+
+/**
+ * The callback and a refresh, latchkey against express-openid-connect: CPU of the relying party
+ * alone. @param {Results['cold']} cold
+ */
+function coldSection(cold) {
+  if (!cold) return [];
+  const cell = (range, unit, digits) =>
+    `${fixed(range.median, digits)} ${unit} (${fixed(range.min, digits)}–${fixed(range.max, digits)})`;
+  return [
+    '## Cold paths: the callback and a refresh',
+    '',
+    `latchkey and express-openid-connect as Express apps in one process pinned to core 0, with a dev IdP of their own in another process (its access tokens live 30 s, so every refresh goes to it). ${cold.count} sign-ins each, then one refresh right after each (\`/refresh\`: latchkey's \`getAccessToken()\`, express-openid-connect's \`accessToken.refresh()\`). CPU is this process's, from the request's arrival to its response's end, one request at a time: the code exchange or token request over loopback, the ID token's checks, the session sealed into its cookie; the IdP's work and the network's wait are not in it. Medians, (min–max).`,
+    '',
+    table(
+      [
+        'Step',
+        'latchkey CPU',
+        'express-openid-connect CPU',
+        'latchkey ÷ peer',
+        'latchkey wall',
+        'peer wall',
+      ],
+      ['callback', 'refresh'].map((step) => [
+        step === 'callback'
+          ? 'callback (code exchange, new session)'
+          : 'refresh (token request, session re-sealed)',
+        cell(cold.latchkey[step].cpuUs, 'µs', 0),
+        cell(cold.eoc[step].cpuUs, 'µs', 0),
+        `${fixed(cold.latchkey[step].cpuUs.median / cold.eoc[step].cpuUs.median, 2)}×`,
+        `${fixed(cold.latchkey[step].wallMs.median, 1)} ms`,
+        `${fixed(cold.eoc[step].wallMs.median, 1)} ms`,
+      ]),
+    ),
+    '',
+  ];
+}
+
 /** The mitata rows, after the seal and unseal costs derived from them. @param {Results['micro']} micro */
 function microSection(micro) {
   if (!micro) return [];
   return [
     '## Micro-benchmarks (mitata, in-process, `taskset -c 0`)',
     '',
-    'Times per call; for the 64-concurrent rows, per batch of 64 and per token. Session rows go through the public `createLatchkey().authenticate()` with a real sealed cookie (signed in through the dev IdP); the first rows reuse one instance (whatever it caches, it may); "cold" rows build a new instance per call, so nothing is cached; "re-seal" uses a clock 301 s ahead, so the call also seals a new cookie (what a rolling session pays once per touch interval). Uncached bearer rows cycle through 2,000 distinct tokens with a verifier whose cache holds 1,000, so every call misses; "cold" builds a new verifier each time and so includes fetching the JWKS over loopback. Seal and unseal rows time the keyring alone on a session of 1, 4 and 12 KB. RBAC rows time `can()` and `permissionsFor()` for a user holding 10, 100 and 1,000 permissions.',
+    'Times per call; for the 64-concurrent rows, per batch of 64 and per token. Session rows go through the public `createLatchkey().authenticate()` with a real sealed cookie (signed in through the dev IdP); the first rows reuse one instance (whatever it caches, it may); "cold" rows build a new instance per call, so nothing is cached; "re-seal" uses a clock 301 s ahead, so the call also seals a new cookie (what a rolling session pays once per touch interval). Uncached bearer rows cycle through 2,000 distinct tokens with a verifier whose cache holds 1,000, so every call misses; "cold" builds a new verifier each time and so includes fetching the JWKS over loopback. The rows that show how a cost grows (session size, policy size, JWKS size) are in the section above.',
     '',
     ...derivedSessionCosts(micro.results),
     table(
       ['Benchmark', 'avg', 'p50', 'p99', 'per token'],
-      micro.results.map((r) => [
-        r.name,
-        duration(r.avg),
-        duration(r.p50),
-        duration(r.p99),
-        r.per > 1 ? duration(r.avg / r.per) : '',
-      ]),
+      micro.results
+        .filter((r) => !GROWTH.has(r.group))
+        .map((r) => [
+          r.name,
+          duration(r.avg),
+          duration(r.p50),
+          duration(r.p99),
+          r.per > 1 ? duration(r.avg / r.per) : '',
+        ]),
     ),
     '',
   ];

@@ -50,6 +50,8 @@ describe('renderReport', () => {
       '### `express-latchkey-cookie`',
       '## Revocation across instances',
       '## Bounded memory',
+      '## Cold paths: the callback and a refresh',
+      '## How cost grows',
       '## Micro-benchmarks (mitata, in-process, `taskset -c 0`)',
       '## Bundle size',
       '## Notes',
@@ -236,6 +238,35 @@ describe('renderReport', () => {
     );
   });
 
+  it('sets the callback and a refresh against express-openid-connect, CPU of the relying party only', () => {
+    expect(cells(report, 'callback (code exchange, new session)')).toBe(
+      '1,200 µs (1,000–3,000) | 2,400 µs (2,000–5,000) | 0.50× | 6.5 ms | 9.0 ms',
+    );
+    expect(cells(report, 'refresh (token request, session re-sealed)')).toBe(
+      '900 µs (800–2,000) | 1,800 µs (1,500–3,000) | 0.50× | 5.3 ms | 8.0 ms',
+    );
+  });
+
+  it('shows how cost grows: by size in tables of their own, and through the caches with memory', () => {
+    const growth = report.slice(report.indexOf('## How cost grows'), report.indexOf('## Micro'));
+    expect(cells(growth, 'authenticate() warm, 1.7 KB session cookie')).toBe('2.00 µs | 4.00 µs');
+    expect(cells(growth, 'verify() cold: new verifier, JWKS of 100 keys fetched, ES256')).toBe(
+      '1.80 ms | 2.50 ms',
+    );
+    const micro = report.slice(report.indexOf('## Micro'));
+    expect(micro).not.toContain('session cookie |');
+    expect(rows(growth, 'unsealed sessions').map((cells) => cells.slice(1).join(' | '))).toEqual([
+      '1,000, read 10 times each | 1.5 | 100.0 MB | 20.0 MB',
+      '100,000 | 60.3 | 200.0 MB | 80.0 MB',
+      '1,000,000 | 61.5 | 205.0 MB | 81.0 MB',
+    ]);
+    expect(rows(growth, 'verified tokens').map((cells) => cells.slice(1).join(' | '))).toEqual([
+      '1,000, verified 10 times each | 0.8 | 86.0 MB | 9.0 MB',
+      '100,000 | 95.5 | 200.0 MB | 32.0 MB',
+      '1,000,000 | 97.3 | 210.0 MB | 33.0 MB',
+    ]);
+  });
+
   it('lists bundle sizes and notes', () => {
     expect(cells(report, '@latchkey/react 0.0.0')).toBe('8.0 KiB | **3.6 KiB**');
     expect(report).toContain('\n## Notes\n\n- Shared machine: 1 measured runs were repeated');
@@ -243,7 +274,7 @@ describe('renderReport', () => {
 
   it('pads every table to equal widths', () => {
     const blocks = report.split('\n\n').filter((block) => block.startsWith('|'));
-    expect(blocks.length).toBe(12);
+    expect(blocks.length).toBe(16);
     for (const block of blocks) {
       const widths = new Set(block.split('\n').map((line) => [...line].length));
       expect(widths.size, block.split('\n')[0]).toBe(1);

@@ -1,6 +1,7 @@
 // The parts of a run (README.md), in the order they run. Each takes the run's context and
 // resolves its slice of the results: `{ throughput, jwksFetches, notes }`, `{ profiles }`,
-// `{ revocation }`, `{ memory }`, `{ micro }`, `{ size }`.
+// `{ revocation }`, `{ memory }`, `{ micro }`, `{ cold }`, `{ size }`.
+import { runCold } from './cold.mjs';
 import { runMemory } from './memory.mjs';
 import { runMicro } from './micro.mjs';
 import { runProfiles } from './profile.mjs';
@@ -25,5 +26,6 @@ export const PARTS = {
   revocation: runRevocation,
   memory: runMemory,
   micro: runMicro,
+  cold: runCold,
   size: runSizes,
 };

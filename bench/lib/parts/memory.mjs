@@ -4,8 +4,46 @@
 import { control, freePort } from '../processes.mjs';
 import { scenarioById } from '../scenarios.mjs';
 
+/**
+ * Cookie sessions through one instance's cache: 1,000 read over and over, then distinct ones up
+ * to each checkpoint (lib/memory-sessions.mjs).
+ * @param {import('./index.mjs').RunContext} context
+ */
+async function sessionGrowth({ settings, environment, processes, log }) {
+  const { idp, microClient } = environment;
+  log(
+    `cache growth: ${settings.memoryCheckpoints.map((n) => n.toLocaleString('en-US')).join(' and ')} distinct cookie sessions through authenticate()`,
+  );
+  return processes.runJson(
+    undefined,
+    'lib/memory-sessions.mjs',
+    {
+      BENCH_SESSIONS: JSON.stringify({
+        options: {
+          issuer: idp.issuer,
+          clientId: microClient.clientId,
+          clientSecret: microClient.clientSecret,
+          baseUrl: `http://127.0.0.1:${microClient.port}`,
+          secrets: [microClient.secret],
+        },
+        hot: 1000,
+        passes: 10,
+        checkpoints: settings.memoryCheckpoints,
+        batch: 10_000,
+      }),
+    },
+    { nodeArgs: ['--expose-gc'], echoStderr: true },
+  );
+}
+
 /** @param {import('./index.mjs').RunContext} context */
-export async function runMemory({ options, settings, environment, processes, log }) {
+export async function runMemory(context) {
+  const sessions = await sessionGrowth(context);
+  return { memory: { ...(await tokenMemory(context)), sessions } };
+}
+
+/** @param {import('./index.mjs').RunContext} context */
+async function tokenMemory({ options, settings, environment, processes, log }) {
   const method = options.memoryMethod;
   const { issuer, bearer } = environment;
   const counts = settings.memoryCheckpoints.map((n) => n.toLocaleString('en-US')).join(' and ');
@@ -23,7 +61,7 @@ export async function runMemory({ options, settings, environment, processes, log
       { BENCH_MEMORY: JSON.stringify({ ...measured, jwksUri: issuer.jwksUri, batch: 10_000 }) },
       { nodeArgs: ['--expose-gc'], echoStderr: true },
     );
-    return { memory: { ...result, method } };
+    return { ...result, method };
   }
   // Not a throughput measurement: server and client share both cores, to make it affordable.
   const scenario = scenarioById('fastify-latchkey-bearer-es256');
@@ -49,7 +87,7 @@ export async function runMemory({ options, settings, environment, processes, log
       { echoStderr: true },
     );
     const final = await control(server);
-    return { memory: { ...result, maxRss: final.maxRss, scenario: scenario.id, method } };
+    return { ...result, maxRss: final.maxRss, scenario: scenario.id, method };
   } finally {
     await processes.stopServer(server);
   }
