@@ -661,21 +661,36 @@ function whatLimits(summary, micro, profiles) {
     );
   }
   const cookie = summary.get('express-bare-with-cookie')?.ratio;
+  // The size of the dev IdP's session, as the cookie rows of the micro-benchmarks report it.
+  const size = /warm, (\S+ KB) session cookie/.exec(
+    micro.find((r) => r.group === 'cookie')?.name ?? '',
+  )?.[1];
   if (cookie) {
     lines.push(
-      `- The session cookie itself: the bare Express route, sent the same ~3.4 KB cookie and ignoring it, ran at ${fixed(cookie.median, 2)}× of itself without it.`,
+      `- The session cookie itself: the bare Express route, sent the same ${size ? `${size} ` : ''}cookie and ignoring it, ran at ${fixed(cookie.median, 2)}× of itself without it.`,
     );
   }
-  const floors = Object.entries(DIAGNOSTICS).flatMap(([id, rows]) =>
-    rows.flatMap(({ id: floor, floor: isFloor }) => {
-      const measured = summary.get(id)?.ratio;
-      const bound = summary.get(floor)?.ratio;
-      if (!isFloor || !measured || !bound) return [];
-      return [
-        `${fixed(bound.median, 2)}× for the shape of \`${id}\` (latchkey ${fixed(measured.median, 2)}×, about ${fixed((100 * measured.median) / bound.median, 0)}% of that floor)`,
-      ];
-    }),
-  );
+  const floorsOf = (framework) =>
+    Object.entries(DIAGNOSTICS)
+      .filter(([id]) => id.startsWith(`${framework}-`))
+      .flatMap(([id, rows]) =>
+        rows.flatMap(({ id: floor, floor: isFloor }) => {
+          const measured = summary.get(id)?.ratio;
+          const bound = summary.get(floor)?.ratio;
+          const ofFloor = summary.get(id)?.ratioTo(floor);
+          if (!isFloor || !measured || !bound || !ofFloor) return [];
+          return [
+            `${fixed(bound.median, 2)}× for the shape of \`${id}\` (latchkey ${fixed(measured.median, 2)}×; paired round by round, ${fixed(100 * ofFloor.median, 0)}% of that floor)`,
+          ];
+        }),
+      );
+  const floors = floorsOf('express');
+  const fastifyFloors = floorsOf('fastify');
+  if (fastifyFloors.length) {
+    lines.push(
+      `- Fastify's floors: a no-op hook and guard of latchkey's shapes, sent the same credentials, ran at ${fastifyFloors.join(' and ')} of the bare route.`,
+    );
+  }
   lines.push(
     `- Express itself: it re-prototypes every request (\`Object.setPrototypeOf(req, app.request)\`), so every property added to a request (\`req.auth\`, \`req.bearer\`) makes V8 build a new hidden class, and every guard is one more router layer.${floors.length ? ` Middleware and guards of latchkey's shapes that do nothing but set that property, sent the same credentials, ran at ${floors.join(' and ')} of the bare route: no Express library of that shape can do better.` : ''} latchkey's middleware and guards add no promise when the session or token is cached, and keep their own per-request state off \`req\` (a WeakMap).`,
   );
