@@ -121,6 +121,25 @@ export interface LatchkeyOptions {
    * `{ acr_values: acr }`; Entra ID asks through the `claims` request (see `idpPresets.entra`).
    */
   stepUpParams?: (requirement: StepUpRequirement) => Record<string, string>;
+  /**
+   * Authorization parameters the login route passes on from its query, by name: the standard
+   * `prompt`, `login_hint` and `ui_locales`, or your IdP's own (`screen_hint`, `organization`,
+   * ...). `GET /auth/login?prompt=login&login_hint=alice` then asks the IdP for them. A protocol
+   * parameter (`client_id`, `redirect_uri`, `scope`, `state`, `nonce`, PKCE, `acr_values`,
+   * `max_age`, `claims`, `request`, ...) is refused here: the route never lets one through.
+   * Default none (the route reads `returnTo` only).
+   */
+  loginParams?: readonly string[];
+  /**
+   * More of the user's claims for the session's `user` (the browser's `/auth/session`, and
+   * `session.user` here), beside `sub`, `name`, `email` and `picture`. Claim names, each under its
+   * camelCase name (`tenant_id` becomes `tenantId`); or a function from the session's claims to
+   * the fields to add. Nothing else of the claims, and never a token, leaves the server. Type them
+   * through `Register` (`user: { tenantId: string }`). Default none.
+   */
+  sessionClaims?:
+    | readonly string[]
+    | ((claims: Readonly<Record<string, unknown>>) => Record<string, unknown>);
   /** Session lifetime settings. */
   session?: SessionOptions;
   /**
@@ -331,6 +350,12 @@ export interface ResolvedConfig extends ResolvedClientAuth {
   resource: string | undefined;
   authorizationParams: Readonly<Record<string, string>>;
   stepUpParams: (requirement: StepUpRequirement) => Record<string, string>;
+  /** The query parameters the login route passes on to the IdP (`loginParams`). */
+  loginParams: readonly string[];
+  /** The fields `sessionClaims` adds to the session's user. */
+  sessionClaims:
+    | ((claims: Readonly<Record<string, unknown>>) => Record<string, unknown>)
+    | undefined;
   idleTimeout: number;
   absoluteTimeout: number;
   touchInterval: number;
@@ -637,6 +662,88 @@ function issuerAllowList(given: ProviderResolver['trustedIssuers']): (issuer: st
 }
 
 /** The options a provider sets for itself: a preset spread into it sets nothing app-wide. */
+/**
+ * Parameters a login route must never take from a visitor's query: the protocol's own, those that
+ * decide the authentication level or the claims, and the route's own.
+ */
+const PROTOCOL_PARAMS = new Set([
+  'client_id',
+  'client_secret',
+  'client_assertion',
+  'client_assertion_type',
+  'redirect_uri',
+  'response_type',
+  'response_mode',
+  'scope',
+  'state',
+  'nonce',
+  'code',
+  'code_challenge',
+  'code_challenge_method',
+  'code_verifier',
+  'grant_type',
+  'request',
+  'request_uri',
+  'acr_values',
+  'max_age',
+  'claims',
+  'id_token_hint',
+  'dpop_jkt',
+  'resource',
+  'authorization_details',
+  'registration',
+  'returnTo',
+  'provider',
+]);
+
+/** The checked `loginParams`: names only, and never a protocol parameter. */
+function loginParamsOf(names: readonly string[] | undefined): readonly string[] {
+  if (names === undefined) return [];
+  if (!Array.isArray(names)) invalid('loginParams must be an array of parameter names.');
+  for (const name of names) {
+    if (typeof name !== 'string' || !/^[A-Za-z][\w.-]{0,63}$/.test(name)) {
+      invalid(`loginParams: ${JSON.stringify(name)} is not a parameter name.`);
+    }
+    if (PROTOCOL_PARAMS.has(name)) {
+      invalid(`loginParams must not pass on '${name}': it is the protocol's, not the visitor's.`);
+    }
+  }
+  return Object.freeze([...names]);
+}
+
+/** The user's fields of their own, which `sessionClaims` cannot name. */
+const STANDARD_USER = new Set(['sub', 'name', 'email', 'picture']);
+
+/** `tenant_id` as `tenantId`. */
+const camelCase = (name: string) =>
+  name.replace(/_([a-z0-9])/g, (_, next: string) => next.toUpperCase());
+
+/** The checked `sessionClaims`, as a function of the claims. */
+function sessionClaimsOf(
+  option: LatchkeyOptions['sessionClaims'],
+): ResolvedConfig['sessionClaims'] {
+  if (option === undefined || typeof option === 'function') return option;
+  if (!Array.isArray(option)) invalid('sessionClaims must be claim names or a function.');
+  const names = option.map((name: unknown) => {
+    if (typeof name !== 'string' || !/^[A-Za-z][A-Za-z0-9_]{0,63}$/.test(name)) {
+      invalid(
+        `sessionClaims: ${JSON.stringify(name)} is not a plain claim name; map such claims with a function.`,
+      );
+    }
+    if (STANDARD_USER.has(camelCase(name))) {
+      invalid(`sessionClaims: '${name}' is already part of the session's user.`);
+    }
+    return [name, camelCase(name)] as const;
+  });
+  return (claims) => {
+    const fields: Record<string, unknown> = {};
+    for (const [claim, field] of names) {
+      if (claims[claim] !== undefined) fields[field] = claims[claim];
+    }
+    return fields;
+  };
+}
+
 const PROVIDER_KEYS = [
   'issuer',
   'clientId',
@@ -730,6 +837,8 @@ function resolveOne(options: LatchkeyOptions): ResolvedConfig {
     stepUpParams:
       options.stepUpParams ??
       ((requirement) => (requirement.acr ? { acr_values: requirement.acr } : {})),
+    loginParams: loginParamsOf(options.loginParams),
+    sessionClaims: sessionClaimsOf(options.sessionClaims),
     idleTimeout,
     absoluteTimeout,
     touchInterval: Math.min(

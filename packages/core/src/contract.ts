@@ -7,5 +7,11 @@
  */
 export { acrSatisfies } from './acr';
 export { parseStepUpChallenge, type StepUpChallenge } from './challenge';
-export { grantCovers, type Permission, type Register } from './rbac';
-export type { AuthSession, SessionJson, SessionUser } from './session-json';
+export { grantCovers, type Permission, type Register, type Role } from './rbac';
+export type {
+  AuthSession,
+  RegisteredUser,
+  SessionJson,
+  SessionUser,
+  StandardUser,
+} from './session-json';

@@ -67,6 +67,7 @@ export {
   permissionsFor,
   permissionsFromClaims,
   type Register,
+  type Role,
   type RoleMapper,
   roleMappers,
 } from './rbac';
@@ -75,7 +76,7 @@ export { type ErrorPage, toResponse } from './responses';
 export type { RevocationList, RevocationSubject, RevocationTarget } from './revocation';
 export { type KeyPurpose, Keyring, type Unsealed } from './seal';
 export type { AuthContext, SetCookieSink } from './session-context';
-export type { SessionJson, SessionUser } from './session-json';
+export type { RegisteredUser, SessionJson, SessionUser, StandardUser } from './session-json';
 export { type Session, sessionJson } from './session-record';
 export type { LoginParams } from './sign-in';
 export {

@@ -18,7 +18,9 @@ import { Routes, type RouteTable } from './routes';
 import { Keyring } from './seal';
 import { CookieSessions, StoreSessions } from './session-backends';
 import { type AuthContext, SessionContexts, type SetCookieSink } from './session-context';
-import { type LoginParams, SignIn } from './sign-in';
+import type { SessionJson } from './session-json';
+import { sessionJson } from './session-record';
+import { type LoginParams, loginExtras, SignIn } from './sign-in';
 import { stepUpAssertionSigner } from './step-up-assertion';
 import { TokenRefresher } from './tokens';
 
@@ -88,6 +90,7 @@ export class Latchkey {
           return this.#signIn.login(request, {
             returnTo: query.get('returnTo') ?? '/',
             provider: query.get('provider'),
+            extra: loginExtras(query, config.loginParams),
           });
         },
       },
@@ -180,6 +183,25 @@ export class Latchkey {
     const setCookies: string[] = [];
     const auth = await this.#contexts.authenticate(request, (lines) => setCookies.push(...lines));
     return { auth, setCookies };
+  }
+
+  /**
+   * The session JSON of a Web `Request`, as `GET /auth/session` would answer it: what a server
+   * render passes to `<AuthProvider initialSession>` (`@latchkey/react`), in any SSR framework.
+   * With the `Set-Cookie` lines of {@link sessionOf}, for a framework that can set them.
+   *
+   * @example
+   * const { session } = await auth.sessionJsonOf(request);
+   * const html = renderToString(<AuthProvider initialSession={session}><App /></AuthProvider>);
+   */
+  async sessionJsonOf(request: Request): Promise<{
+    /** The body `GET /auth/session` would answer. */
+    session: SessionJson;
+    /** `Set-Cookie` lines for the response, when the framework can set them. */
+    setCookies: string[];
+  }> {
+    const { auth, setCookies } = await this.sessionOf(request);
+    return { session: sessionJson(auth.session), setCookies };
   }
 
   /** Starts a sign-in: a 302 to the IdP, with the transaction sealed in a cookie named after its state. */

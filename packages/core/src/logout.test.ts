@@ -79,12 +79,51 @@ describe('Logout.logout', () => {
     const answer = await logout.logout(post({ origin: app, accept: 'application/json' }));
     expect(answer.status).toBe(200);
     expect(await answer.json()).toEqual({ redirectTo: `${app}/bye` });
+    const asked = await logout.logout(
+      new Request(`${app}/auth/logout?returnTo=%2Fsee-you`, {
+        method: 'POST',
+        headers: { origin: app, accept: 'application/json' },
+      }),
+    );
+    expect(await asked.json()).toEqual({ redirectTo: `${app}/see-you` });
   });
 });
 
 describe('Logout.signedOut', () => {
   const back = (query: string, cookie?: string) =>
     new Request(`${app}/auth/signed-out${query}`, { headers: cookie ? { cookie } : {} });
+
+  it("lands on the sign-out's returnTo, kept on this origin, once the IdP hands back this browser's state", async () => {
+    for (const [asked, landing] of [
+      ['/goodbye?from=menu', `${app}/goodbye?from=menu`],
+      ['https://evil.example/phish', `${app}/`],
+      ['//evil.example/phish', `${app}/`],
+    ]) {
+      const parts = logoutFor();
+      const out = await parts.logout.logout(
+        new Request(`${app}/auth/logout?returnTo=${encodeURIComponent(asked!)}`, {
+          method: 'POST',
+          headers: { origin: app, cookie: await sessionCookie(parts) },
+        }),
+      );
+      const state = new URL(out.headers.get('location')!).searchParams.get('state')!;
+      const logoutCookie = out.headers
+        .getSetCookie()
+        .find((line) => line.startsWith('lk_logout='))!;
+      expect(logoutCookie.split(';')[0]!.split('=')[1]!.startsWith(`${state}.`)).toBe(true);
+      const answer = await parts.logout.signedOut(
+        back(`?state=${state}`, logoutCookie.split(';')[0]),
+      );
+      expect(answer.headers.get('location')).toBe(landing);
+    }
+  });
+
+  it('checks the returnTo it kept again when it reads it back', async () => {
+    const parts = logoutFor();
+    const evil = Buffer.from('//evil.example/phish').toString('base64url');
+    const answer = await parts.logout.signedOut(back('?state=abc', `lk_logout=abc.${evil}`));
+    expect(answer.headers.get('location')).toBe(`${app}/`);
+  });
 
   it("sends the browser on to the post-logout page when the IdP hands back this browser's state", async () => {
     const parts = logoutFor();

@@ -6,7 +6,7 @@ import { expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
 import type { Providers } from './providers';
-import { type HttpRequest, isSameOrigin, wantsJson } from './request';
+import { type HttpRequest, isSameOrigin, safeReturnTo, wantsJson } from './request';
 import { escapeHtml, htmlResponse, jsonResponse, redirectResponse, toResponse } from './responses';
 import type { SessionBackend } from './session-backends';
 import type { SessionContexts } from './session-context';
@@ -70,7 +70,9 @@ export class Logout {
   /**
    * Ends the session: clears the cookie, destroys or revokes the sessionId (a copied cookie dies
    * too), and sends the browser to the IdP's end-session endpoint (`303`, or JSON
-   * `{ redirectTo }` for `fetch` callers).
+   * `{ redirectTo }` for `fetch` callers). `?returnTo=` (a path on this origin) is where the user
+   * lands afterwards instead of `postLogoutRedirectPath`: kept with the end-session `state` when
+   * the IdP sends the browser back to the `signedOut` route, else the redirect itself.
    */
   async logout(request: HttpRequest): Promise<Response> {
     if (!isSameOrigin(request, this.config.baseUrl.origin)) {
@@ -83,7 +85,10 @@ export class Logout {
     const { record, problem } = await this.contexts.read(cookies);
     if (problem?.code === ErrorCodes.storeUnavailable) throw problem;
     const clearCookies = await this.sessions.end(record, cookies, this.config.now());
-    let redirectTo = this.config.postLogoutRedirectUri;
+    // Where to land afterwards, when the caller says (`?returnTo=`): a path on this origin.
+    const asked = new URL(request.url).searchParams.get('returnTo');
+    const returnTo = asked ? safeReturnTo(asked, this.config.baseUrl) : undefined;
+    let redirectTo = this.landing(returnTo);
     let state: string | undefined;
     if (record) {
       this.emit({ type: 'logout', sub: String(claimsOf(record).sub), sessionId: record.sessionId });
@@ -109,7 +114,7 @@ export class Logout {
     if (state) {
       response.headers.append(
         'set-cookie',
-        serializeCookie(this.config.logoutStateCookie, state, {
+        serializeCookie(this.config.logoutStateCookie, logoutState(state, returnTo), {
           secure: this.config.secure,
           maxAge: LOGOUT_STATE_TTL,
         }),
@@ -119,25 +124,37 @@ export class Logout {
   }
 
   /**
-   * `GET /auth/signed-out`: where the IdP sends the browser back after sign-out. Redirects to
-   * `postLogoutRedirectPath` only when the query's `state` is the one this browser's sign-out sent
-   * (its cookie); any other return is refused with `state_mismatch` and changes nothing.
+   * `GET /auth/signed-out`: where the IdP sends the browser back after sign-out. Redirects to the
+   * sign-out's `returnTo`, else `postLogoutRedirectPath`, only when the query's `state` is the one
+   * this browser's sign-out sent (its cookie); any other return is refused with `state_mismatch`
+   * and changes nothing.
    */
   async signedOut(request: HttpRequest): Promise<Response> {
     const states = new URL(request.url).searchParams.getAll('state');
-    const expected = parseCookies(request.headers.get('cookie')).get(this.config.logoutStateCookie);
+    const [expected, returnTo] = readLogoutState(
+      parseCookies(request.headers.get('cookie')).get(this.config.logoutStateCookie),
+    );
     if (states.length !== 1 || !expected || !sameSecret(states[0]!, expected)) {
       throw new LatchkeyError(
         ErrorCodes.stateMismatch,
         'No sign-out in progress matches this return from the identity provider (expired, started in another browser, or already completed).',
       );
     }
-    const response = redirectResponse(this.config.postLogoutRedirectUri);
+    const response = redirectResponse(
+      this.landing(returnTo && safeReturnTo(returnTo, this.config.baseUrl)),
+    );
     response.headers.append(
       'set-cookie',
       expireCookie(this.config.logoutStateCookie, this.config.secure),
     );
     return response;
+  }
+
+  /** Where a signed-out browser lands: `returnTo` (a checked path) on this origin, or the default. */
+  private landing(returnTo: string | undefined): string {
+    return returnTo === undefined
+      ? this.config.postLogoutRedirectUri
+      : `${this.config.baseUrl.origin}${returnTo}`;
   }
 
   /** Who signs out, as the IdP hears it: the ID token, or with `logout.idTokenHint: false` a hint. */
@@ -201,4 +218,22 @@ export class Logout {
       return toResponse(error, { as: 'json' });
     }
   }
+}
+
+/**
+ * The end-session state cookie's value: the state, and after a `.` the sign-out's `returnTo`
+ * (base64url), checked again when it is read back.
+ */
+function logoutState(state: string, returnTo: string | undefined): string {
+  return returnTo === undefined ? state : `${state}.${Buffer.from(returnTo).toString('base64url')}`;
+}
+
+/** The state and the `returnTo` of an end-session state cookie. */
+function readLogoutState(value: string | undefined): [string | undefined, string | undefined] {
+  if (value === undefined) return [undefined, undefined];
+  const [state, returnTo] = value.split('.');
+  return [
+    state,
+    returnTo === undefined ? undefined : Buffer.from(returnTo, 'base64url').toString(),
+  ];
 }

@@ -5,13 +5,19 @@
 
 /**
  * Declare your permission strings once, and every `can`, `definePolicy`, `requirePermission`,
- * `usePermission` and `<RequirePermission>` call is type-checked against them. `@latchkey/core`,
+ * `usePermission` and `<RequirePermission>` call is type-checked against them; your role names
+ * type `useRole`, and the claims the server adds to the session's user (`sessionClaims`) type
+ * `session.user` and `useUser()`. `@latchkey/core`,
  * `@latchkey/core/contract` and `@latchkey/react` share this one interface: declare it on the
  * package that you import (in a browser app, `@latchkey/react`).
  *
  * @example
  * declare module '@latchkey/core' {
- *   interface Register { permissions: 'invoices:read' | 'invoices:write' | 'reports:read' }
+ *   interface Register {
+ *     permissions: 'invoices:read' | 'invoices:write' | 'reports:read';
+ *     roles: 'admin' | 'viewer';
+ *     user: { tenantId: string };
+ *   }
  * }
  */
 // biome-ignore lint/suspicious/noEmptyInterface: filled in by users through declaration merging.
@@ -23,6 +29,14 @@ export type Permission = Register extends {
   permissions: infer P extends string;
 }
   ? P
+  : string;
+
+/** A role name: the union you declared in {@link Register} (`roles`), or any string. */
+export type Role = Register extends {
+  /** The union of role names declared on {@link Register}. */
+  roles: infer R extends string;
+}
+  ? R
   : string;
 
 /** A permission grant in a policy: an exact permission, a `prefix:*` wildcard, or `*`. */

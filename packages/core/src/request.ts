@@ -126,7 +126,8 @@ function hasEncodedEscape(value: string): boolean {
   return false;
 }
 
-function hasControlCharacter(text: string): boolean {
+/** True when `text` holds a control character (C0 or DEL). */
+export function hasControlCharacter(text: string): boolean {
   for (const char of text) if (char < ' ' || char === '\u007f') return true;
   return false;
 }

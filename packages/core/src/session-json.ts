@@ -3,8 +3,18 @@
  * `@latchkey/react` reads. Types only; never tokens.
  */
 
-/** The signed-in user's profile, from standard ID token claims. */
-export interface SessionUser {
+import type { Register } from './rbac';
+
+/** The user's claims you declared in {@link Register} (`user`), added by `sessionClaims`. */
+export type RegisteredUser = Register extends {
+  /** The claims the server adds to the session's user. */
+  user: infer U extends object;
+}
+  ? U
+  : Record<never, never>;
+
+/** The standard part of {@link SessionUser}, from ID token claims. */
+export interface StandardUser {
   /** The IdP's subject identifier (`sub` claim). */
   sub: string;
   /** Display name (`name` claim). */
@@ -14,6 +24,12 @@ export interface SessionUser {
   /** URL of a profile picture (`picture` claim). */
   picture?: string;
 }
+
+/**
+ * The signed-in user's profile: standard ID token claims, and those the server's `sessionClaims`
+ * adds, as declared in {@link Register}.
+ */
+export type SessionUser = StandardUser & RegisteredUser;
 
 /** A signed-in session as the browser sees it: who, what they may do, how they signed in. */
 export interface AuthSession {

@@ -617,3 +617,72 @@ describe('store sessions in detail', () => {
     expect(await store.lock(lockKey, 1000)).toEqual(expect.any(Function));
   });
 });
+
+describe('sessionClaims', () => {
+  it('adds the claims sessionClaims names to the user, camel-cased, and nothing else of the claims', () => {
+    const config = resolveConfig({
+      issuer: 'https://idp.example.com',
+      clientId: 'app',
+      clientSecret: 's',
+      baseUrl: 'https://app.example.com',
+      secrets: [secret],
+      sessionClaims: ['tenant_id', 'locale', 'groups'],
+    });
+    const session = toSession(
+      recordWith({ tenant_id: 't-42', groups: ['a', 'b'], name: 'Alice', hidden: 'x' }),
+      config,
+    );
+    expect(session.user).toEqual({
+      sub: 'alice',
+      name: 'Alice',
+      tenantId: 't-42',
+      groups: ['a', 'b'],
+    });
+    expect(sessionJson(session)).toMatchObject({ user: { tenantId: 't-42' } });
+    expect(JSON.stringify(sessionJson(session))).not.toContain('hidden');
+  });
+
+  it('takes a function instead, whose fields never replace the standard ones', () => {
+    const config = resolveConfig({
+      issuer: 'https://idp.example.com',
+      clientId: 'app',
+      clientSecret: 's',
+      baseUrl: 'https://app.example.com',
+      secrets: [secret],
+      sessionClaims: (claims) => ({
+        org: claims['https://example.com/org'],
+        sub: 'mallory',
+        name: 42,
+        email: 'forged@example.com',
+      }),
+    });
+    const session = toSession(
+      recordWith({ 'https://example.com/org': 'acme', email: 'alice@example.com' }),
+      config,
+    );
+    expect(session.user).toEqual({ sub: 'alice', email: 'alice@example.com', org: 'acme' });
+  });
+
+  it.each([
+    ['sub', "'sub' is already part of the session's user"],
+    ['name', "'name' is already part of the session's user"],
+    ['https://example.com/org', 'is not a plain claim name'],
+    ['', 'is not a plain claim name'],
+  ])('refuses sessionClaims [%j] with config_invalid', (name, message) => {
+    expect(() =>
+      resolveConfig({
+        issuer: 'https://idp.example.com',
+        clientId: 'app',
+        clientSecret: 's',
+        baseUrl: 'https://app.example.com',
+        secrets: [secret],
+        sessionClaims: [name],
+      }),
+    ).toThrow(
+      expect.objectContaining({
+        code: 'config_invalid',
+        message: expect.stringContaining(message),
+      }),
+    );
+  });
+});

@@ -291,10 +291,12 @@ const strings = (value: unknown) =>
 /** The app-facing view of a record, frozen (requests of the same session share it). */
 export function toSession(record: SessionRecord, config: ResolvedConfig): Session {
   const claims = claimsOf(record);
-  const user: SessionUser = { sub: String(claims.sub) };
+  // The app's own fields (`sessionClaims`), then the standard ones, which only claims set.
+  const user = { ...config.sessionClaims?.(claims), sub: String(claims.sub) } as SessionUser;
   for (const key of ['name', 'email', 'picture'] as const) {
     const value = optionalString(claims[key]);
-    if (value !== undefined) user[key] = value;
+    if (value === undefined) delete user[key];
+    else user[key] = value;
   }
   const roles = Object.freeze(config.roles(claims));
   return Object.freeze({

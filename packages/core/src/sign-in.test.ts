@@ -1,8 +1,16 @@
 // Sign-in against test-utils' hostile IdP in its well-behaved mode (the core package cannot depend
 // on the dev IdP); the hostile modes are tested in test/hostile-idp.test.ts.
 import { describe, expect, it } from 'vitest';
-import { cookiesAfter, signInParts, useHostileIdp } from '../test/hostile';
+import {
+  baseUrl,
+  cookiesAfter,
+  hostileClient,
+  secrets,
+  signInParts,
+  useHostileIdp,
+} from '../test/hostile';
 import type { LatchkeyOptions } from './config';
+import { createLatchkey } from './latchkey';
 import { transactionSlot } from './transaction';
 
 const hostile = useHostileIdp();
@@ -42,6 +50,70 @@ describe('SignIn.login', () => {
         `^lk_tx\\.${transactionSlot(state)}=[^;]+; Path=/; HttpOnly; SameSite=Lax; Max-Age=600$`,
       ),
     );
+  });
+});
+
+describe('the login route with loginParams', () => {
+  const routeWith = (loginParams?: readonly string[]) => {
+    hostile.idp.mode = 'valid';
+    return createLatchkey({
+      issuer: hostile.idp.issuer,
+      ...hostileClient,
+      baseUrl,
+      secrets,
+      ...(loginParams ? { loginParams } : {}),
+    });
+  };
+  const login = async (auth: ReturnType<typeof routeWith>, query: string) =>
+    (await auth.handle(at(`/auth/login?${query}`)))!;
+  const asked =
+    'returnTo=%2Fr&prompt=login&login_hint=alice%40example.com&ui_locales=fr&screen_hint=signup&scope=admin&client_id=evil&redirect_uri=https%3A%2F%2Fevil.example';
+
+  it('passes on the parameters the app lists, and never the protocol parameters', async () => {
+    const answer = await login(routeWith(['prompt', 'login_hint', 'ui_locales']), asked);
+    expect(answer.status).toBe(302);
+    const url = new URL(answer.headers.get('location')!);
+    expect(url.searchParams.get('prompt')).toBe('login');
+    expect(url.searchParams.get('login_hint')).toBe('alice@example.com');
+    expect(url.searchParams.get('ui_locales')).toBe('fr');
+    expect(url.searchParams.has('screen_hint')).toBe(false);
+    expect(url.searchParams.get('scope')).toBe('openid profile email offline_access');
+    expect(url.searchParams.get('client_id')).toBe(hostileClient.clientId);
+    expect(url.searchParams.get('redirect_uri')).toBe(`${baseUrl}/auth/callback`);
+  });
+
+  it('passes on nothing by default', async () => {
+    const url = new URL((await login(routeWith(), asked)).headers.get('location')!);
+    for (const name of ['prompt', 'login_hint', 'ui_locales', 'screen_hint']) {
+      expect(url.searchParams.has(name)).toBe(false);
+    }
+  });
+
+  it.each([
+    ['given twice', 'prompt=login&prompt=none'],
+    ['over 1,024 characters', `login_hint=${'a'.repeat(1025)}`],
+    ['with a control character', 'login_hint=alice%0d%0aSet-Cookie'],
+  ])('refuses a value %s with 400 invalid_request', async (_, query) => {
+    const answer = await login(routeWith(['prompt', 'login_hint']), query);
+    expect(answer.status).toBe(400);
+    expect(await answer.json()).toMatchObject({ error: 'invalid_request' });
+  });
+
+  it.each([
+    ['client_id'],
+    ['redirect_uri'],
+    ['scope'],
+    ['state'],
+    ['nonce'],
+    ['code_challenge'],
+    ['acr_values'],
+    ['max_age'],
+    ['claims'],
+    ['request_uri'],
+    ['returnTo'],
+    ['not a name'],
+  ])("refuses loginParams ['%s'] with config_invalid", (name) => {
+    expect(() => routeWith([name])).toThrow(expect.objectContaining({ code: 'config_invalid' }));
   });
 });
 

@@ -3,7 +3,7 @@ import type { ResolvedConfig } from './config';
 import { type CookieReader, expireCookie, parseCookies, serializeCookie } from './cookies';
 import { ErrorCodes, isLatchkeyError, LatchkeyError } from './errors';
 import type { Provider, Providers } from './providers';
-import { type HttpRequest, safeReturnTo } from './request';
+import { type HttpRequest, hasControlCharacter, safeReturnTo } from './request';
 import { errorAnswer, redirectResponse } from './responses';
 import type { Keyring } from './seal';
 import type { SessionBackend } from './session-backends';
@@ -19,7 +19,7 @@ import {
   transactionSlot,
 } from './transaction';
 
-/** Parameters of a sign-in started by the app (the login route takes `returnTo` only). */
+/** Parameters of a sign-in started by the app (the login route takes `returnTo` and the app's `loginParams`). */
 export interface LoginParams {
   /** Same-origin path to return to after sign-in; anything else becomes `/`. */
   returnTo?: string;
@@ -35,6 +35,33 @@ export interface LoginParams {
   extra?: Readonly<Record<string, string>>;
   /** Which of `providers` to sign in with; required when there are several. */
   provider?: string | null | undefined;
+}
+
+/** Longest value the login route passes on for one of `loginParams`. */
+const LOGIN_PARAM_MAX = 1024;
+
+/**
+ * The authorization parameters a visitor's `GET /auth/login` query asks for, of those the app
+ * allows (`loginParams`); refuses a value that is too long or holds a control character.
+ */
+export function loginExtras(
+  query: URLSearchParams,
+  allowed: readonly string[],
+): Record<string, string> {
+  const extra: Record<string, string> = {};
+  for (const name of allowed) {
+    const values = query.getAll(name);
+    if (values.length === 0 || values[0] === '') continue;
+    const value = values[0]!;
+    if (values.length > 1 || value.length > LOGIN_PARAM_MAX || hasControlCharacter(value)) {
+      throw new LatchkeyError(
+        ErrorCodes.invalidRequest,
+        `The login parameter '${name}' must be given once, at most ${LOGIN_PARAM_MAX} characters, without control characters.`,
+      );
+    }
+    extra[name] = value;
+  }
+  return extra;
 }
 
 /**

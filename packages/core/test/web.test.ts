@@ -53,6 +53,30 @@ describe('latchkey.fetch and sessionOf in Hono', () => {
     expect(await me.json()).toMatchObject({ sub: 'hostile-user' });
   });
 
+  it('sessionJsonOf gives a server render the JSON of /auth/session, signed in or out', async () => {
+    hostile.idp.mode = 'valid';
+    const auth = createLatchkey({ issuer: hostile.idp.issuer, ...hostileClient, baseUrl, secrets });
+    const page = (cookie?: string) =>
+      new Request(`${baseUrl}/dashboard`, { headers: cookie ? { cookie } : {} });
+    expect(await auth.sessionJsonOf(page())).toEqual({
+      session: { authenticated: false },
+      setCookies: [],
+    });
+    const login = (await auth.fetch(new Request(`${baseUrl}/auth/login?returnTo=/`)))!;
+    const authorize = await fetch(login.headers.get('location')!, { redirect: 'manual' });
+    const callback = (await auth.fetch(
+      new Request(authorize.headers.get('location')!, { headers: { cookie: cookiesAfter(login) } }),
+    ))!;
+    const cookie = cookiesAfter(login, callback);
+    const { session } = await auth.sessionJsonOf(page(cookie));
+    const route = await (await auth.fetch(
+      new Request(`${baseUrl}/auth/session`, { headers: { cookie, accept: 'application/json' } }),
+    ))!.json();
+    expect(session).toMatchObject({ authenticated: true, user: { sub: 'hostile-user' } });
+    expect(session).toEqual(route);
+    expect(JSON.stringify(session)).not.toMatch(/eyJ/);
+  });
+
   it('refuses a body over 64 KiB to its routes with 413, declared or not', async () => {
     const app = honoApp(hostile.idp.issuer);
     const post = (body: BodyInit) =>
