@@ -19,5 +19,6 @@ export const sourceAliases = {
   '@latchkey/passkeys/browser': source('passkeys', 'browser.ts'),
   '@latchkey/passkeys': source('passkeys'),
   '@latchkey/react/passkeys': source('react', 'passkeys.tsx'),
+  '@latchkey/react/testing': source('react', 'testing.tsx'),
   '@latchkey/react': source('react'),
 };

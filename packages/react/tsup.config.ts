@@ -21,12 +21,12 @@ const sharedContext: EsbuildPlugin = {
 };
 
 export default defineConfig({
-  // `passkeys` is a subpath of its own, so that apps without passkeys load no WebAuthn code;
-  // `context` is internal (not in `exports`), shared by the two.
-  entry: ['src/index.ts', 'src/passkeys.tsx', 'src/context.ts'],
+  // `passkeys` is a subpath of its own, so that apps without passkeys load no WebAuthn code, and
+  // `testing` (for tests only); `context` is internal (not in `exports`), shared by them.
+  entry: ['src/index.ts', 'src/passkeys.tsx', 'src/testing.tsx', 'src/context.ts'],
   format: ['esm', 'cjs'],
   esbuildPlugins: [sharedContext],
-  dts: { entry: ['src/index.ts', 'src/passkeys.tsx'] },
+  dts: { entry: ['src/index.ts', 'src/passkeys.tsx', 'src/testing.tsx'] },
   clean: true,
   // Browser code: modern evergreen browsers; React, react-dom and @latchkey/passkeys (an optional
   // peer) stay imports.

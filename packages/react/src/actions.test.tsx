@@ -27,12 +27,12 @@ function renderAuth(props: { basePath?: string; acrLevels?: readonly string[] } 
 }
 
 describe('signIn', () => {
-  test('navigates to /auth/login with returnTo = the current path and query', () => {
+  test('navigates to /auth/login with returnTo = the current path, query and hash', () => {
     const assign = stubLocation('http://localhost:3000/invoices?page=2#top');
     renderAuth().current.signIn();
     const url = expectNavigation(assign);
     expect(url.pathname).toBe('/auth/login');
-    expect(url.searchParams.get('returnTo')).toBe('/invoices?page=2');
+    expect(url.searchParams.get('returnTo')).toBe('/invoices?page=2#top');
   });
 
   test('keeps a same-origin returnTo and turns a foreign one into /', () => {
@@ -55,6 +55,23 @@ describe('signIn', () => {
     const url = expectNavigation(assign);
     expect(url.pathname).toBe('/auth/step-up');
     expect(Object.fromEntries(url.searchParams)).toEqual({ acr: MFA, returnTo: '/transfer' });
+  });
+
+  test('passes prompt, login_hint and ui_locales to the login route (the server lets through those it allows)', () => {
+    const assign = stubLocation('http://localhost:3000/start');
+    renderAuth().current.signIn({
+      prompt: 'login',
+      loginHint: 'alice@example.com',
+      uiLocales: 'fr en',
+    });
+    const url = expectNavigation(assign);
+    expect(url.pathname).toBe('/auth/login');
+    expect(Object.fromEntries(url.searchParams)).toEqual({
+      returnTo: '/start',
+      prompt: 'login',
+      login_hint: 'alice@example.com',
+      ui_locales: 'fr en',
+    });
   });
 
   test('uses the configured basePath', () => {
@@ -121,6 +138,18 @@ describe('signOut', () => {
       headers: { accept: 'application/json' },
     });
     await waitFor(() => expect(statusOf()).toBe('unauthenticated'));
+  });
+
+  test('asks the server to land on returnTo, kept on this origin', async () => {
+    stubLocation();
+    const fetchMock = stubFetch(json({ redirectTo: 'https://idp.example/session/end' }));
+    const auth = renderAuth();
+    await act(() => auth.current.signOut({ returnTo: '/goodbye?from=menu' }));
+    await act(() => auth.current.signOut({ returnTo: 'https://evil.example/phish' }));
+    expect(fetchMock.mock.calls.map(([input]) => String(input))).toEqual([
+      '/auth/logout?returnTo=%2Fgoodbye%3Ffrom%3Dmenu',
+      '/auth/logout?returnTo=%2F',
+    ]);
   });
 
   test('rejects and keeps the session when the server refuses (e.g. 403 origin_mismatch)', async () => {

@@ -14,16 +14,17 @@ import {
   stubFetch,
   stubLocation,
 } from '../test/helpers';
-import { AuthProvider, useAuth, useAuthFetch } from './index';
+import { type AuthFetchOptions, AuthProvider, useAuth, useAuthFetch } from './index';
 
 const PWD = 'urn:latchkey:acr:pwd';
 const MFA = 'urn:latchkey:acr:mfa';
 
-function renderAuthFetch() {
+function renderAuthFetch(options?: AuthFetchOptions) {
   const wrapper = ({ children }: { children: ReactNode }) => (
     <AuthProvider initialSession={signedIn()}>{children}</AuthProvider>
   );
-  return renderHook(() => ({ authFetch: useAuthFetch(), auth: useAuth() }), { wrapper }).result;
+  return renderHook(() => ({ authFetch: useAuthFetch(options), auth: useAuth() }), { wrapper })
+    .result;
 }
 
 const challenge = (header: string) =>
@@ -107,6 +108,35 @@ describe('useAuthFetch', () => {
     expect(fetchedPaths(fetchMock)).toEqual(['/api/me', '/auth/session']);
     await waitFor(() => expect(result.current.auth.status).toBe('unauthenticated'));
     expect(assign).not.toHaveBeenCalled();
+  });
+
+  test("with onUnauthenticated: 'signIn', a plain 401 sends the user to sign in and back, even when the session still looks good", async () => {
+    const assign = stubLocation('http://localhost:3000/reports#q2');
+    const fetchMock = stubFetch(json({ error: 'unauthenticated' }, 401), json(signedIn()));
+    const result = renderAuthFetch({ onUnauthenticated: 'signIn' });
+    await act(async () => {
+      await expect(result.current.authFetch('/api/reports')).rejects.toMatchObject({
+        code: 'session_expired',
+        status: 401,
+      });
+    });
+    expect(fetchedPaths(fetchMock)).toEqual(['/api/reports', '/auth/session']);
+    const url = expectNavigation(assign);
+    expect(url.pathname).toBe('/auth/login');
+    expect(url.searchParams.get('returnTo')).toBe('/reports#q2');
+  });
+
+  test("with onUnauthenticated: 'reject', a plain 401 rejects with session_expired and navigates nowhere", async () => {
+    const assign = stubLocation();
+    stubFetch(json({ error: 'unauthenticated' }, 401), json(signedIn()));
+    const result = renderAuthFetch({ onUnauthenticated: 'reject' });
+    await act(async () => {
+      await expect(result.current.authFetch('/api/reports')).rejects.toMatchObject({
+        code: 'session_expired',
+      });
+    });
+    expect(assign).not.toHaveBeenCalled();
+    expect(result.current.auth.status).toBe('authenticated');
   });
 
   test('returns other responses as they are, sending the session cookie same-origin', async () => {

@@ -2,15 +2,21 @@
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { describe, expect, test, vi } from 'vitest';
 import {
+  errorOf,
   expectNavigation,
   json,
+  Probe,
   signedIn,
   signedOut,
+  statusOf,
   stubFetch,
   stubLocation,
 } from '../test/helpers';
 import {
+  AuthLoading,
   AuthProvider,
+  AuthUnavailable,
+  RequireAuth,
   RequirePermission,
   RequireStepUp,
   type SessionResponse,
@@ -47,6 +53,111 @@ describe('<SignedIn> and <SignedOut>', () => {
     const { container } = render(page());
     expect(container.textContent).toBe('');
     await waitFor(() => expect(container.textContent).toBe('welcome backinvoicestransfer'));
+  });
+});
+
+describe('<AuthLoading> and <AuthUnavailable>', () => {
+  const page = (
+    <AuthProvider>
+      <AuthLoading>checking your session</AuthLoading>
+      <AuthUnavailable>
+        {(error, retry) => (
+          <button type="button" onClick={() => void retry()}>
+            {`unavailable: ${error.code}, retry`}
+          </button>
+        )}
+      </AuthUnavailable>
+      <SignedIn>welcome back</SignedIn>
+      <SignedOut>please sign in</SignedOut>
+      <RequirePermission permission="invoices:read" fallback="no invoices">
+        invoices
+      </RequirePermission>
+      <RequireStepUp acr={PWD} fallback="verify">
+        transfer
+      </RequireStepUp>
+    </AuthProvider>
+  );
+
+  test('a first check that fails shows why and a retry that checks at once; the guards stay empty', async () => {
+    const fetchMock = stubFetch(json({ error: 'oops' }, 503), json(signedIn()));
+    const { container } = render(page);
+    expect(container.textContent).toBe('checking your session');
+    await waitFor(() => expect(container.textContent).toBe('unavailable: http_error, retry'));
+    fireEvent.click(screen.getByRole('button'));
+    await waitFor(() => expect(container.textContent).toBe('welcome backinvoicestransfer'));
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+  });
+
+  test('a network failure first, then signed out', async () => {
+    stubFetch();
+    const { container } = render(page);
+    await waitFor(() => expect(container.textContent).toBe('unavailable: network_error, retry'));
+    stubFetch(json(signedOut));
+    fireEvent.click(screen.getByRole('button'));
+    await waitFor(() => expect(container.textContent).toBe('please sign inno invoicesverify'));
+  });
+
+  test('an outage after the first answer keeps the page as it was', async () => {
+    const fetchMock = stubFetch(json({ error: 'store_unavailable' }, 503));
+    const now = vi.spyOn(Date, 'now');
+    now.mockReturnValue(1_000_000_000_000);
+    render(
+      <AuthProvider initialSession={signedIn()}>
+        <AuthUnavailable>{() => 'the server is unavailable'}</AuthUnavailable>
+        <AuthLoading>loading</AuthLoading>
+        <Probe />
+      </AuthProvider>,
+    );
+    now.mockReturnValue(1_000_000_060_000); // a minute later: the focus checks again
+    fireEvent.focus(window);
+    await waitFor(() => expect(errorOf()).toBe('store_unavailable'));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    expect(statusOf()).toBe('authenticated');
+    expect(screen.queryByText('the server is unavailable')).toBeNull();
+    expect(screen.queryByText('loading')).toBeNull();
+  });
+});
+
+describe('<RequireAuth>', () => {
+  const guarded = (
+    props: Omit<Parameters<typeof RequireAuth>[0], 'children'> = {},
+    session?: SessionResponse,
+  ) => (
+    <AuthProvider {...(session ? { initialSession: session } : {})}>
+      <RequireAuth loading="one moment" {...props}>
+        invoices
+      </RequireAuth>
+    </AuthProvider>
+  );
+
+  test('renders its children when signed in, and loading until the session is known', async () => {
+    const assign = stubLocation();
+    stubFetch(json(signedIn()));
+    const { container } = render(guarded());
+    expect(container.textContent).toBe('one moment');
+    await waitFor(() => expect(container.textContent).toBe('invoices'));
+    expect(assign).not.toHaveBeenCalled();
+  });
+
+  test('sends a signed-out visitor to sign in and back to this page, hash included', () => {
+    const assign = stubLocation('http://localhost:3000/invoices?page=2#unpaid');
+    const { container } = render(guarded({}, signedOut));
+    expect(container.textContent).toBe('one moment');
+    const url = expectNavigation(assign);
+    expect(url.pathname).toBe('/auth/login');
+    expect(url.searchParams.get('returnTo')).toBe('/invoices?page=2#unpaid');
+  });
+
+  test('comes back to returnTo when given, and renders fallback without redirect', () => {
+    const assign = stubLocation();
+    render(guarded({ returnTo: '/home' }, signedOut)).unmount();
+    expect(expectNavigation(assign).searchParams.get('returnTo')).toBe('/home');
+    assign.mockClear();
+    const { container } = render(
+      guarded({ redirect: false, fallback: 'please sign in' }, signedOut),
+    );
+    expect(container.textContent).toBe('please sign in');
+    expect(assign).not.toHaveBeenCalled();
   });
 });
 

@@ -1,12 +1,87 @@
 import { type AuthSession, acrSatisfies, type Permission } from '@latchkey/core/contract';
 import { type ReactElement, type ReactNode, useEffect, useReducer } from 'react';
 import { useAuthContext } from './context';
-import { usePermission } from './hooks';
+import type { AuthError } from './errors';
+import { usePermission, useRequireAuth } from './hooks';
+import { unanswered } from './store';
 
 /** Props of {@link SignedIn} and {@link SignedOut}. */
 export interface SignedInProps {
   /** Rendered only in that state. */
   children?: ReactNode;
+}
+
+/** Props of {@link AuthLoading}. */
+export interface AuthLoadingProps {
+  /** Rendered until the server's first answer, unless the first check failed. */
+  children?: ReactNode;
+}
+
+/** Renders its children while the first session check is under way (`loading`). */
+export function AuthLoading({ children }: AuthLoadingProps): ReactElement {
+  return <>{useAuthContext().state.status === 'loading' ? children : null}</>;
+}
+
+/** Props of {@link AuthUnavailable}. */
+export interface AuthUnavailableProps {
+  /**
+   * Rendered while the server has not answered yet and its last check failed (`unavailable`),
+   * with why and a `retry()` that checks again at once (checks also go on by themselves).
+   */
+  children: (error: AuthError, retry: () => Promise<void>) => ReactNode;
+}
+
+/**
+ * Renders `children(error, retry)` when the first session check failed (a 5xx, the network) and
+ * no answer has come since: the page can say so instead of staying blank. After the session was
+ * known once, an outage keeps it and sets `error` instead.
+ *
+ * @example
+ * <AuthUnavailable>
+ *   {(error, retry) => <p>Cannot reach the server ({error.code}). <button onClick={retry}>Retry</button></p>}
+ * </AuthUnavailable>
+ */
+export function AuthUnavailable({ children }: AuthUnavailableProps): ReactElement | null {
+  const { store, state } = useAuthContext();
+  if (state.status !== 'unavailable' || !state.error) return null;
+  return <>{children(state.error, store.refresh)}</>;
+}
+
+/** Props of {@link RequireAuth}. */
+export interface RequireAuthProps {
+  /** Rendered when signed in. */
+  children?: ReactNode;
+  /** Rendered until the session is known, and while a signed-out visitor is sent to sign in. */
+  loading?: ReactNode;
+  /**
+   * Sends a signed-out visitor to sign in, and back to `returnTo` (default: this page, hash
+   * included). Default `true`; with `false`, `fallback` is rendered instead.
+   */
+  redirect?: boolean;
+  /** Where to come back to after sign-in: a same-origin path. */
+  returnTo?: string;
+  /** Rendered when signed out and `redirect` is `false`. */
+  fallback?: ReactNode;
+}
+
+/**
+ * A route guard: renders its children when signed in, and sends a signed-out visitor to sign in
+ * and back to this page (`loading` meanwhile). It shapes the page only: the server checks the
+ * session on every request.
+ *
+ * @example
+ * <RequireAuth loading={<Spinner />}><Invoices /></RequireAuth>
+ */
+export function RequireAuth({
+  children,
+  loading = null,
+  redirect = true,
+  returnTo,
+  fallback = null,
+}: RequireAuthProps): ReactElement {
+  const { status } = useRequireAuth({ redirect, ...(returnTo === undefined ? {} : { returnTo }) });
+  if (status === 'authenticated') return <>{children}</>;
+  return <>{status === 'unauthenticated' && !redirect ? fallback : loading}</>;
 }
 
 /** Renders its children only when signed in (nothing while loading). */
@@ -30,8 +105,8 @@ export interface RequirePermissionProps {
 }
 
 /**
- * Renders its children when the session holds `permission`, else `fallback` (nothing while
- * loading). It shapes the page only: the server enforces permissions on every request.
+ * Renders its children when the session holds `permission`, else `fallback` (nothing before the
+ * server's first answer). It shapes the page only: the server enforces permissions on every request.
  */
 export function RequirePermission({
   permission,
@@ -39,7 +114,7 @@ export function RequirePermission({
   children,
 }: RequirePermissionProps): ReactElement | null {
   const allowed = usePermission(permission);
-  if (useAuthContext().state.status === 'loading') return null;
+  if (unanswered(useAuthContext().state)) return null;
   return <>{allowed ? children : fallback}</>;
 }
 
@@ -74,7 +149,7 @@ function metUntil(
 
 /**
  * Renders its children when the session was authenticated at level `acr` or higher and within
- * `maxAge` seconds; otherwise `fallback` (nothing while loading). It re-renders when `maxAge`
+ * `maxAge` seconds; otherwise `fallback` (nothing before the server's first answer). It re-renders when `maxAge`
  * runs out. It shapes the page only: the server enforces step-up on every request.
  *
  * @example
@@ -95,7 +170,7 @@ export function RequireStepUp(props: RequireStepUpProps): ReactElement | null {
     const timer = setTimeout(rerender, Math.min(until - store.now() + 1, 86_400_000));
     return () => clearTimeout(timer);
   }, [met, until, store]);
-  if (state.status === 'loading') return null;
+  if (unanswered(state)) return null;
   if (met) return <>{children}</>;
   const stepUp = () => store.stepUp({ acr, maxAge });
   return <>{typeof fallback === 'function' ? fallback(stepUp) : fallback}</>;

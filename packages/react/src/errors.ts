@@ -10,6 +10,11 @@ export const AuthErrorCodes = {
   httpError: 'http_error',
   /** An API asked for a stronger or more recent sign-in (RFC 9470); the page is navigating to it. */
   stepUpRequired: 'step_up_required',
+  /**
+   * An API answered a plain 401 (`useAuthFetch({ onUnauthenticated })`): the session is no longer
+   * good there; with `'signIn'` the page is navigating to sign-in.
+   */
+  sessionExpired: 'session_expired',
 } as const;
 
 /** One of the {@link AuthErrorCodes}. */

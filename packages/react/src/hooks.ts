@@ -2,16 +2,26 @@ import {
   type AuthSession,
   grantCovers,
   type Permission,
+  type Role,
   type SessionUser,
 } from '@latchkey/core/contract';
-import { useMemo } from 'react';
+import { useCallback, useEffect, useMemo } from 'react';
 import { useAuthContext } from './context';
 import type { AuthError } from './errors';
-import type { AuthStatus, SignInOptions, StepUpOptions } from './store';
+import type {
+  AuthStatus,
+  OnUnauthenticated,
+  SignInOptions,
+  SignOutOptions,
+  StepUpOptions,
+} from './store';
 
 /** What {@link useAuth} returns. The functions are stable across renders. */
 export interface Auth {
-  /** `loading` until the first answer (none with `initialSession`), then signed in or out. */
+  /**
+   * `loading` until the first answer (none with `initialSession`), then signed in or out;
+   * `unavailable` while no answer has come and the last check failed.
+   */
   status: AuthStatus;
   /** The session when `authenticated`, else `null`. */
   session: AuthSession | null;
@@ -26,18 +36,23 @@ export interface Auth {
   /** Why the latest session check or sign-out failed, else `null`. */
   error: AuthError | null;
   /**
-   * Navigates to `/auth/login?returnTo=...`; with `acr`, to `/auth/step-up?acr=...` instead, as
-   * the login route takes no level.
+   * Navigates to `/auth/login?returnTo=...` (with `prompt`, `login_hint` and `ui_locales` when
+   * given: the server passes on those its `loginParams` lists); with `acr`, to
+   * `/auth/step-up?acr=...` instead, as the login route takes no level.
    */
   signIn(options?: SignInOptions): void;
   /**
-   * Posts `/auth/logout`, shows every tab signed out, then navigates to the IdP's end-session URL.
-   * Rejects with an {@link AuthError} (and sets `error`) when the server did not end the session.
+   * Posts `/auth/logout` (with `?returnTo=` when given), shows every tab signed out, then
+   * navigates to the IdP's end-session URL. Rejects with an {@link AuthError} (and sets `error`)
+   * when the server did not end the session.
    */
-  signOut(): Promise<void>;
+  signOut(options?: SignOutOptions): Promise<void>;
   /** Navigates to `/auth/step-up?acr=...&max_age=...&returnTo=...`. */
   stepUp(options?: StepUpOptions): void;
-  /** Checks the session with the server now (joins a check already under way); never rejects. */
+  /**
+   * Checks the session with the server now (joins a check already under way); never rejects. The
+   * `retry` of `unavailable`.
+   */
   refresh(): Promise<void>;
 }
 
@@ -69,6 +84,45 @@ export function useAuth(): Auth {
   }, [store, state]);
 }
 
+/** Options of {@link useRequireAuth}. */
+export interface RequireAuthOptions {
+  /** Where to come back to after sign-in: a same-origin path; default this page, hash included. */
+  returnTo?: string;
+  /** Whether to send a signed-out visitor to sign in. Default `true`. */
+  redirect?: boolean;
+}
+
+/**
+ * {@link useAuth}, and a signed-out visitor sent to sign in and back (`returnTo`, default this
+ * page). For pages and layouts that need a session; see also `<RequireAuth>`.
+ *
+ * @example
+ * const { status, user } = useRequireAuth();
+ * if (status !== 'authenticated') return <Spinner />;
+ */
+export function useRequireAuth({ returnTo, redirect = true }: RequireAuthOptions = {}): Auth {
+  const auth = useAuth();
+  const signedOut = auth.status === 'unauthenticated';
+  useEffect(() => {
+    if (signedOut && redirect) auth.signIn(returnTo === undefined ? {} : { returnTo });
+  }, [signedOut, redirect, returnTo, auth.signIn]);
+  return auth;
+}
+
+/**
+ * {@link useAuth} for components under a `<Suspense>` boundary: suspends until the server's first
+ * answer (or a failed first check: `unavailable`), so the component never sees `loading`. On the
+ * server, give the provider an `initialSession` instead: there is no session route to ask.
+ *
+ * @example
+ * <Suspense fallback={<Spinner />}><Account /></Suspense> // Account calls useAuthSuspense()
+ */
+export function useAuthSuspense(): Auth {
+  const { store, state } = useAuthContext();
+  if (state.status === 'loading') throw store.ready();
+  return useAuth();
+}
+
 /** The signed-in user, or `null` (signed out or still loading). */
 export function useUser(): SessionUser | null {
   return useAuthContext().state.session?.user ?? null;
@@ -83,24 +137,38 @@ export function usePermission(permission: Permission): boolean {
   return grants.some((grant) => grantCovers(grant, permission));
 }
 
-/** True when the session has `role`. */
-export function useRole(role: string): boolean {
+/** True when the session has `role`. Typed from {@link Register} when you declared your roles. */
+export function useRole(role: Role): boolean {
   return useAuthContext().state.session?.roles.includes(role) ?? false;
+}
+
+/** Options of {@link useAuthFetch}. */
+export interface AuthFetchOptions {
+  /**
+   * What a plain 401 (no step-up challenge) does, after the session is checked again: by default
+   * the 401 is returned as it came; `'signIn'` sends the user to sign in and back to this page,
+   * `'reject'` rejects; both reject with `AuthError('session_expired')`.
+   */
+  onUnauthenticated?: OnUnauthenticated;
 }
 
 /**
  * A `fetch` for this app's own API (the BFF): same origin only, with the session cookie. A `401`
  * carrying an RFC 9470 step-up challenge navigates to `/auth/step-up` (with the challenge's
  * `acr_values`/`max_age`, back to this page) and rejects with `step_up_required`: the request is
- * never replayed. A plain `401` refreshes the session state; other responses are returned as is.
+ * never replayed. A plain `401` checks the session again, then is returned as is, or as
+ * `onUnauthenticated` says; other responses are returned as is.
  *
  * @example
- * const authFetch = useAuthFetch();
+ * const authFetch = useAuthFetch({ onUnauthenticated: 'signIn' });
  * const response = await authFetch('/api/payments', { method: 'POST', body });
  */
-export function useAuthFetch(): (
-  input: RequestInfo | URL,
-  init?: RequestInit,
-) => Promise<Response> {
-  return useAuthContext().store.authFetch;
+export function useAuthFetch({
+  onUnauthenticated,
+}: AuthFetchOptions = {}): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
+  const { authFetch } = useAuthContext().store;
+  return useCallback(
+    (input: RequestInfo | URL, init?: RequestInit) => authFetch(input, init, onUnauthenticated),
+    [authFetch, onUnauthenticated],
+  );
 }

@@ -11,11 +11,18 @@ export {
   type Permission,
   parseStepUpChallenge,
   type Register,
+  type Role,
   type SessionJson as SessionResponse,
   type SessionUser as AuthUser,
   type StepUpChallenge,
 } from '@latchkey/core/contract';
 export {
+  AuthLoading,
+  type AuthLoadingProps,
+  AuthUnavailable,
+  type AuthUnavailableProps,
+  RequireAuth,
+  type RequireAuthProps,
   RequirePermission,
   type RequirePermissionProps,
   RequireStepUp,
@@ -27,11 +34,26 @@ export {
 export { AuthError, type AuthErrorCode, AuthErrorCodes } from './errors';
 export {
   type Auth,
+  type AuthFetchOptions,
+  type RequireAuthOptions,
   useAuth,
   useAuthFetch,
+  useAuthSuspense,
   usePermission,
+  useRequireAuth,
   useRole,
   useUser,
 } from './hooks';
 export { AuthProvider, type AuthProviderProps } from './provider';
-export type { AuthStatus, SignInOptions, StepUpOptions } from './store';
+export {
+  type AuthClient,
+  type AuthClientOptions,
+  type AuthState,
+  type AuthStatus,
+  createAuthClient,
+  type OnUnauthenticated,
+  type SessionChangeListener,
+  type SignInOptions,
+  type SignOutOptions,
+  type StepUpOptions,
+} from './store';

@@ -1,6 +1,6 @@
 // The latchkey server is not running in unit tests: `fetch` is stubbed with Web Responses.
 import { act, fireEvent, render, renderHook, screen, waitFor } from '@testing-library/react';
-import { StrictMode } from 'react';
+import { StrictMode, Suspense } from 'react';
 import { describe, expect, test, vi } from 'vitest';
 import {
   deferred,
@@ -15,7 +15,16 @@ import {
   stubFetch,
   userOf,
 } from '../test/helpers';
-import { AuthProvider, SignedIn, SignedOut, useAuth, useUser } from './index';
+import {
+  AuthProvider,
+  type AuthSession,
+  createAuthClient,
+  SignedIn,
+  SignedOut,
+  useAuth,
+  useAuthSuspense,
+  useUser,
+} from './index';
 
 /** Records every status it renders with. */
 function Recorder({ seen }: { seen: string[] }) {
@@ -131,7 +140,7 @@ describe('AuthProvider without initialSession', () => {
     expect(fetchMock).toHaveBeenCalledTimes(1);
   });
 
-  test('503 store_unavailable keeps the status unknown and sets error; a later check recovers', async () => {
+  test('a first check answered 503 makes the status unavailable and sets error; a later check recovers', async () => {
     stubFetch(json({ error: 'store_unavailable' }, 503), json(signedIn()));
     render(
       <AuthProvider>
@@ -139,7 +148,7 @@ describe('AuthProvider without initialSession', () => {
       </AuthProvider>,
     );
     await waitFor(() => expect(errorOf()).toBe('store_unavailable'));
-    expect(statusOf()).toBe('loading');
+    expect(statusOf()).toBe('unavailable');
     fireEvent.click(screen.getByText('refresh probe'));
     await waitFor(() => expect(statusOf()).toBe('authenticated'));
     expect(errorOf()).toBe('');
@@ -177,9 +186,18 @@ describe('AuthProvider without initialSession', () => {
       </AuthProvider>,
     );
     await waitFor(() => expect(errorOf()).toBe('network_error'));
+    expect(statusOf()).toBe('unavailable');
     stubFetch(json({ error: 'nope' }, 500));
     fireEvent.click(screen.getByText('refresh probe'));
     await waitFor(() => expect(errorOf()).toBe('http_error'));
+    expect(statusOf()).toBe('unavailable');
+    // The first answer, even signed out, leaves unavailable for good.
+    stubFetch(json(signedOut), json({ error: 'nope' }, 500));
+    fireEvent.click(screen.getByText('refresh probe'));
+    await waitFor(() => expect(statusOf()).toBe('unauthenticated'));
+    fireEvent.click(screen.getByText('refresh probe'));
+    await waitFor(() => expect(errorOf()).toBe('http_error'));
+    expect(statusOf()).toBe('unauthenticated');
   });
 });
 
@@ -278,6 +296,7 @@ describe('freshness', () => {
     );
     await act(() => vi.advanceTimersByTimeAsync(0));
     expect(errorOf()).toBe('store_unavailable');
+    expect(statusOf()).toBe('unavailable');
     await act(() => vi.advanceTimersByTimeAsync(5_000));
     expect(fetchMock).toHaveBeenCalledTimes(2);
     expect(statusOf()).toBe('authenticated');
@@ -325,4 +344,166 @@ describe('useUser', () => {
 test('useAuth outside an AuthProvider says what is missing', () => {
   vi.spyOn(console, 'error').mockImplementation(() => {});
   expect(() => render(<Probe />)).toThrow(/wrap this component in an <AuthProvider>/);
+});
+
+describe('refetch options', () => {
+  test('refetchOnWindowFocus={false} checks nothing on focus', async () => {
+    const fetchMock = stubFetch(json(signedIn()));
+    const now = vi.spyOn(Date, 'now');
+    now.mockReturnValue(1_000_000_000_000);
+    render(
+      <AuthProvider initialSession={signedIn()} refetchOnWindowFocus={false}>
+        <Probe />
+      </AuthProvider>,
+    );
+    now.mockReturnValue(1_000_000_060_000);
+    fireEvent.focus(window);
+    await settle();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+
+  test('refetchInterval checks every so many seconds, signed out too (fake clock)', async () => {
+    vi.useFakeTimers();
+    const fetchMock = stubFetch(json(signedOut), json(signedIn()));
+    render(
+      <AuthProvider initialSession={signedOut} refetchInterval={30}>
+        <Probe />
+      </AuthProvider>,
+    );
+    await act(() => vi.advanceTimersByTimeAsync(29_000));
+    expect(fetchMock).not.toHaveBeenCalled();
+    await act(() => vi.advanceTimersByTimeAsync(1_000));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    await act(() => vi.advanceTimersByTimeAsync(30_000));
+    expect(fetchMock).toHaveBeenCalledTimes(2);
+    expect(statusOf()).toBe('authenticated');
+  });
+
+  test('refuses a refetchInterval under 10 seconds', () => {
+    expect(() => createAuthClient({ refetchInterval: 1 })).toThrow(RangeError);
+  });
+
+  test('refetchWhenOffline={false} checks nothing while the browser is offline', async () => {
+    const fetchMock = stubFetch(json(signedIn()));
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    render(
+      <AuthProvider initialSession={signedIn()} refetchWhenOffline={false}>
+        <Probe />
+      </AuthProvider>,
+    );
+    fireEvent.click(screen.getByText('refresh probe'));
+    await settle();
+    expect(fetchMock).not.toHaveBeenCalled();
+  });
+});
+
+describe('onSessionChange', () => {
+  test('reports a sign-out, a sign-in, a user switch and an acr change, and nothing else', async () => {
+    const changes: Array<[string | null, string | null]> = [];
+    const record = (next: AuthSession | null, previous: AuthSession | null) =>
+      changes.push([
+        next && `${next.user.sub}@${next.acr}`,
+        previous && `${previous.user.sub}@${previous.acr}`,
+      ]);
+    const alice = signedIn();
+    stubFetch(
+      json(alice),
+      json(signedOut),
+      json(alice),
+      json(signedIn({ user: { sub: 'bob' } })),
+      json(signedIn({ user: { sub: 'bob' }, acr: 'urn:latchkey:acr:mfa' })),
+    );
+    render(
+      <AuthProvider initialSession={alice} onSessionChange={record}>
+        <Probe />
+      </AuthProvider>,
+    );
+    for (let step = 0; step < 5; step++) {
+      fireEvent.click(screen.getByText('refresh probe'));
+      await settle();
+    }
+    expect(changes).toEqual([
+      [null, 'alice@urn:latchkey:acr:pwd'],
+      ['alice@urn:latchkey:acr:pwd', null],
+      ['bob@urn:latchkey:acr:pwd', 'alice@urn:latchkey:acr:pwd'],
+      ['bob@urn:latchkey:acr:mfa', 'bob@urn:latchkey:acr:pwd'],
+    ]);
+  });
+
+  test('the first answer is not a change', async () => {
+    const listener = vi.fn();
+    stubFetch(json(signedIn()));
+    render(
+      <AuthProvider onSessionChange={listener}>
+        <Probe />
+      </AuthProvider>,
+    );
+    await waitFor(() => expect(statusOf()).toBe('authenticated'));
+    expect(listener).not.toHaveBeenCalled();
+  });
+});
+
+describe('createAuthClient', () => {
+  test('ready() checks the session once, before any provider, and the provider then shares it', async () => {
+    const fetchMock = stubFetch(json(signedIn()));
+    const client = createAuthClient();
+    expect(client.getState().status).toBe('loading');
+    const [first, second] = await Promise.all([client.ready(), client.ready()]);
+    expect(first.status).toBe('authenticated');
+    expect(second).toBe(first);
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    render(
+      <AuthProvider client={client}>
+        <Probe />
+      </AuthProvider>,
+    );
+    expect(statusOf()).toBe('authenticated');
+    await settle();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  test('ready() resolves unavailable when the first check fails, so a loader can say so', async () => {
+    stubFetch(json({ error: 'oops' }, 500));
+    const state = await createAuthClient().ready();
+    expect(state.status).toBe('unavailable');
+    expect(state.error?.code).toBe('http_error');
+  });
+});
+
+/** Suspends until the session is known, then shows it. */
+function Account() {
+  const { status, user } = useAuthSuspense();
+  return <span>{`${status} ${user?.name ?? ''}`}</span>;
+}
+
+describe('useAuthSuspense', () => {
+  test('suspends until the first answer, with one session request', async () => {
+    const held = deferred<Response>();
+    const fetchMock = stubFetch(() => held.promise);
+    const { container } = render(
+      <StrictMode>
+        <AuthProvider>
+          <Suspense fallback="checking">
+            <Account />
+          </Suspense>
+        </AuthProvider>
+      </StrictMode>,
+    );
+    expect(container.textContent).toBe('checking');
+    held.resolve(json(signedIn()));
+    await waitFor(() => expect(container.textContent).toBe('authenticated Alice Example'));
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
+
+  test('does not suspend with an initialSession', () => {
+    stubFetch();
+    const { container } = render(
+      <AuthProvider initialSession={signedOut}>
+        <Suspense fallback="checking">
+          <Account />
+        </Suspense>
+      </AuthProvider>,
+    );
+    expect(container.textContent).toBe('unauthenticated ');
+  });
 });

@@ -8,11 +8,12 @@ import {
   useSyncExternalStore,
 } from 'react';
 import { AuthContext } from './context';
-import { parseSessionResponse } from './session';
-import { createAuthStore } from './store';
-
-/** The acr levels of the latchkey dev IdP, lowest first. */
-const DEFAULT_ACR_LEVELS = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'] as const;
+import {
+  type AuthClient,
+  type AuthStore,
+  createAuthClient,
+  type SessionChangeListener,
+} from './store';
 
 /** Props of {@link AuthProvider}. `basePath`, `initialSession` and `acrLevels` are read on mount. */
 export interface AuthProviderProps {
@@ -32,6 +33,22 @@ export interface AuthProviderProps {
    * requirement. Default `['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa']`.
    */
   acrLevels?: readonly string[];
+  /**
+   * A client from `createAuthClient(...)`, shared with router loaders; the provider then ignores
+   * `basePath`, `initialSession` and `acrLevels` (the client's own apply).
+   */
+  client?: AuthClient;
+  /** See `createAuthClient`: check on focus. Default `true`. Read on mount, as the options above. */
+  refetchOnWindowFocus?: boolean;
+  /** See `createAuthClient`: check every this many seconds. Default none. */
+  refetchInterval?: number;
+  /** See `createAuthClient`: check while offline. Default `true`. */
+  refetchWhenOffline?: boolean;
+  /**
+   * Called with the session after and before a sign-in, a sign-out, a user switch or an acr
+   * change, from this tab or another; e.g. to clear a query cache on sign-out.
+   */
+  onSessionChange?: SessionChangeListener;
 }
 
 /**
@@ -43,19 +60,16 @@ export interface AuthProviderProps {
  */
 export function AuthProvider({
   children,
-  basePath = '/auth',
-  initialSession,
-  acrLevels = DEFAULT_ACR_LEVELS,
+  client,
+  onSessionChange,
+  ...options
 }: AuthProviderProps): ReactElement {
-  const [store] = useState(() => {
-    const path = basePath.replace(/\/+$/, '');
-    if (!path.startsWith('/') || path.startsWith('//')) {
-      throw new TypeError(`basePath must be a path such as '/auth', not '${basePath}'.`);
-    }
-    // `null` and `{ authenticated: false }` mean signed out; an invalid value means unknown.
-    const initial = initialSession === null ? null : parseSessionResponse(initialSession);
-    return createAuthStore(path, acrLevels, initial);
-  });
+  // Every client is an engine of createAuthClient's: the provider uses the rest of it.
+  const [store] = useState(() => (client ?? createAuthClient(options)) as AuthStore);
+  useEffect(
+    () => onSessionChange && store.onSessionChange(onSessionChange),
+    [store, onSessionChange],
+  );
   const state = useSyncExternalStore(store.subscribe, store.getState, store.getState);
   useEffect(() => store.start(), [store]);
   const value = useMemo(() => ({ store, state }), [store, state]);

@@ -25,7 +25,8 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
   if (authenticated === false) return null;
   const u = (typeof user === 'object' && user !== null ? user : {}) as Record<string, unknown>;
   const session = {
-    user: { sub: u.sub } as SessionUser,
+    // The server's `sessionClaims` fields come along; the standard ones are checked below.
+    user: { ...u, sub: u.sub as string } as SessionUser,
     roles: strings(roles),
     permissions: strings(permissions),
     acr,
@@ -34,8 +35,7 @@ export function parseSessionResponse(body: unknown): AuthSession | null | undefi
     expiresAt,
   };
   for (const key of ['name', 'email', 'picture'] as const) {
-    const value = u[key];
-    if (isString(value)) session.user[key] = value;
+    if (!isString(u[key])) delete session.user[key];
   }
   if (isString(provider)) Object.assign(session, { provider });
   const valid =

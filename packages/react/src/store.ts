@@ -1,12 +1,17 @@
-import { type AuthSession, parseStepUpChallenge } from '@latchkey/core/contract';
+import { type AuthSession, parseStepUpChallenge, type SessionJson } from '@latchkey/core/contract';
 import { AuthError } from './errors';
 import { parseSessionResponse, toSessionResponse } from './session';
 
-/** Where the session stands: `loading` until the first answer, then one of the other two. */
-export type AuthStatus = 'loading' | 'authenticated' | 'unauthenticated';
+/**
+ * Where the session stands: `loading` until the first answer, then signed in or out. While no
+ * answer has come yet and the last check failed (5xx, network), `unavailable`: the checks go on,
+ * and the first answer moves on from it. After one answer, a failed check keeps the status.
+ */
+export type AuthStatus = 'loading' | 'unavailable' | 'authenticated' | 'unauthenticated';
 
 /** What the provider knows about the session. */
 export interface AuthState {
+  /** Where the session stands (see {@link AuthStatus}). */
   status: AuthStatus;
   /** The session when `authenticated`, else `null`. */
   session: AuthSession | null;
@@ -17,15 +22,38 @@ export interface AuthState {
   error: AuthError | null;
 }
 
+/** Whether the server has not answered yet: `loading`, or `unavailable` after a failed check. */
+export const unanswered = ({ status }: AuthState): boolean =>
+  status === 'loading' || status === 'unavailable';
+
 /** Options of `signIn()`. */
 export interface SignInOptions {
-  /** Same-origin path to come back to; defaults to the current path and query. */
+  /** Same-origin path to come back to; defaults to the current path, query and hash. */
   returnTo?: string;
   /**
    * Sign in at this authentication level at least: the sign-in then goes through
-   * `/auth/step-up?acr=...` (the login route takes no level).
+   * `/auth/step-up?acr=...` (the login route takes no level, nor the options below).
    */
   acr?: string;
+  /** `prompt` for the IdP (`'login'`, `'consent'`, `'select_account'`, ...). */
+  prompt?: string;
+  /** `login_hint`: the account to suggest, e.g. an email address. */
+  loginHint?: string;
+  /** `ui_locales`: the languages of the IdP's pages, e.g. `'fr-CA fr en'`. */
+  uiLocales?: string;
+}
+
+/**
+ * What `useAuthFetch` does with a plain 401 (no step-up challenge), after checking the session
+ * again: `'signIn'` sends the user to sign in and back, `'reject'` rejects; both with
+ * `AuthError('session_expired')`.
+ */
+export type OnUnauthenticated = 'signIn' | 'reject';
+
+/** Options of `signOut()`. */
+export interface SignOutOptions {
+  /** Same-origin path to land on once signed out; defaults to the server's `postLogoutRedirectPath`. */
+  returnTo?: string;
 }
 
 /** Options of `stepUp()`. */
@@ -34,24 +62,84 @@ export interface StepUpOptions {
   acr?: string;
   /** The new authentication must be at most this many seconds old (`max_age`). */
   maxAge?: number;
-  /** Same-origin path to come back to; defaults to the current path and query. */
+  /** Same-origin path to come back to; defaults to the current path, query and hash. */
   returnTo?: string;
 }
 
-/** The provider's engine: state, session checks, navigations and cross-tab messages. */
-export interface AuthStore {
+/**
+ * The session without React, for router loaders and code outside components: the same engine an
+ * `<AuthProvider client={client}>` then uses. See {@link createAuthClient}.
+ */
+export interface AuthClient {
+  /** The state now. */
   getState(): AuthState;
+  /** Calls `listener` after every change of state; returns the unsubscribe function. */
   subscribe(listener: () => void): () => void;
+  /**
+   * The state once the server has answered (or the first check failed: `unavailable`), checking
+   * it first when nobody has yet. For a router's `loader` or `beforeLoad`.
+   */
+  ready(): Promise<AuthState>;
+  /** Checks the session with the server now (joins a check under way); never rejects. */
+  refresh(): Promise<void>;
+  /** See `useAuth().signIn`. */
+  signIn(options?: SignInOptions): void;
+  /** See `useAuth().signOut`. */
+  signOut(options?: SignOutOptions): Promise<void>;
+  /** See `useAuth().stepUp`. */
+  stepUp(options?: StepUpOptions): void;
+  /**
+   * Calls `listener(next, previous)` when the session changes once known: a sign-in, a sign-out, a
+   * user switch or an acr change, from this tab or another. Returns the unsubscribe function.
+   */
+  onSessionChange(listener: SessionChangeListener): () => void;
+}
+
+/** See {@link AuthClient.onSessionChange}: the session after the change and before it. */
+export type SessionChangeListener = (
+  next: AuthSession | null,
+  previous: AuthSession | null,
+) => void;
+
+/** Options of {@link createAuthClient}. */
+export interface AuthClientOptions {
+  /** Where the server mounted latchkey's routes. Default `'/auth'`. */
+  basePath?: string;
+  /**
+   * The session as the server knew it when rendering the page (the body of `GET /auth/session`),
+   * or `null` for signed out; without it the status starts `loading`. Another shape counts as
+   * unknown.
+   */
+  initialSession?: SessionJson | null;
+  /**
+   * The server's authentication levels, lowest first. Default
+   * `['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa']` (the dev IdP's).
+   */
+  acrLevels?: readonly string[];
+  /** Check the session when the window gets focus or the page becomes visible. Default `true`. */
+  refetchOnWindowFocus?: boolean;
+  /**
+   * Also check the session every this many seconds (at least 10), signed in or out. Default none:
+   * only before the session expires (and on focus, and after a failed check).
+   */
+  refetchInterval?: number;
+  /** Check the session while the browser says it is offline. Default `true`. */
+  refetchWhenOffline?: boolean;
+}
+
+/** The provider's engine: state, session checks, navigations and cross-tab messages. */
+export interface AuthStore extends AuthClient {
   /** The server's clock as estimated from the `Date` header of the last session response, in ms. */
   now(): number;
   readonly acrLevels: readonly string[];
   /** Where the server mounted latchkey's routes, without a trailing slash. */
   readonly basePath: string;
-  refresh(): Promise<void>;
-  signIn(options?: SignInOptions): void;
   stepUp(options?: Loose<StepUpOptions>): void;
-  signOut(): Promise<void>;
-  authFetch(input: RequestInfo | URL, init?: RequestInit): Promise<Response>;
+  authFetch(
+    input: RequestInfo | URL,
+    init?: RequestInit,
+    onUnauthenticated?: OnUnauthenticated,
+  ): Promise<Response>;
   /**
    * Takes a session body that another route answered (a passkey sign-in or step-up) as a session
    * check would: this tab and the others show it. A body of another shape asks the server instead.
@@ -85,7 +173,7 @@ const RETRY_MS = 5_000;
 const MAX_RETRY_MS = 300_000;
 
 const sameOriginPath = (returnTo: string | undefined): string => {
-  if (returnTo === undefined) return location.pathname + location.search;
+  if (returnTo === undefined) return location.pathname + location.search + location.hash;
   try {
     const url = new URL(returnTo, location.href);
     if (url.origin === location.origin) return url.pathname + url.search + url.hash;
@@ -93,27 +181,71 @@ const sameOriginPath = (returnTo: string | undefined): string => {
   return '/';
 };
 
+/** A sign-in, a sign-out, another user or another level: what `onSessionChange` reports. */
+const changed = (previous: AuthSession | null, next: AuthSession | null): boolean =>
+  previous?.user.sub !== next?.user.sub || previous?.acr !== next?.acr;
+
 const stateOf = (session: AuthSession | null, error: AuthError | null = null): AuthState => ({
   status: session ? 'authenticated' : 'unauthenticated',
   session,
   error,
 });
 
+/** The acr levels of the latchkey dev IdP, lowest first. */
+const DEFAULT_ACR_LEVELS = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'] as const;
+
 /**
- * Creates the engine of one provider. Touches no browser global until `start()` or an action is
- * called, so that it can be created during a server render.
+ * Creates the session engine: what `<AuthProvider>` runs on, or, made once outside React, what a
+ * router's loaders and the provider share (`<AuthProvider client={client}>`). Touches no browser
+ * global until an action, `ready()` or the provider's mount, so it can be created during a server
+ * render.
+ *
+ * @example
+ * const auth = createAuthClient();
+ * const loader = async () => ((await auth.ready()).status === 'authenticated' ? null : redirect('/'));
+ */
+export function createAuthClient({
+  basePath = '/auth',
+  initialSession,
+  acrLevels = DEFAULT_ACR_LEVELS,
+  ...refetch
+}: AuthClientOptions = {}): AuthClient {
+  const interval = refetch.refetchInterval;
+  if (interval !== undefined && !(interval >= 10 && interval <= 86_400)) {
+    throw new RangeError(`refetchInterval must be 10 to 86400 seconds, not ${interval}.`);
+  }
+  const path = basePath.replace(/\/+$/, '');
+  if (!path.startsWith('/') || path.startsWith('//')) {
+    throw new TypeError(`basePath must be a path such as '/auth', not '${basePath}'.`);
+  }
+  // `null` and `{ authenticated: false }` mean signed out; an invalid value means unknown.
+  const initial = initialSession === null ? null : parseSessionResponse(initialSession);
+  return createAuthStore(path, acrLevels, initial, refetch);
+}
+
+/**
+ * The engine of {@link createAuthClient}, with what the provider and the hooks use besides.
+ * `navigate` replaces `location.assign` (`@latchkey/react/testing` records navigations with it).
  */
 export function createAuthStore(
   basePath: string,
   acrLevels: readonly string[],
   initial: AuthSession | null | undefined,
+  {
+    refetchOnWindowFocus = true,
+    refetchInterval,
+    refetchWhenOffline = true,
+  }: Pick<AuthClientOptions, 'refetchOnWindowFocus' | 'refetchInterval' | 'refetchWhenOffline'>,
+  navigateTo: (url: string) => void = (url) => location.assign(url),
 ): AuthStore {
   let state: AuthState =
     initial === undefined ? { status: 'loading', session: null, error: null } : stateOf(initial);
   const listeners = new Set<() => void>();
+  const changeListeners = new Set<SessionChangeListener>();
   /** Bumped by every news; a session check that started before is stale and dropped. */
   let version = 0;
   let inflight: Promise<void> | undefined;
+  let waiting: Promise<AuthState> | undefined;
   let freshAt = initial === undefined ? 0 : Date.now();
   let clockOffset = 0;
   let failures = 0;
@@ -142,7 +274,10 @@ export function createAuthStore(
         // Already inside the lead window: look again just after the expiry.
         delay = Math.max(left + 1000, MIN_DELAY_MS) + Math.random() * JITTER_MS;
       }
-    } else return;
+    } else if (refetchInterval === undefined) return;
+    else delay = Number.POSITIVE_INFINITY;
+    if (refetchInterval !== undefined && !state.error)
+      delay = Math.min(delay, refetchInterval * 1000);
     timer = setTimeout(() => void refresh(), Math.min(delay, MAX_DELAY_MS));
   };
 
@@ -151,17 +286,21 @@ export function createAuthStore(
     version++;
     freshAt = Date.now();
     failures = 0;
+    const previous = unanswered(state) ? undefined : state.session;
     const unchanged =
-      state.status !== 'loading' &&
+      previous !== undefined &&
       state.error === null &&
-      JSON.stringify(session) === JSON.stringify(state.session);
+      JSON.stringify(session) === JSON.stringify(previous);
     if (!unchanged) set(stateOf(session));
+    if (previous !== undefined && changed(previous, session)) {
+      for (const listener of changeListeners) listener(session, previous);
+    }
     schedule();
   };
 
   const fail = (error: AuthError): AuthError => {
     failures++;
-    set({ ...state, error });
+    set({ ...state, status: unanswered(state) ? 'unavailable' : state.status, error });
     schedule();
     return error;
   };
@@ -228,6 +367,9 @@ export function createAuthStore(
 
   /** Checks the session with the server; one check at a time per provider (single flight). */
   const refresh = (): Promise<void> => {
+    if (!refetchWhenOffline && typeof navigator !== 'undefined' && navigator.onLine === false) {
+      return Promise.resolve();
+    }
     if (!inflight) {
       const started = version;
       inflight = fetchSession()
@@ -251,7 +393,7 @@ export function createAuthStore(
     for (const [name, value] of Object.entries(params)) {
       if (value !== undefined) query.set(name, String(value));
     }
-    location.assign(`${basePath}${route}?${query}`);
+    navigateTo(`${basePath}${route}?${query}`);
   };
 
   const stepUp = ({ acr, maxAge, returnTo }: Loose<StepUpOptions> = {}) => {
@@ -268,15 +410,25 @@ export function createAuthStore(
     });
   };
 
-  const signIn = ({ returnTo, acr }: SignInOptions = {}) => {
-    if (acr === undefined) navigate('/login', { returnTo: sameOriginPath(returnTo) });
-    else stepUp({ acr, returnTo });
+  const signIn = ({ returnTo, acr, prompt, loginHint, uiLocales }: SignInOptions = {}) => {
+    if (acr !== undefined) return stepUp({ acr, returnTo });
+    // The server passes these on only when its `loginParams` lists them.
+    navigate('/login', {
+      returnTo: sameOriginPath(returnTo),
+      prompt,
+      login_hint: loginHint,
+      ui_locales: uiLocales,
+    });
   };
 
-  const signOut = async (): Promise<void> => {
+  const signOut = async ({ returnTo }: SignOutOptions = {}): Promise<void> => {
     let body: unknown;
+    const query =
+      returnTo === undefined
+        ? ''
+        : `?${new URLSearchParams({ returnTo: sameOriginPath(returnTo) })}`;
     try {
-      [, body] = await request('/logout', { method: 'POST' });
+      [, body] = await request(`/logout${query}`, { method: 'POST' });
     } catch (error) {
       throw fail(error as AuthError);
     }
@@ -299,7 +451,11 @@ export function createAuthStore(
     location.assign(url.href);
   };
 
-  const authFetch = async (input: RequestInfo | URL, init?: RequestInit): Promise<Response> => {
+  const authFetch = async (
+    input: RequestInfo | URL,
+    init?: RequestInit,
+    onUnauthenticated?: OnUnauthenticated,
+  ): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : input, location.href);
     if (url.origin !== location.origin) {
       throw new TypeError(`authFetch only calls this app's origin, not ${url.origin}.`);
@@ -308,9 +464,16 @@ export function createAuthStore(
     if (response.status !== 401) return response;
     const challenge = parseStepUpChallenge(response.headers.get('www-authenticate'));
     if (!challenge) {
-      // A plain 401: the session is gone (expired, revoked, signed out elsewhere).
+      // A plain 401: the session is gone (expired, revoked, signed out elsewhere), or this API
+      // does not take it.
       await refresh();
-      return response;
+      if (!onUnauthenticated) return response;
+      if (onUnauthenticated === 'signIn') signIn();
+      throw new AuthError(
+        'session_expired',
+        `${url.pathname} answered 401: the session is not valid there${onUnauthenticated === 'signIn' ? '; on the way to sign in' : ''}.`,
+        401,
+      );
     }
     // RFC 9470: authenticate again as asked, then come back here. The request is not replayed.
     const { acrValues, maxAge } = challenge;
@@ -332,6 +495,19 @@ export function createAuthStore(
     },
     now,
     refresh,
+    onSessionChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
+    ready() {
+      if (state.status !== 'loading') return Promise.resolve(state);
+      // One promise until the answer: Suspense waits on the same one across renders.
+      waiting ??= refresh().then(() => {
+        waiting = undefined;
+        return state;
+      });
+      return waiting;
+    },
     signIn,
     stepUp,
     signOut,
@@ -345,7 +521,9 @@ export function createAuthStore(
     start() {
       running = true;
       const onFocus = () => {
-        if (!document.hidden && Date.now() - freshAt >= FRESH_MS) void refresh();
+        if (refetchOnWindowFocus && !document.hidden && Date.now() - freshAt >= FRESH_MS) {
+          void refresh();
+        }
       };
       addEventListener('focus', onFocus);
       document.addEventListener('visibilitychange', onFocus);
