@@ -1,4 +1,4 @@
-import { AuthProvider, type SessionResponse } from '@latchkey/react';
+import { AuthProvider, AuthUnavailable, type SessionResponse } from '@latchkey/react';
 import { type ReactElement, useEffect, useRef } from 'react';
 import { AuthControls } from './auth-controls';
 import { ACR_LEVELS } from './config';
@@ -55,6 +55,19 @@ function Shell(): ReactElement {
         </nav>
         <AuthControls />
       </header>
+      <AuthUnavailable>
+        {(error, retry) => (
+          <div className="alert" role="alert" data-testid="session-unavailable">
+            <p>
+              The server could not tell whether you are signed in (<code>{error.code}</code>). It
+              keeps trying.
+            </p>
+            <button type="button" onClick={() => void retry()}>
+              Try again
+            </button>
+          </div>
+        )}
+      </AuthUnavailable>
       <div className="layout">
         <main id="main" tabIndex={-1}>
           <route.Page />

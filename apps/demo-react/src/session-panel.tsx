@@ -19,9 +19,11 @@ export function SessionPanel(): ReactElement {
         <span className={`status status-${status}`} data-testid="session-status">
           {status === 'loading'
             ? 'Checking…'
-            : status === 'authenticated'
-              ? 'Signed in'
-              : 'Signed out'}
+            : status === 'unavailable'
+              ? 'Unknown'
+              : status === 'authenticated'
+                ? 'Signed in'
+                : 'Signed out'}
         </span>
       </p>
       {session && (
@@ -44,7 +46,7 @@ export function SessionPanel(): ReactElement {
           </dd>
         </dl>
       )}
-      {error && (
+      {error && status !== 'unavailable' && (
         <p className="error" role="alert">
           {error.code === 'store_unavailable'
             ? 'The server cannot check sessions right now; retrying.'

@@ -1,4 +1,4 @@
-import { useAuth, useAuthFetch } from '@latchkey/react';
+import { RequireAuth, useAuth, useAuthFetch } from '@latchkey/react';
 import { type ReactElement, type ReactNode, useEffect, useState } from 'react';
 import { describeError, describeFailure, readJson } from '../api';
 import { SignInPrompt } from '../components';
@@ -81,44 +81,57 @@ function ApiView(): ReactElement {
   );
 }
 
-/** `/profile`: the signed-in user as the session describes them. */
+/** The facts of the session, for {@link ProfilePage} (signed in). */
+function SessionFacts(): ReactElement | null {
+  const { session } = useAuth();
+  if (!session) return null;
+  return (
+    <>
+      <dl className="facts" data-testid="profile">
+        <Fact label="Name" testId="profile-name">
+          {session.user.name ?? '(none)'}
+        </Fact>
+        <Fact label="Email" testId="profile-email">
+          {session.user.email ?? '(none)'}
+        </Fact>
+        <Fact label="Subject">{session.user.sub}</Fact>
+        <Fact label="Roles" testId="profile-roles">
+          {session.roles.join(', ') || '(none)'}
+        </Fact>
+        <Fact label="Permissions" testId="profile-permissions">
+          {session.permissions.join(', ') || '(none)'}
+        </Fact>
+        <Fact label="Authentication level (acr)" testId="profile-acr">
+          <code>{session.acr ?? '(none)'}</code> ({describeAcr(session.acr, session.amr)})
+        </Fact>
+        <Fact label="Methods (amr)">{session.amr.join(', ') || '(none)'}</Fact>
+        <Fact label="Authenticated at">
+          {session.authTime === null ? (
+            '(unknown)'
+          ) : (
+            <time dateTime={isoTime(session.authTime)}>{formatTime(session.authTime)}</time>
+          )}
+        </Fact>
+      </dl>
+      <ApiView />
+    </>
+  );
+}
+
+/**
+ * `/profile`: the signed-in user as the session describes them. A route guard (`<RequireAuth>`);
+ * signed out, it offers the sign-in rather than leaving at once, so the visitor sees why.
+ */
 export function ProfilePage(): ReactElement {
-  const { status, session } = useAuth();
   return (
     <>
       <h1>Profile</h1>
-      {status === 'unauthenticated' && <SignInPrompt to="see your profile" returnTo="/profile" />}
-      {session && (
-        <>
-          <dl className="facts" data-testid="profile">
-            <Fact label="Name" testId="profile-name">
-              {session.user.name ?? '(none)'}
-            </Fact>
-            <Fact label="Email" testId="profile-email">
-              {session.user.email ?? '(none)'}
-            </Fact>
-            <Fact label="Subject">{session.user.sub}</Fact>
-            <Fact label="Roles" testId="profile-roles">
-              {session.roles.join(', ') || '(none)'}
-            </Fact>
-            <Fact label="Permissions" testId="profile-permissions">
-              {session.permissions.join(', ') || '(none)'}
-            </Fact>
-            <Fact label="Authentication level (acr)" testId="profile-acr">
-              <code>{session.acr ?? '(none)'}</code> ({describeAcr(session.acr, session.amr)})
-            </Fact>
-            <Fact label="Methods (amr)">{session.amr.join(', ') || '(none)'}</Fact>
-            <Fact label="Authenticated at">
-              {session.authTime === null ? (
-                '(unknown)'
-              ) : (
-                <time dateTime={isoTime(session.authTime)}>{formatTime(session.authTime)}</time>
-              )}
-            </Fact>
-          </dl>
-          <ApiView />
-        </>
-      )}
+      <RequireAuth
+        redirect={false}
+        fallback={<SignInPrompt to="see your profile" returnTo="/profile" />}
+      >
+        <SessionFacts />
+      </RequireAuth>
     </>
   );
 }
