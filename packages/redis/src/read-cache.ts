@@ -61,7 +61,8 @@ function subscriberFor(client: RedisClient): Redis | undefined {
 }
 
 /**
- * Store reads held in memory for a few seconds, kept honest by a Redis pub/sub channel: every
+ * Store reads held in memory for a few seconds (bench row `express-latchkey-redis-cached`: a busy
+ * session costs no round trip), kept honest by a Redis pub/sub channel: every
  * write or end of a session, on any instance, names its key there, and every instance drops it.
  * Answers from memory only while its subscription is live: when the subscriber connection drops,
  * everything is forgotten and reads go to Redis until it is subscribed again (changes published
