@@ -32,6 +32,23 @@ function Recorder({ seen }: { seen: string[] }) {
   return null;
 }
 
+describe("the server's own user fields (sessionClaims)", () => {
+  test('reach useUser() as the server sent them, the standard ones checked', () => {
+    const { result } = renderHook(() => useUser(), {
+      wrapper: ({ children }) => (
+        <AuthProvider
+          initialSession={signedIn({
+            user: { sub: 'alice', name: 'Alice', tenantId: 't-42', email: 42 } as never,
+          })}
+        >
+          {children}
+        </AuthProvider>
+      ),
+    });
+    expect(result.current).toEqual({ sub: 'alice', name: 'Alice', tenantId: 't-42' });
+  });
+});
+
 describe('AuthProvider with initialSession', () => {
   test('renders signed in on the very first render, without a loading flash or a fetch', () => {
     const fetchMock = stubFetch();
