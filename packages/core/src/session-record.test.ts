@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sealedBy } from '../test/sealed';
 import { isPromiseLike } from './awaitable';
-import { resolveConfig } from './config';
+import { type LatchkeyOptions, resolveConfig } from './config';
 import { parseCookies } from './cookies';
 import { createLatchkey } from './latchkey';
 import { MemoryRevocationList, MemorySessionStore } from './memory';
@@ -23,13 +23,18 @@ import {
 const secret = 'session-secret-session-secret-session-1';
 const now = 1_800_000_000_000;
 
-function configFor(baseUrl: string, secrets = [secret]) {
+function configFor(
+  baseUrl: string,
+  secrets = [secret],
+  more: Pick<LatchkeyOptions, 'sessionClaims'> = {},
+) {
   return resolveConfig({
     issuer: 'https://idp.example.com',
     clientId: 'app',
     clientSecret: 's',
     baseUrl,
     secrets,
+    ...more,
   });
 }
 
@@ -620,12 +625,7 @@ describe('store sessions in detail', () => {
 
 describe('sessionClaims', () => {
   it('adds the claims sessionClaims names to the user, camel-cased, and nothing else of the claims', () => {
-    const config = resolveConfig({
-      issuer: 'https://idp.example.com',
-      clientId: 'app',
-      clientSecret: 's',
-      baseUrl: 'https://app.example.com',
-      secrets: [secret],
+    const config = configFor('https://app.example.com', [secret], {
       sessionClaims: ['tenant_id', 'locale', 'groups'],
     });
     const session = toSession(
@@ -643,12 +643,7 @@ describe('sessionClaims', () => {
   });
 
   it('takes a function instead, whose fields never replace the standard ones', () => {
-    const config = resolveConfig({
-      issuer: 'https://idp.example.com',
-      clientId: 'app',
-      clientSecret: 's',
-      baseUrl: 'https://app.example.com',
-      secrets: [secret],
+    const config = configFor('https://app.example.com', [secret], {
       sessionClaims: (claims) => ({
         org: claims['https://example.com/org'],
         sub: 'mallory',
@@ -669,16 +664,7 @@ describe('sessionClaims', () => {
     ['https://example.com/org', 'is not a plain claim name'],
     ['', 'is not a plain claim name'],
   ])('refuses sessionClaims [%j] with config_invalid', (name, message) => {
-    expect(() =>
-      resolveConfig({
-        issuer: 'https://idp.example.com',
-        clientId: 'app',
-        clientSecret: 's',
-        baseUrl: 'https://app.example.com',
-        secrets: [secret],
-        sessionClaims: [name],
-      }),
-    ).toThrow(
+    expect(() => configFor('https://app.example.com', [secret], { sessionClaims: [name] })).toThrow(
       expect.objectContaining({
         code: 'config_invalid',
         message: expect.stringContaining(message),
