@@ -193,6 +193,20 @@ export const DIAGNOSTICS = {
       floor: true,
     },
   ],
+  'express-latchkey-redis-cached': [
+    {
+      id: 'express-noop-session',
+      what: "Express's floor for this shape, no-op middleware and guard (sent the sealed cookie, not a session id)",
+      floor: true,
+    },
+  ],
+  'express-latchkey-redis': [
+    {
+      id: 'express-noop-session',
+      what: "Express's floor for this shape, no-op middleware and guard (sent the sealed cookie, not a session id)",
+      floor: true,
+    },
+  ],
   'express-latchkey-bearer-es256': [
     {
       id: 'express-noop-bearer',
