@@ -82,6 +82,14 @@ describe('the login route with loginParams', () => {
     expect(url.searchParams.get('redirect_uri')).toBe(`${baseUrl}/auth/callback`);
   });
 
+  it('skips an empty value, and takes one of exactly 1,024 characters', async () => {
+    const hint = 'a'.repeat(1024);
+    const answer = await login(routeWith(['prompt', 'login_hint']), `prompt=&login_hint=${hint}`);
+    const url = new URL(answer.headers.get('location')!);
+    expect(url.searchParams.has('prompt')).toBe(false);
+    expect(url.searchParams.get('login_hint')).toBe(hint);
+  });
+
   it('passes on nothing by default', async () => {
     const url = new URL((await login(routeWith(), asked)).headers.get('location')!);
     for (const name of ['prompt', 'login_hint', 'ui_locales', 'screen_hint']) {
