@@ -27,18 +27,23 @@ import {
 const MFA = 'urn:latchkey:acr:mfa';
 const PWD = 'urn:latchkey:acr:pwd';
 
+/** Each guard, with a text for each of its sides. */
+const guards = (
+  <>
+    <SignedIn>welcome back</SignedIn>
+    <SignedOut>please sign in</SignedOut>
+    <RequirePermission permission="invoices:read" fallback="no invoices">
+      invoices
+    </RequirePermission>
+    <RequireStepUp acr={PWD} fallback="verify">
+      transfer
+    </RequireStepUp>
+  </>
+);
+
 describe('<SignedIn> and <SignedOut>', () => {
   const page = (initialSession?: SessionResponse) => (
-    <AuthProvider {...(initialSession ? { initialSession } : {})}>
-      <SignedIn>welcome back</SignedIn>
-      <SignedOut>please sign in</SignedOut>
-      <RequirePermission permission="invoices:read" fallback="no invoices">
-        invoices
-      </RequirePermission>
-      <RequireStepUp acr={PWD} fallback="verify">
-        transfer
-      </RequireStepUp>
-    </AuthProvider>
+    <AuthProvider {...(initialSession ? { initialSession } : {})}>{guards}</AuthProvider>
   );
 
   test('show only the matching side', () => {
@@ -67,14 +72,7 @@ describe('<AuthLoading> and <AuthUnavailable>', () => {
           </button>
         )}
       </AuthUnavailable>
-      <SignedIn>welcome back</SignedIn>
-      <SignedOut>please sign in</SignedOut>
-      <RequirePermission permission="invoices:read" fallback="no invoices">
-        invoices
-      </RequirePermission>
-      <RequireStepUp acr={PWD} fallback="verify">
-        transfer
-      </RequireStepUp>
+      {guards}
     </AuthProvider>
   );
 
