@@ -192,7 +192,7 @@ const stateOf = (session: AuthSession | null, error: AuthError | null = null): A
 });
 
 /** The acr levels of the latchkey dev IdP, lowest first. */
-const DEFAULT_ACR_LEVELS = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'] as const;
+export const DEFAULT_ACR_LEVELS = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'] as const;
 
 /**
  * Creates the session engine: what `<AuthProvider>` runs on, or, made once outside React, what a

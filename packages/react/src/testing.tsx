@@ -9,7 +9,13 @@ import type { AuthSession } from '@latchkey/core/contract';
 import { type ReactElement, type ReactNode, useState } from 'react';
 import { AuthContext } from './context';
 import type { AuthError } from './errors';
-import { type AuthState, type AuthStatus, type AuthStore, createAuthStore } from './store';
+import {
+  type AuthState,
+  type AuthStatus,
+  type AuthStore,
+  createAuthStore,
+  DEFAULT_ACR_LEVELS,
+} from './store';
 
 /** A session for tests: `user` `{ sub: 'test-user', name: 'Test User' }`, no roles, your overrides. */
 export function mockSession(overrides: Partial<AuthSession> = {}): AuthSession {
@@ -68,7 +74,7 @@ export function MockAuthProvider({
   status = session ? 'authenticated' : 'unauthenticated',
   error = null,
   onNavigate = () => {},
-  acrLevels = ['urn:latchkey:acr:pwd', 'urn:latchkey:acr:mfa'],
+  acrLevels = DEFAULT_ACR_LEVELS,
   children,
 }: MockAuthProviderProps): ReactElement {
   const [value] = useState(() => {
