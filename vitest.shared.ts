@@ -18,6 +18,7 @@ export const sourceAliases = {
   '@latchkey/redis': source('redis'),
   '@latchkey/passkeys/browser': source('passkeys', 'browser.ts'),
   '@latchkey/passkeys': source('passkeys'),
+  '@latchkey/react/fetch': source('react', 'fetch.ts'),
   '@latchkey/react/passkeys': source('react', 'passkeys.tsx'),
   '@latchkey/react/testing': source('react', 'testing.tsx'),
   '@latchkey/react': source('react'),

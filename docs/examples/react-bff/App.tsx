@@ -1,6 +1,7 @@
 // The React app. It never sees a token: it reads the session from the BFF and calls the API
 // through it.
-import { SignedIn, SignedOut, useAuth, useAuthFetch } from '@latchkey/react';
+import { SignedIn, SignedOut, useAuth } from '@latchkey/react';
+import { useAuthFetch } from '@latchkey/react/fetch';
 import { useState } from 'react';
 
 export function App() {

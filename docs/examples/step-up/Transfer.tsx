@@ -1,6 +1,7 @@
 // In a React app behind the server above (see the React guide for the provider).
 // #region auth-fetch
-import { RequireStepUp, useAuthFetch } from '@latchkey/react';
+import { RequireStepUp } from '@latchkey/react';
+import { useAuthFetch } from '@latchkey/react/fetch';
 import { useState } from 'react';
 
 export function SendButton() {

@@ -14,7 +14,8 @@ import {
   stubFetch,
   stubLocation,
 } from '../test/helpers';
-import { type AuthFetchOptions, AuthProvider, useAuth, useAuthFetch } from './index';
+import { type AuthFetchOptions, useAuthFetch } from './fetch';
+import { AuthProvider, useAuth } from './index';
 
 const PWD = 'urn:latchkey:acr:pwd';
 const MFA = 'urn:latchkey:acr:mfa';

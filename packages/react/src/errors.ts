@@ -21,8 +21,9 @@ export const AuthErrorCodes = {
 export type AuthErrorCode = (typeof AuthErrorCodes)[keyof typeof AuthErrorCodes];
 
 /**
- * Why a session check, a sign-out or an {@link useAuthFetch} call did not succeed. Recognise it by
- * `code` (the ESM and CJS builds hold different classes, so `instanceof` can miss).
+ * Why a session check, a sign-out or a `useAuthFetch` call (`@latchkey/react/fetch`) did not
+ * succeed. Recognise it by `code` (the ESM and CJS builds hold different classes, so `instanceof`
+ * can miss).
  */
 export class AuthError extends Error {
   // `declare`d fields are set in the constructor: no class-field helpers in the bundle.

@@ -5,16 +5,10 @@ import {
   type Role,
   type SessionUser,
 } from '@latchkey/core/contract';
-import { useCallback, useEffect, useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import { useAuthContext } from './context';
 import type { AuthError } from './errors';
-import type {
-  AuthStatus,
-  OnUnauthenticated,
-  SignInOptions,
-  SignOutOptions,
-  StepUpOptions,
-} from './store';
+import type { AuthStatus, SignInOptions, SignOutOptions, StepUpOptions } from './store';
 
 /** What {@link useAuth} returns. The functions are stable across renders. */
 export interface Auth {
@@ -140,35 +134,4 @@ export function usePermission(permission: Permission): boolean {
 /** True when the session has `role`. Typed from {@link Register} when you declared your roles. */
 export function useRole(role: Role): boolean {
   return useAuthContext().state.session?.roles.includes(role) ?? false;
-}
-
-/** Options of {@link useAuthFetch}. */
-export interface AuthFetchOptions {
-  /**
-   * What a plain 401 (no step-up challenge) does, after the session is checked again: by default
-   * the 401 is returned as it came; `'signIn'` sends the user to sign in and back to this page,
-   * `'reject'` rejects; both reject with `AuthError('session_expired')`.
-   */
-  onUnauthenticated?: OnUnauthenticated;
-}
-
-/**
- * A `fetch` for this app's own API (the BFF): same origin only, with the session cookie. A `401`
- * carrying an RFC 9470 step-up challenge navigates to `/auth/step-up` (with the challenge's
- * `acr_values`/`max_age`, back to this page) and rejects with `step_up_required`: the request is
- * never replayed. A plain `401` checks the session again, then is returned as is, or as
- * `onUnauthenticated` says; other responses are returned as is.
- *
- * @example
- * const authFetch = useAuthFetch({ onUnauthenticated: 'signIn' });
- * const response = await authFetch('/api/payments', { method: 'POST', body });
- */
-export function useAuthFetch({
-  onUnauthenticated,
-}: AuthFetchOptions = {}): (input: RequestInfo | URL, init?: RequestInit) => Promise<Response> {
-  const { authFetch } = useAuthContext().store;
-  return useCallback(
-    (input: RequestInfo | URL, init?: RequestInit) => authFetch(input, init, onUnauthenticated),
-    [authFetch, onUnauthenticated],
-  );
 }

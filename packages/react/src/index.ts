@@ -9,12 +9,10 @@ export {
   type AuthSession,
   grantCovers,
   type Permission,
-  parseStepUpChallenge,
   type Register,
   type Role,
   type SessionJson as SessionResponse,
   type SessionUser as AuthUser,
-  type StepUpChallenge,
 } from '@latchkey/core/contract';
 export {
   AuthLoading,
@@ -34,10 +32,8 @@ export {
 export { AuthError, type AuthErrorCode, AuthErrorCodes } from './errors';
 export {
   type Auth,
-  type AuthFetchOptions,
   type RequireAuthOptions,
   useAuth,
-  useAuthFetch,
   useAuthSuspense,
   usePermission,
   useRequireAuth,
@@ -51,7 +47,6 @@ export {
   type AuthState,
   type AuthStatus,
   createAuthClient,
-  type OnUnauthenticated,
   type SessionChangeListener,
   type SignInOptions,
   type SignOutOptions,

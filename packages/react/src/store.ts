@@ -1,4 +1,4 @@
-import { type AuthSession, parseStepUpChallenge, type SessionJson } from '@latchkey/core/contract';
+import type { AuthSession, SessionJson } from '@latchkey/core/contract';
 import { AuthError } from './errors';
 import { parseSessionResponse, toSessionResponse } from './session';
 
@@ -42,13 +42,6 @@ export interface SignInOptions {
   /** `ui_locales`: the languages of the IdP's pages, e.g. `'fr-CA fr en'`. */
   uiLocales?: string;
 }
-
-/**
- * What `useAuthFetch` does with a plain 401 (no step-up challenge), after checking the session
- * again: `'signIn'` sends the user to sign in and back, `'reject'` rejects; both with
- * `AuthError('session_expired')`.
- */
-export type OnUnauthenticated = 'signIn' | 'reject';
 
 /** Options of `signOut()`. */
 export interface SignOutOptions {
@@ -135,11 +128,6 @@ export interface AuthStore extends AuthClient {
   /** Where the server mounted latchkey's routes, without a trailing slash. */
   readonly basePath: string;
   stepUp(options?: Loose<StepUpOptions>): void;
-  authFetch(
-    input: RequestInfo | URL,
-    init?: RequestInit,
-    onUnauthenticated?: OnUnauthenticated,
-  ): Promise<Response>;
   /**
    * Takes a session body that another route answered (a passkey sign-in or step-up) as a session
    * check would: this tab and the others show it. A body of another shape asks the server instead.
@@ -451,40 +439,6 @@ export function createAuthStore(
     location.assign(url.href);
   };
 
-  const authFetch = async (
-    input: RequestInfo | URL,
-    init?: RequestInit,
-    onUnauthenticated?: OnUnauthenticated,
-  ): Promise<Response> => {
-    const url = new URL(input instanceof Request ? input.url : input, location.href);
-    if (url.origin !== location.origin) {
-      throw new TypeError(`authFetch only calls this app's origin, not ${url.origin}.`);
-    }
-    const response = await fetch(input, { ...init, credentials: 'same-origin' });
-    if (response.status !== 401) return response;
-    const challenge = parseStepUpChallenge(response.headers.get('www-authenticate'));
-    if (!challenge) {
-      // A plain 401: the session is gone (expired, revoked, signed out elsewhere), or this API
-      // does not take it.
-      await refresh();
-      if (!onUnauthenticated) return response;
-      if (onUnauthenticated === 'signIn') signIn();
-      throw new AuthError(
-        'session_expired',
-        `${url.pathname} answered 401: the session is not valid there${onUnauthenticated === 'signIn' ? '; on the way to sign in' : ''}.`,
-        401,
-      );
-    }
-    // RFC 9470: authenticate again as asked, then come back here. The request is not replayed.
-    const { acrValues, maxAge } = challenge;
-    stepUp({ acr: acrValues.find((value) => acrLevels.includes(value)) ?? acrValues[0], maxAge });
-    throw new AuthError(
-      'step_up_required',
-      `${url.pathname} needs a stronger or newer sign-in: on the way to it; retry afterwards.`,
-      401,
-    );
-  };
-
   return {
     acrLevels,
     basePath,
@@ -511,7 +465,6 @@ export function createAuthStore(
     signIn,
     stepUp,
     signOut,
-    authFetch,
     accept(body) {
       const session = parseSessionResponse(body);
       if (session === undefined) return refresh();

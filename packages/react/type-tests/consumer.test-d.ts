@@ -7,10 +7,10 @@ import {
   createAuthClient,
   RequireAuth,
   useAuth,
-  useAuthFetch,
   useRole,
   useUser,
 } from '@latchkey/react';
+import { useAuthFetch } from '@latchkey/react/fetch';
 import { MockAuthProvider, mockSession } from '@latchkey/react/testing';
 import { createElement } from 'react';
 

@@ -1,4 +1,5 @@
-import { RequirePermission, SignedIn, SignedOut, useAuth, useAuthFetch } from '@latchkey/react';
+import { RequirePermission, SignedIn, SignedOut, useAuth } from '@latchkey/react';
+import { useAuthFetch } from '@latchkey/react/fetch';
 import {
   isPasskeyAutofillSupported,
   PasskeySignInButton,

@@ -1,9 +1,5 @@
-import {
-  parseStepUpChallenge,
-  RequireStepUp,
-  type StepUpChallenge,
-  useAuth,
-} from '@latchkey/react';
+import { RequireStepUp, useAuth } from '@latchkey/react';
+import { parseStepUpChallenge, type StepUpChallenge } from '@latchkey/react/fetch';
 import { StepUpChoice } from '@latchkey/react/passkeys';
 import { type FormEvent, type ReactElement, useEffect, useId, useState } from 'react';
 import { describeError, describeFailure, readJson } from '../api';

@@ -1,4 +1,5 @@
-import { RequireAuth, useAuth, useAuthFetch } from '@latchkey/react';
+import { RequireAuth, useAuth } from '@latchkey/react';
+import { useAuthFetch } from '@latchkey/react/fetch';
 import { type ReactElement, type ReactNode, useEffect, useState } from 'react';
 import { describeError, describeFailure, readJson } from '../api';
 import { SignInPrompt } from '../components';
