@@ -25,6 +25,7 @@ export default defineConfig({
           { text: 'Getting started (Express)', link: '/guide/getting-started' },
           { text: 'Fastify', link: '/guide/fastify' },
           { text: 'React with a backend-for-frontend', link: '/guide/react-bff' },
+          { text: 'React routers', link: '/guide/react-routers' },
           { text: 'Testing your app', link: '/guide/testing' },
         ],
       },
