@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type coreParts, logoutParts, sessionCookieOf, useHostileIdp } from '../test/hostile';
 import { ErrorCodes, LatchkeyError } from './errors';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
+import { MemorySessionStore } from './memory';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
@@ -158,5 +159,59 @@ describe('back-channel logout in detail', () => {
       message: "Invalid logout token: its issuer is not one of this app's identity providers.",
     });
     expect(foreign.headers.get('content-type')).toMatch(/^application\/json/);
+  });
+
+  // The store failing between the jti and the sessions: a stand-in for a store outage at that
+  // moment (the Redis suite takes a real one away at other moments).
+  it.each([
+    ['cookie sessions', {}],
+    ['a session store', { store: new MemorySessionStore() }],
+  ])(
+    'answers 503 when %s cannot end the sessions, and takes the IdP retry of that token',
+    async (_, options) => {
+      const parts = logoutFor(options);
+      const endBy = parts.sessions.endBy.bind(parts.sessions);
+      const down = new LatchkeyError(ErrorCodes.storeUnavailable, 'The session store is down.');
+      const ended: unknown[] = [];
+      parts.sessions.endBy = async () => {
+        throw down;
+      };
+      const token = await hostile.idp.logoutToken({ sub: 'alice', sid: 'idp-sid' });
+      const failed = await parts.logout.backchannel(...form(token));
+      expect(failed.status).toBe(503);
+      expect(await failed.json()).toMatchObject({ error: 'store_unavailable' });
+      expect(parts.events).toEqual([]);
+
+      parts.sessions.endBy = async (filter, now) => {
+        ended.push(filter);
+        await endBy(filter, now);
+      };
+      const retried = await parts.logout.backchannel(...form(token));
+      expect(retried.status).toBe(200);
+      expect(ended).toEqual([{ idpSid: 'idp-sid' }]);
+      expect(parts.events).toEqual([
+        { type: 'backchannel_logout', sub: 'alice', idpSid: 'idp-sid' },
+      ]);
+      // Once the sessions ended, the token is spent.
+      expect((await parts.logout.backchannel(...form(token))).status).toBe(400);
+    },
+  );
+
+  it('answers the first failure when the store cannot forget the jti either', async () => {
+    const parts = logoutFor();
+    const down = new LatchkeyError(ErrorCodes.storeUnavailable, 'The session store is down.');
+    parts.sessions.endBy = async () => {
+      throw down;
+    };
+    parts.sessions.forgetSeen = async () => {
+      throw new Error('still down');
+    };
+    const token = await hostile.idp.logoutToken({ sub: 'alice' });
+    const failed = await parts.logout.backchannel(...form(token));
+    expect(failed.status).toBe(503);
+    expect(await failed.json()).toEqual({
+      error: 'store_unavailable',
+      message: 'The session store is down.',
+    });
   });
 });

@@ -200,18 +200,26 @@ export class Logout {
       }
       const logout = await provider.client.validateLogoutToken(token[0]);
       const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance;
-      if (!(await this.sessions.markSeen(`jti:${logout.jti}`, ttl))) {
+      const seen = `jti:${logout.jti}`;
+      if (!(await this.sessions.markSeen(seen, ttl))) {
         throw new LatchkeyError(
           ErrorCodes.logoutTokenInvalid,
           'Invalid logout token: its jti was already used (replay).',
         );
       }
-      await this.sessions.endBy(
-        logout.sid
-          ? { idpSid: qualified(provider.name, logout.sid) }
-          : { sub: qualified(provider.name, logout.sub!) },
-        this.config.now(),
-      );
+      try {
+        await this.sessions.endBy(
+          logout.sid
+            ? { idpSid: qualified(provider.name, logout.sid) }
+            : { sub: qualified(provider.name, logout.sub!) },
+          this.config.now(),
+        );
+      } catch (error) {
+        // No session ended: the IdP's retry of this token is not a replay. Should the store fail
+        // this too, the retry is refused; the error the IdP gets is the first one.
+        await this.sessions.forgetSeen(seen).catch(() => {});
+        throw error;
+      }
       this.emit({ type: 'backchannel_logout', sub: logout.sub, idpSid: logout.sid });
       return new Response(null, { status: 200, headers: { 'cache-control': 'no-store' } });
     } catch (error) {

@@ -92,14 +92,25 @@ describe('MemorySessionStore', () => {
     expect(await store.lock('refresh:a', 1000)).toBeUndefined();
   });
 
-  it('detects a replayed key', async () => {
+  it('detects a replayed key, and forgets one when asked', async () => {
     const store = new MemorySessionStore();
+    expect(await store.markSeen('jti:1', 60)).toBe(true);
+    expect(await store.markSeen('jti:1', 60)).toBe(false);
+    await store.forgetSeen('jti:1');
     expect(await store.markSeen('jti:1', 60)).toBe(true);
     expect(await store.markSeen('jti:1', 60)).toBe(false);
   });
 });
 
 describe('MemoryRevocationList', () => {
+  it('detects a replayed key, and forgets one when asked', async () => {
+    const list = new MemoryRevocationList();
+    expect(await list.markSeen('jti:1', 60)).toBe(true);
+    expect(await list.markSeen('jti:1', 60)).toBe(false);
+    await list.forgetSeen('jti:1');
+    expect(await list.markSeen('jti:1', 60)).toBe(true);
+  });
+
   it('revokes sessions created at or before revokedAt only, until the entry expires', async () => {
     const time = clock();
     const list = new MemoryRevocationList({ now: time.now });

@@ -74,6 +74,10 @@ export class MemoryReplayCache implements ReplayCache {
     this.seen.set(key, true, ttlSeconds * 1000);
     return true;
   }
+
+  async forgetSeen(key: string): Promise<void> {
+    this.seen.delete(key);
+  }
 }
 
 /** How long a destroyed session id is remembered (longer than any refresh can take). */
@@ -146,6 +150,10 @@ export class MemorySessionStore implements SessionStore {
   markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return this.seen.markSeen(key, ttlSeconds);
   }
+
+  forgetSeen(key: string): Promise<void> {
+    return this.seen.forgetSeen(key);
+  }
 }
 
 /**
@@ -195,5 +203,9 @@ export class MemoryRevocationList implements RevocationList {
 
   markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return this.seen.markSeen(key, ttlSeconds);
+  }
+
+  forgetSeen(key: string): Promise<void> {
+    return this.seen.forgetSeen(key);
   }
 }

@@ -44,4 +44,9 @@ export interface RevocationList extends ReplayCache {
    * memory answers synchronously, so that a cached session is read without any await.
    */
   isRevoked(subject: RevocationSubject): Awaitable<boolean>;
+  /**
+   * Forgets a key of `markSeen`, so that it counts as not seen: latchkey calls it when a
+   * back-channel logout could not end its sessions, so that the IdP's retry is no replay.
+   */
+  forgetSeen(key: string): Promise<void>;
 }

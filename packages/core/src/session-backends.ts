@@ -44,6 +44,8 @@ export interface SessionBackend {
   endBy(filter: SessionFilter, now: number): Promise<void>;
   /** Records a back-channel logout token's `jti`; false when it was seen before. */
   markSeen(key: string, ttlSeconds: number): Promise<boolean>;
+  /** Forgets a `jti` recorded by {@link markSeen}, whose logout then failed. */
+  forgetSeen(key: string): Promise<void>;
   /**
    * Runs `refresh` so that only one instance refreshes a session at a time, and saves its result
    * where other instances see it. Resolves the refreshed record, or the record another instance
@@ -208,6 +210,10 @@ export class CookieSessions implements SessionBackend {
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return viaStore(() => this.revocations.markSeen(key, ttlSeconds));
+  }
+
+  async forgetSeen(key: string): Promise<void> {
+    await viaStore(() => this.revocations.forgetSeen(key));
   }
 
   coordinateRefresh(
@@ -383,6 +389,10 @@ export class StoreSessions implements SessionBackend {
 
   async markSeen(key: string, ttlSeconds: number): Promise<boolean> {
     return this.call('markSeen', () => this.store.markSeen(key, ttlSeconds), firstOrReplay);
+  }
+
+  async forgetSeen(key: string): Promise<void> {
+    await this.call('forgetSeen', () => this.store.forgetSeen(key));
   }
 
   /**

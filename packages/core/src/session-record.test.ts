@@ -386,6 +386,7 @@ describe('cookie sessions', () => {
     const failing = (mode: 'throw' | 'reject'): RevocationList => ({
       revoke: async () => {},
       markSeen: async () => true,
+      forgetSeen: async () => {},
       isRevoked: (): boolean | Promise<boolean> => {
         if (mode === 'throw') throw new Error('down');
         return Promise.reject(new Error('down'));

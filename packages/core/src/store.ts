@@ -57,6 +57,11 @@ export interface SessionStore extends ReplayCache {
   set(sessionId: string, session: StoredSession, ttlSeconds: number): Promise<void>;
   /** Ends one session. */
   destroy(sessionId: string): Promise<void>;
+  /**
+   * Forgets a key of `markSeen`, so that it counts as not seen: latchkey calls it when a
+   * back-channel logout could not end its sessions, so that the IdP's retry is no replay.
+   */
+  forgetSeen(key: string): Promise<void>;
   /** Ends every session matching the filter; resolves how many ended. */
   destroyBy(filter: SessionFilter): Promise<number>;
   /**

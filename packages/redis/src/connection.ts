@@ -333,6 +333,12 @@ export class Connection {
     return reply === 'OK';
   }
 
+  /** `DEL` of a key that {@link markSeen} recorded. */
+  async forgetSeen(key: string): Promise<void> {
+    if (typeof key !== 'string') throw new TypeError('forgetSeen: key must be a string.');
+    await this.run((client) => client.del(this.key('seen', key)));
+  }
+
   /** Stops using the client; disconnects it when latchkey created it. */
   async close(): Promise<void> {
     if (this.closed) return;

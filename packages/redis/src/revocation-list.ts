@@ -85,6 +85,11 @@ export class RedisRevocationList implements RevocationList {
     return this.#redis.markSeen(key, ttlSeconds);
   }
 
+  /** Forgets a key recorded by `markSeen` (`DEL`): a failed logout's retry is no replay. */
+  forgetSeen(key: string): Promise<void> {
+    return this.#redis.forgetSeen(key);
+  }
+
   /** Stops using Redis: disconnects a client created from `url`, leaves yours connected. */
   close(): Promise<void> {
     return this.#redis.close();

@@ -218,6 +218,11 @@ export class RedisSessionStore implements SessionStore {
     return this.#redis.markSeen(key, ttlSeconds);
   }
 
+  /** Forgets a key recorded by `markSeen` (`DEL`): a failed logout's retry is no replay. */
+  forgetSeen(key: string): Promise<void> {
+    return this.#redis.forgetSeen(key);
+  }
+
   /**
    * Stops using Redis: disconnects a client created from `url` (and the cache's subscriber),
    * leaves yours connected.

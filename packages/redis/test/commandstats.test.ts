@@ -83,6 +83,7 @@ describe.skipIf(!server)('commands sent (INFO commandstats of a private Redis)',
       // The session, then its two index entries.
       [() => store.destroy('one'), ['evalsha', 'zrem', 'zrem']],
       [() => store.markSeen('jti', 60), ['set']],
+      [() => store.forgetSeen('jti'), ['del']],
       [async () => (release = await store.lock('l', 1000)), ['set']],
       [() => release!(), ['evalsha']],
       [() => revocations.revoke({ sub: 'u' }, Date.now(), 60), ['evalsha']],

@@ -60,12 +60,14 @@ describe.skipIf(!server)('when Redis goes away (a private redis-server)', () => 
     ['destroyBy idpSid', () => store.destroyBy({ idpSid: 'i' })],
     ['lock', () => store.lock('l', 1000)],
     ['markSeen', () => store.markSeen('jti', 60)],
+    ['forgetSeen', () => store.forgetSeen('jti')],
     ['revoke', () => revocations.revoke({ sub: 'u' }, Date.now(), 60)],
     [
       'isRevoked',
       () => revocations.isRevoked({ sessionId: 's', sub: 'u', idpSid: 'i', createdAt: 0 }),
     ],
     ['revocations markSeen', () => revocations.markSeen('jti', 60)],
+    ['revocations forgetSeen', () => revocations.forgetSeen('jti')],
   ];
 
   /** Every method rejects with RedisUnavailableError, in under a second, saying nothing secret. */

@@ -152,6 +152,14 @@ function listTests(target: RedisTarget): void {
     expect(await admin.ttl(`${prefix}seen:jti-a`)).toBeGreaterThan(58);
   });
 
+  it('forgetSeen deletes the key, so the value counts as not seen again', async () => {
+    expect(await list.markSeen('jti-f', 60)).toBe(true);
+    await list.forgetSeen('jti-f');
+    expect(await admin.exists(`${prefix}seen:jti-f`)).toBe(0);
+    expect(await list.markSeen('jti-f', 60)).toBe(true);
+    expect(await list.markSeen('jti-f', 60)).toBe(false);
+  });
+
   it('keeps lists with different prefixes apart', async () => {
     const otherPrefix = uniquePrefix('other-revocations');
     const { list: other, quit: quitOther } = listOn(target, otherPrefix);

@@ -311,6 +311,15 @@ function storeTests(target: RedisTarget): void {
     expect(await store.markSeen('jti-short', 1)).toBe(true);
   });
 
+  it('forgetSeen deletes the key, so the value counts as not seen again', async () => {
+    expect(await store.markSeen('jti-f', 60)).toBe(true);
+    await store.forgetSeen('jti-f');
+    expect(await admin.exists(`${prefix}seen:jti-f`)).toBe(0);
+    expect(await store.markSeen('jti-f', 60)).toBe(true);
+    expect(await store.markSeen('jti-f', 60)).toBe(false);
+    await expect(store.forgetSeen(7 as unknown as string)).rejects.toThrow(TypeError);
+  });
+
   it('keeps stores with different prefixes apart', async () => {
     const otherPrefix = uniquePrefix('other');
     const { store: other, quit: quitOther } = storeOn(target, otherPrefix);
