@@ -85,6 +85,8 @@ export const REMEDIES: Readonly<Record<string, string>> = {
   passkey_user_verification_required:
     'The authenticator must verify the user (PIN or biometrics): enable it on the device.',
   passkey_already_registered: 'This passkey is already registered: use it, or remove it first.',
+  passkey_limit_reached:
+    'Remove a passkey the user no longer uses, then register the new one; or raise `maxPerUser`.',
 };
 
 /** The TSDoc of each `ErrorCodes` entry in core's source, by code. */

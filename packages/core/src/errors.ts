@@ -107,6 +107,8 @@ export const ErrorCodes = {
   passkeyUserVerificationRequired: 'passkey_user_verification_required',
   /** The passkey's credential id is already registered (to this or another user). */
   passkeyAlreadyRegistered: 'passkey_already_registered',
+  /** The user has as many passkeys as the app allows (`maxPerUser`): remove one first. */
+  passkeyLimitReached: 'passkey_limit_reached',
 } as const;
 
 /** One of the stable error codes in {@link ErrorCodes}. */
@@ -155,6 +157,7 @@ const statusByCode: Record<ErrorCode, number> = {
   passkey_counter_regressed: 403,
   passkey_user_verification_required: 401,
   passkey_already_registered: 409,
+  passkey_limit_reached: 409,
 };
 
 /** The base class of every error latchkey throws or answers with. */

@@ -61,6 +61,7 @@ export type PasskeyServerErrorCode =
   | 'passkey_not_allowed'
   | 'passkey_counter_regressed'
   | 'passkey_user_verification_required'
+  | 'passkey_limit_reached'
   | 'unauthenticated'
   | 'origin_mismatch'
   | 'invalid_request';

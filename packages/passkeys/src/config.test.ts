@@ -79,6 +79,10 @@ describe('passkey configuration', () => {
       'a secret that is not a string',
       { baseUrl: 'https://app.example.com', secrets: [SECRETS[0], 42] },
     ],
+    ['no passkey per user', { baseUrl: 'https://app.example.com', maxPerUser: 0 }],
+    ['over 1000 passkeys per user', { baseUrl: 'https://app.example.com', maxPerUser: 1001 }],
+    ['a fraction of a passkey per user', { baseUrl: 'https://app.example.com', maxPerUser: 2.5 }],
+    ['a maxPerUser that is not a number', { baseUrl: 'https://app.example.com', maxPerUser: '5' }],
   ])('refuses %s (config_invalid)', (_, options) => {
     expect(configure(options)).toThrow(expect.objectContaining({ code: 'config_invalid' }));
   });

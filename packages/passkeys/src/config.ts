@@ -53,6 +53,11 @@ export interface PasskeyOptions {
    * browser's autofill). `'required'` (default) or `'preferred'`.
    */
   residentKey?: 'required' | 'preferred';
+  /**
+   * Most passkeys one user may have, 1 to 1000. Default 20. A registration beyond it is refused
+   * with `passkey_limit_reached` (409), so that one account cannot fill the credential store.
+   */
+  maxPerUser?: number;
   /** Current time in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
 }
@@ -73,6 +78,8 @@ export interface PasskeyConfig {
   readonly credentials: CredentialStore;
   /** Where pending challenges live. */
   readonly challenges: ChallengeStore;
+  /** Most passkeys one user may have. */
+  readonly maxPerUser: number;
   /** The clock, in epoch milliseconds. */
   readonly now: () => number;
 }
@@ -152,6 +159,10 @@ export function resolvePasskeyConfig(options: PasskeyOptions): PasskeyConfig {
       invalid(`${name} must be 'required' or 'preferred': got '${String(value)}'.`);
     }
   }
+  const maxPerUser = options.maxPerUser ?? 20;
+  if (!Number.isInteger(maxPerUser) || maxPerUser < 1 || maxPerUser > 1000) {
+    invalid(`maxPerUser must be a whole number from 1 to 1000: got ${String(maxPerUser)}.`);
+  }
   const now = options.now ?? Date.now;
   return {
     rpID,
@@ -161,6 +172,7 @@ export function resolvePasskeyConfig(options: PasskeyOptions): PasskeyConfig {
     residentKey,
     credentials: new SealedCredentials(options.credentials, new Keyring(secrets)),
     challenges: options.challenges ?? new MemoryChallengeStore({ now }),
+    maxPerUser,
     now,
   };
 }

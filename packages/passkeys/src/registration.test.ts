@@ -196,6 +196,38 @@ describe('registration', () => {
     expect(await credentials.listByUser('mallory')).toEqual([]);
   });
 
+  it('refuses a passkey beyond maxPerUser (passkey_limit_reached), at the options and at the answer', async () => {
+    const { passkeys, browser, register, registrationAnswer, credentials } = setup({
+      maxPerUser: 2,
+    });
+    await register('alice');
+    // Two registrations started with room for one more: the first to finish takes it.
+    const device = () => new SoftwareAuthenticator({ origin: ORIGIN });
+    const first = await registrationAnswer('alice', {}, device());
+    const second = await registrationAnswer('alice', {}, device());
+    await first.verify();
+    const refused = await failure(second.verify());
+    expect(refused).toMatchObject({ code: 'passkey_limit_reached', status: 409 });
+    expect(refused.message).toBe(
+      'This account has 2 passkeys, the most this app allows: remove one first.',
+    );
+    expect(await credentials.listByUser('alice')).toHaveLength(2);
+    const options = passkeys.registrationOptions({ browser, user: { sub: 'alice' } });
+    expect(await failure(options)).toMatchObject({ code: 'passkey_limit_reached', status: 409 });
+    // Each user has room of their own.
+    await expect(register('bob', {}, device())).resolves.toBeDefined();
+  });
+
+  it('allows 20 passkeys per user by default', async () => {
+    const { register } = setup();
+    for (let count = 0; count < 20; count++) {
+      await register('alice', {}, new SoftwareAuthenticator({ origin: ORIGIN }));
+    }
+    expect(
+      await failure(register('alice', {}, new SoftwareAuthenticator({ origin: ORIGIN }))),
+    ).toMatchObject({ code: 'passkey_limit_reached' });
+  });
+
   it('refuses a credential id over 1023 bytes, and accepts one of 1023 bytes', async () => {
     const { register } = setup();
     const error = await failure(register('alice', { credentialId: new Uint8Array(1024).fill(1) }));

@@ -68,6 +68,16 @@ export interface VerifiedRegistration {
 const invalid = (message: string, cause?: unknown) =>
   new LatchkeyError(ErrorCodes.passkeyInvalid, message, { cause });
 
+/** Refuses a registration when the user has `maxPerUser` passkeys already. */
+function checkRoomFor(config: PasskeyConfig, existing: readonly unknown[]): void {
+  if (existing.length >= config.maxPerUser) {
+    throw new LatchkeyError(
+      ErrorCodes.passkeyLimitReached,
+      `This account has ${config.maxPerUser} passkeys, the most this app allows: remove one first.`,
+    );
+  }
+}
+
 /** A random value of `bytes` bytes, base64url. */
 const randomBase64url = (bytes: number) => randomBytes(bytes).toString('base64url');
 
@@ -83,6 +93,7 @@ export async function registrationOptions(
   // WebAuthn §14.6.1: a user handle of 64 random bytes identifies no one outside this app.
   const userHandle = await config.credentials.userHandleOf(user.sub, randomBase64url(64));
   const existing = await config.credentials.listByUser(user.sub);
+  checkRoomFor(config, existing);
   const options = await generateRegistrationOptions({
     rpName: config.rpName,
     rpID: config.rpID,
@@ -155,6 +166,8 @@ export async function verifyRegistration(
     throw invalid("The response's credential id differs from its authenticator data.");
   }
 
+  // Again: other registrations of the user may have finished since the options.
+  checkRoomFor(config, await config.credentials.listByUser(pending.sub));
   const createdAt = config.now();
   const credential: PasskeyCredential = {
     id: info.credential.id,
