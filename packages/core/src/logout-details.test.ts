@@ -4,8 +4,10 @@
 import { describe, expect, it } from 'vitest';
 import { type coreParts, logoutParts, sessionCookieOf, useHostileIdp } from '../test/hostile';
 import { ErrorCodes, LatchkeyError } from './errors';
+import { Logout } from './logout';
 import { LOGOUT_TOKEN_MAX_AGE } from './logout-token';
 import { MemorySessionStore } from './memory';
+import { type SessionBackend, StoreSessions } from './session-backends';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
@@ -163,13 +165,30 @@ describe('back-channel logout in detail', () => {
 
   // The store failing between the jti and the sessions: a stand-in for a store outage at that
   // moment (the Redis suite takes a real one away at other moments).
-  it.each([
-    ['cookie sessions', {}],
-    ['a session store', { store: new MemorySessionStore() }],
+  /** The parts of {@link logoutFor} with its sessions in a session store instead of cookies. */
+  const inStore = (parts: ReturnType<typeof logoutFor>) => {
+    const sessions = new StoreSessions(parts.config, new MemorySessionStore(), parts.keyring);
+    const { config, providers, contexts, emit } = parts;
+    const logout = new Logout(config, providers, sessions, contexts, emit, '/auth/logout');
+    return { ...parts, sessions, logout };
+  };
+
+  it.each<
+    [
+      string,
+      (parts: ReturnType<typeof logoutFor>) => {
+        sessions: SessionBackend;
+        logout: Logout;
+        events: unknown[];
+      },
+    ]
+  >([
+    ['cookie sessions', (parts) => parts],
+    ['a session store', inStore],
   ])(
     'answers 503 when %s cannot end the sessions, and takes the IdP retry of that token',
-    async (_, options) => {
-      const parts = logoutFor(options);
+    async (_, backend) => {
+      const parts = backend(logoutFor());
       const endBy = parts.sessions.endBy.bind(parts.sessions);
       const down = new LatchkeyError(ErrorCodes.storeUnavailable, 'The session store is down.');
       const ended: unknown[] = [];

@@ -215,8 +215,9 @@ export class Logout {
           this.config.now(),
         );
       } catch (error) {
-        // No session ended: the IdP's retry of this token is not a replay. Should the store fail
-        // this too, the retry is refused; the error the IdP gets is the first one.
+        // The sessions did not all end: the IdP's retry of this token is no replay (ending them
+        // twice is harmless). Should the store fail this too, the retry is refused as a replay;
+        // the IdP gets the first error either way.
         await this.sessions.forgetSeen(seen).catch(() => {});
         throw error;
       }
