@@ -75,6 +75,7 @@ export class MemoryReplayCache implements ReplayCache {
     return true;
   }
 
+  /** Forgets `key`, so that it counts as not seen (see `SessionStore.forgetSeen`). */
   async forgetSeen(key: string): Promise<void> {
     this.seen.delete(key);
   }
