@@ -661,7 +661,6 @@ function issuerAllowList(given: ProviderResolver['trustedIssuers']): (issuer: st
   return (issuer) => hrefs.has(issuer);
 }
 
-/** The options a provider sets for itself: a preset spread into it sets nothing app-wide. */
 /**
  * Parameters a login route must never take from a visitor's query: the protocol's own, those that
  * decide the authentication level or the claims, and the route's own.
@@ -744,6 +743,7 @@ function sessionClaimsOf(
   };
 }
 
+/** The options a provider sets for itself: a preset spread into it sets nothing app-wide. */
 const PROVIDER_KEYS = [
   'issuer',
   'clientId',
