@@ -2,6 +2,7 @@
 // The Quickstart commands: `npm run demo`, `npm test` and `npm run docs`.
 // Needs only Node >= 20.19 and npm: pnpm is fetched from the npm registry by npx when missing.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -21,14 +22,35 @@ function pnpmCommand() {
 
 const pnpm = pnpmCommand();
 
-function run(args) {
+function run(args, onFailure) {
   const [command, ...rest] = [...pnpm, ...args];
   const result = spawnSync(command, rest, { cwd: root, stdio: 'inherit', env });
   if (result.status !== 0) {
+    onFailure?.();
     console.error(
       `\n[latchkey] "pnpm ${args.join(' ')}" failed (exit ${result.status ?? result.signal}).`,
     );
     process.exit(result.status ?? 1);
+  }
+}
+
+/**
+ * After a failed turbo run: each failed task's failures again, at the end of the output, where a
+ * CI log that keeps only its tail still shows them (vitest's "Failed Tests" part, else the tail).
+ */
+function recapFailures() {
+  const runs = join(root, '.turbo', 'runs');
+  const [latest] = readdirSync(runs)
+    .filter((name) => name.endsWith('.json'))
+    .map((name) => join(runs, name))
+    .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs);
+  if (!latest) return;
+  for (const { taskId, execution, logFile } of JSON.parse(readFileSync(latest, 'utf8')).tasks) {
+    if (!execution || execution.exitCode === 0) continue;
+    const lines = readFileSync(join(root, logFile), 'utf8').split('\n');
+    const failed = lines.findIndex((line) => line.includes('Failed Tests'));
+    const shown = (failed >= 0 ? lines.slice(failed) : lines.slice(-40)).slice(0, 80);
+    console.error(`\n[latchkey] ${taskId} failed:\n${shown.join('\n')}`);
   }
 }
 
@@ -56,18 +78,22 @@ if (task === 'test') {
     env,
   });
   if (mutation.status !== 0) process.exit(mutation.status ?? 1);
-  run([
-    'exec',
-    'turbo',
-    'run',
-    'build',
-    'lint',
-    'typecheck',
-    'test',
-    'package-check',
-    '--concurrency=2',
-    '--continue',
-  ]);
+  run(
+    [
+      'exec',
+      'turbo',
+      'run',
+      'build',
+      'lint',
+      'typecheck',
+      'test',
+      'package-check',
+      '--concurrency=2',
+      '--continue',
+      '--summarize',
+    ],
+    recapFailures,
+  );
   // The release dry run: every public package packs with its build, README and LICENSE.
   const { checkPublish } = await import('./publish-check.mjs');
   if (checkPublish(root, pnpm, env) > 0) process.exit(1);
