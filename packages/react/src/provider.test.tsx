@@ -412,6 +412,17 @@ describe('refetch options', () => {
     await settle();
     expect(fetchMock).not.toHaveBeenCalled();
   });
+
+  test('refetchWhenOffline={false} still makes the first check, so an offline first load is unavailable', async () => {
+    const fetchMock = stubFetch(); // the network is down: every fetch rejects
+    vi.spyOn(navigator, 'onLine', 'get').mockReturnValue(false);
+    const client = createAuthClient({ refetchWhenOffline: false });
+    expect((await client.ready()).status).toBe('unavailable');
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+    // Once it has an answer, offline re-checks wait for the network.
+    await client.refresh();
+    expect(fetchMock).toHaveBeenCalledTimes(1);
+  });
 });
 
 describe('onSessionChange', () => {

@@ -42,7 +42,7 @@ export interface AuthProviderProps {
   refetchOnWindowFocus?: boolean;
   /** See `createAuthClient`: check every this many seconds. Default none. */
   refetchInterval?: number;
-  /** See `createAuthClient`: check while offline. Default `true`. */
+  /** See `createAuthClient`: check again while offline. Default `true`. */
   refetchWhenOffline?: boolean;
   /**
    * Called with the session after and before a sign-in, a sign-out, a user switch or an acr

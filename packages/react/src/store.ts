@@ -116,7 +116,10 @@ export interface AuthClientOptions {
    * only before the session expires (and on focus, and after a failed check).
    */
   refetchInterval?: number;
-  /** Check the session while the browser says it is offline. Default `true`. */
+  /**
+   * Check the session again while the browser says it is offline. Default `true`. The first check
+   * goes out either way, so that an offline first load ends as `unavailable`, not `loading`.
+   */
   refetchWhenOffline?: boolean;
 }
 
@@ -355,9 +358,10 @@ export function createAuthStore(
 
   /** Checks the session with the server; one check at a time per provider (single flight). */
   const refresh = (): Promise<void> => {
-    if (!refetchWhenOffline && typeof navigator !== 'undefined' && navigator.onLine === false) {
-      return Promise.resolve();
-    }
+    // Only a re-check waits for the network: the first one always goes out, so that an offline
+    // first load ends as `unavailable` (with its retries), never as `loading` for good.
+    const offline = typeof navigator !== 'undefined' && navigator.onLine === false;
+    if (!refetchWhenOffline && offline && state.status !== 'loading') return Promise.resolve();
     if (!inflight) {
       const started = version;
       inflight = fetchSession()
