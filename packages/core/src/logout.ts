@@ -200,7 +200,7 @@ export class Logout {
       }
       const logout = await provider.client.validateLogoutToken(token[0]);
       const ttl = LOGOUT_TOKEN_MAX_AGE + 2 * this.config.clockTolerance;
-      const seen = `jti:${logout.jti}`;
+      const seen = `jti:${qualified(provider.name, logout.jti)}`;
       if (!(await this.sessions.markSeen(seen, ttl))) {
         throw new LatchkeyError(
           ErrorCodes.logoutTokenInvalid,

@@ -63,9 +63,9 @@ const sessionOf = async (browser: TestBrowser) =>
   }>().authenticated;
 
 /** The IdP's back-channel POST, handed to the app's latchkey (the test server reads no bodies). */
-const postLogoutToken = async (token: string) => {
-  const response = (await app.latchkey.handle(
-    new Request(`${app.url}/auth/backchannel-logout`, {
+const postLogoutToken = async (token: string, to: CoreApp = app) => {
+  const response = (await to.latchkey.handle(
+    new Request(`${to.url}/auth/backchannel-logout`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       body: `logout_token=${token}`,
@@ -162,6 +162,54 @@ describe('several identity providers: the callback', () => {
         'This callback is for another identity provider than the one the sign-in started at.',
     });
     expect(corp.requests.filter((r) => r.path === '/token')).toHaveLength(tokenCallsBefore);
+  });
+});
+
+describe('several identity providers: logout token replay', () => {
+  it("keeps each provider's jti apart: the same jti from another issuer is no replay", async () => {
+    const branch = await startHostileIdp({
+      clientId: 'app',
+      clientSecret: 'app-secret',
+      sub: 'usr_bob',
+    });
+    const twoCorps = await startCoreApp({
+      providers: {
+        corp: { issuer: corp.issuer, clientId: 'app', clientSecret: 'app-secret' },
+        branch: { issuer: branch.issuer, clientId: 'app', clientSecret: 'app-secret' },
+      },
+    });
+    try {
+      const signedInAt = async (provider: string) => {
+        const browser = new TestBrowser();
+        await browser.get(`${twoCorps.url}/auth/login?provider=${provider}`);
+        const session = async () =>
+          (await browser.request(`${twoCorps.url}/auth/session`, { headers: JSON_HEADERS })).json<{
+            authenticated: boolean;
+          }>().authenticated;
+        expect(await session()).toBe(true);
+        return session;
+      };
+      const atCorp = await signedInAt('corp');
+      const atBranch = await signedInAt('branch');
+      const fromCorp = await corp.logoutToken({ sub: 'usr_alice', jti: 'one-jti' });
+      expect((await postLogoutToken(fromCorp, twoCorps)).status).toBe(200);
+      expect([await atCorp(), await atBranch()]).toEqual([false, true]);
+      const fromBranch = await branch.logoutToken({ sub: 'usr_bob', jti: 'one-jti' });
+      expect((await postLogoutToken(fromBranch, twoCorps)).status).toBe(200);
+      expect(await atBranch()).toBe(false);
+      // Each token again is a replay.
+      for (const token of [fromCorp, fromBranch]) {
+        const replay = await postLogoutToken(token, twoCorps);
+        expect(replay.status).toBe(400);
+        expect(await replay.json()).toMatchObject({
+          error: 'logout_token_invalid',
+          message: 'Invalid logout token: its jti was already used (replay).',
+        });
+      }
+    } finally {
+      await twoCorps.stop();
+      await branch.stop();
+    }
   });
 });
 
