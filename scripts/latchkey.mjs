@@ -40,18 +40,18 @@ function run(args, onFailure) {
  */
 function recapFailures() {
   const runs = join(root, '.turbo', 'runs');
-  const [latest] = readdirSync(runs)
-    .filter((name) => name.endsWith('.json'))
-    .map((name) => join(runs, name))
-    .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs);
-  if (!latest) return;
-  for (const { taskId, execution, logFile } of JSON.parse(readFileSync(latest, 'utf8')).tasks) {
-    if (!execution || execution.exitCode === 0) continue;
-    const lines = readFileSync(join(root, logFile), 'utf8').split('\n');
-    const failed = lines.findIndex((line) => line.includes('Failed Tests'));
-    const shown = (failed >= 0 ? lines.slice(failed) : lines.slice(-40)).slice(0, 80);
-    console.error(`\n[latchkey] ${taskId} failed:\n${shown.join('\n')}`);
-  }
+  try {
+    const [latest] = readdirSync(runs)
+      .map((name) => join(runs, name))
+      .sort((x, y) => statSync(y).mtimeMs - statSync(x).mtimeMs);
+    for (const { taskId, execution, logFile } of JSON.parse(readFileSync(latest, 'utf8')).tasks) {
+      if (!execution || execution.exitCode === 0) continue;
+      const lines = readFileSync(join(root, logFile), 'utf8').split('\n');
+      const failed = lines.findIndex((line) => line.includes('Failed Tests'));
+      const shown = (failed >= 0 ? lines.slice(failed) : lines.slice(-40)).slice(0, 80);
+      console.error(`\n[latchkey] ${taskId} failed:\n${shown.join('\n')}`);
+    }
+  } catch {} // no run summary (turbo stopped before writing one): its own output has to do
 }
 
 const task = process.argv[2];
