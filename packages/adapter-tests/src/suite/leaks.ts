@@ -100,8 +100,7 @@ export function leakTests(env: SuiteEnv, watch: LeakWatch): void {
     ] as const) {
       for (const text of texts) {
         expect(text, source).not.toMatch(JWT);
-        for (const value of forbidden)
-          expect(shows(text, value), `${source}: ${text}`).toBe(false);
+        for (const value of forbidden) expect(shows(text, value), `${source}: ${text}`).toBe(false);
       }
     }
   });
