@@ -50,24 +50,42 @@ describe('step-up assertions', () => {
       .slice(0, 2)
       .map((part) => JSON.parse(Buffer.from(part!, 'base64url').toString()));
     expect(header).toEqual({ alg: 'ES256', typ: 'latchkey-step-up+jwt', kid: 'app-1' });
-    expect(payload).toMatchObject({ iss: APP, sub: 'alice', ath: accessTokenHash(TOKEN) });
+    expect(payload).toMatchObject({
+      iss: APP,
+      sub: 'alice',
+      ath: accessTokenHash(TOKEN),
+      acr: step.acr,
+      amr: step.amr,
+      auth_time: step.authTime,
+    });
     expect(payload.exp - payload.iat).toBe(60);
   });
 
   it('refuses another user, another token, another key, another issuer and an old assertion', async () => {
     clock.now = NOW;
-    const refused = (assertion: Promise<string>, token = { raw: TOKEN, sub: 'alice' }) =>
+    const unverified = 'its signature, type, issuer or times do not verify';
+    const refused = (
+      assertion: Promise<string>,
+      why: string,
+      token = { raw: TOKEN, sub: 'alice' },
+    ) =>
       expect(assertion.then((value) => verifier()(value, token))).rejects.toMatchObject({
         code: 'invalid_token',
         status: 401,
+        message: `The step-up assertion is invalid: ${why}.`,
+        challenge:
+          'Bearer error="invalid_token", error_description="the step-up assertion is invalid"',
       });
-    await refused(sign(), { raw: TOKEN, sub: 'mallory' });
-    await refused(sign(), { raw: 'another.access.token', sub: 'alice' });
-    await refused(sign(step, TOKEN, otherPrivate));
-    await refused(sign(step, TOKEN, privateJwk, 'https://evil.example'));
+    await refused(sign(), 'it is about another user', { raw: TOKEN, sub: 'mallory' });
+    await refused(sign(), 'it was made for another access token', {
+      raw: 'another.access.token',
+      sub: 'alice',
+    });
+    await refused(sign(step, TOKEN, otherPrivate), unverified);
+    await refused(sign(step, TOKEN, privateJwk, 'https://evil.example'), unverified);
     const old = await sign();
     clock.now = NOW + 91_000;
-    await refused(Promise.resolve(old));
+    await refused(Promise.resolve(old), unverified);
     clock.now = NOW;
   });
 
@@ -97,6 +115,13 @@ describe('step-up assertions', () => {
       .setSubject('alice')
       .sign(key);
     expect(await check(unbounded)).toBe('invalid_token');
+    const endless = await new SignJWT({ ...claims, ath: accessTokenHash(TOKEN) })
+      .setProtectedHeader({ alg: 'ES256', typ: 'latchkey-step-up+jwt', kid: 'app-1' })
+      .setIssuer(APP)
+      .setSubject('alice')
+      .setIssuedAt(seconds)
+      .sign(key);
+    expect(await check(endless)).toBe('invalid_token'); // no exp
     expect(await check(await jwt({ typ: 'JWT' }, claims))).toBe('invalid_token');
     expect(await check(await jwt({ typ: 'latchkey-step-up+jwt' }, { acr: step.acr }))).toBe(
       'invalid_token',
@@ -118,7 +143,12 @@ describe('step-up assertions', () => {
     const rsa = await exportJWK((await generateKeyPair('RS256', { extractable: true })).privateKey);
     const ed = await generateKeyPair('EdDSA', { crv: 'Ed25519', extractable: true });
     const refused = (make: () => unknown) =>
-      expect(make).toThrow(expect.objectContaining({ code: 'config_invalid' }));
+      expect(make).toThrow(
+        expect.objectContaining({
+          code: 'config_invalid',
+          message: expect.stringMatching(/^stepUp(\.passkey\.assertionKey|Assertions\.keys) must/),
+        }),
+      );
     refused(() => stepUpAssertionSigner(rsa, APP, now));
     refused(() => stepUpAssertionSigner(publicJwk, APP, now));
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [privateJwk] } }, 30, now));
@@ -130,6 +160,13 @@ describe('step-up assertions', () => {
       stepUpAssertionVerifier({ issuer: APP, keys: {} as { keys: StepUpKey[] } }, 30, now),
     );
     refused(() => stepUpAssertionVerifier({ issuer: APP, keys: { keys: [rsa] } }, 30, now));
+    refused(() =>
+      stepUpAssertionVerifier(
+        { issuer: APP } as Parameters<typeof stepUpAssertionVerifier>[0],
+        30,
+        now,
+      ),
+    );
     const edVerifier = stepUpAssertionVerifier(
       { issuer: APP, keys: { keys: [await exportJWK(ed.publicKey)] } },
       30,
