@@ -44,7 +44,7 @@ function setup() {
       forward: { appOrigin: 'https://app.example.com', timeout: 1000, stepUpAssertion: undefined },
     },
   );
-  return { clock, config, sessions, contexts, events };
+  return { clock, config, sessions, contexts, events, refresher };
 }
 
 const part = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
@@ -130,5 +130,17 @@ describe('SessionContexts.route', () => {
     const dead = await contexts.route(request(`${config.sessionCookie}=garbage`));
     expect(await dead.json()).toMatchObject({ authenticated: false });
     expect(dead.headers.getSetCookie()).toEqual([expect.stringMatching(/^__Host-lk_session=; /)]);
+  });
+});
+
+describe('TokenRefresher.needsRefresh', () => {
+  it('refreshes from 60 seconds before the access token expires, and when there is none', () => {
+    const { refresher } = setup();
+    const fresh = record(start); // its access token expires at start + 3600 s
+    const leeway = (start / 1000 + 3600 - 60) * 1000;
+    expect(refresher.needsRefresh(fresh, leeway - 1000)).toBe(false);
+    expect(refresher.needsRefresh(fresh, leeway)).toBe(true);
+    const { at: _at, ...withoutToken } = fresh;
+    expect(refresher.needsRefresh(withoutToken, start)).toBe(true);
   });
 });
