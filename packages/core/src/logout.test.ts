@@ -9,6 +9,7 @@ import {
   standInIdToken,
   useHostileIdp,
 } from '../test/hostile';
+import { passkeyRecord } from './session-record';
 
 const hostile = useHostileIdp();
 const app = 'http://127.0.0.1:3999';
@@ -38,6 +39,19 @@ describe('Logout.confirmPage', () => {
 
   it('keeps the form of a signed-out browser on this origin', async () => {
     const page = await logoutFor().logout.confirmPage(new Request(`${app}/auth/logout`));
+    expect(page.headers.get('content-security-policy')).toContain("form-action 'self';");
+  });
+
+  it('keeps the form of a passkey session on this origin: the IdP took no part in it', async () => {
+    const parts = logoutFor();
+    const now = Date.now();
+    const record = passkeyRecord({ sub: 'alice' }, { acr: undefined, amr: ['hwk', 'user'] }, now);
+    const cookie = (await parts.sessions.save(record, new Map(), now))
+      .map((line) => line.split(';')[0])
+      .join('; ');
+    const page = await parts.logout.confirmPage(
+      new Request(`${app}/auth/logout`, { headers: { cookie } }),
+    );
     expect(page.headers.get('content-security-policy')).toContain("form-action 'self';");
   });
 });
